@@ -1,0 +1,26 @@
+// Calibration kernels, x86_64 (System V: x in rdi, step in rsi, result in rax).
+        .text
+        .globl  dmabench_calib_empty
+        .type   dmabench_calib_empty, @function
+dmabench_calib_empty:
+        ret
+        .size   dmabench_calib_empty, .-dmabench_calib_empty
+
+// K dependent adds: each add waits for the one before, so K adds cost K times
+// the add latency (one cycle on every x86 core of the last two decades).
+.macro ladder k
+        .globl  dmabench_calib_ladder_\k
+        .type   dmabench_calib_ladder_\k, @function
+dmabench_calib_ladder_\k:
+        mov     %rdi, %rax
+        .rept   \k
+        add     %rsi, %rax
+        .endr
+        ret
+        .size   dmabench_calib_ladder_\k, .-dmabench_calib_ladder_\k
+.endm
+
+.irp k, 0, 1, 2, 4, 8, 16, 32, 64
+        ladder  \k
+.endr
+        .section .note.GNU-stack, "", @progbits
