@@ -1,0 +1,90 @@
+// Call paths, x86_64 (System V). Every round-trip loop is the same macro with a
+// different body, so the paths differ only in what they call.
+#include "kernels/call/ops_layout.h"
+
+        .text
+// The direct call's target, and what the ops table's map_page slot points to.
+        .globl  dmabench_call_empty
+        .type   dmabench_call_empty, @function
+        .p2align 4
+dmabench_call_empty:
+        ret
+        .size   dmabench_call_empty, .-dmabench_call_empty
+
+// Loop bodies. r12 holds the loop's arg (for ops_table: the device).
+.macro body_empty
+.endm
+.macro body_direct
+        call    dmabench_call_empty
+.endm
+.macro body_ops_table
+        mov     DMABENCH_DEVICE_DMA_OPS(%r12), %rax
+        call    *DMABENCH_OPS_MAP_PAGE(%rax)
+.endm
+.macro body_syscall_libc
+        call    getppid@PLT
+.endm
+.macro body_syscall_raw
+        mov     $DMABENCH_NR_GETPPID_X86_64, %eax
+        syscall
+.endm
+// ud2 is two bytes: the SIGILL handler in call.cpp steps RIP over it.
+.macro body_trap
+        ud2
+.endm
+// At CPL3 KVM answers any hypercall with -KVM_EPERM in RAX without dispatching
+// it: a full VM exit and entry, nothing else.
+.macro body_vmcall
+        mov     $DMABENCH_KVM_HC_NOOP, %eax
+        vmcall
+.endm
+.macro body_vmmcall
+        mov     $DMABENCH_KVM_HC_NOOP, %eax
+        vmmcall
+.endm
+
+// void dmabench_call_loop_<name>(uint64_t n, const void* arg): n round trips.
+// Counter and arg live in callee-saved registers so libc and syscall (which
+// clobber rcx/r11) leave them alone; three pushes keep calls 16-byte aligned.
+.macro round_trips name
+        .globl  dmabench_call_loop_\name
+        .type   dmabench_call_loop_\name, @function
+        .p2align 4
+dmabench_call_loop_\name:
+        push    %rbx
+        push    %r12
+        push    %r13
+        mov     %rdi, %rbx
+        mov     %rsi, %r12
+        test    %rbx, %rbx
+        jz      2f
+        .p2align 4
+1:      body_\name
+        sub     $1, %rbx
+        jnz     1b
+2:      pop     %r13
+        pop     %r12
+        pop     %rbx
+        ret
+        .size   dmabench_call_loop_\name, .-dmabench_call_loop_\name
+.endm
+
+.irp name, empty, direct, ops_table, syscall_libc, syscall_raw, trap, vmcall, vmmcall
+        round_trips \name
+.endr
+
+// One-shot forms for the composed paths; each returns what the instruction left in RAX.
+.macro one_shot name
+        .globl  dmabench_call_\name
+        .type   dmabench_call_\name, @function
+        .p2align 4
+dmabench_call_\name:
+        body_\name
+        ret
+        .size   dmabench_call_\name, .-dmabench_call_\name
+.endm
+
+.irp name, syscall_raw, trap, vmcall, vmmcall
+        one_shot \name
+.endr
+        .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,132 @@
+#include "runners/call_probe.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "runners/cpu.hpp"
+
+namespace dmabench::call_probe {
+
+namespace {
+std::string regs_text(std::initializer_list<uint32_t> regs) {
+    std::string s;
+    for (uint32_t r : regs) s.append(reinterpret_cast<const char*>(&r), 4);
+    s.erase(std::find(s.begin(), s.end(), '\0'), s.end());
+    return s;
+}
+}  // namespace
+
+HypervisorId read_hypervisor_id() {
+    HypervisorId id;
+    auto leaf0 = cpu::cpuid(0);
+    if (!leaf0) return id;
+    id.cpu_vendor = regs_text({leaf0->ebx, leaf0->edx, leaf0->ecx});
+    id.hypervisor_bit = (cpu::cpuid(1)->ecx >> 31) & 1;
+    // Leaf 0x40000000 is only meaningful with the hypervisor bit set.
+    if (id.hypervisor_bit) {
+        auto h = cpu::cpuid(0x40000000);
+        id.signature = regs_text({h->ebx, h->ecx, h->edx});
+    }
+    return id;
+}
+
+std::string run_in_child(const std::function<int()>& fn) {
+    pid_t pid = fork();
+    if (pid < 0) return std::string("fork failed: ") + std::strerror(errno);
+    if (pid == 0) {
+        for (int sig : {SIGILL, SIGSEGV, SIGBUS, SIGALRM}) signal(sig, SIG_DFL);
+        alarm(10);
+        _exit(fn());
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return std::string("waitpid failed: ") + std::strerror(errno);
+    }
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char* abbrev = sigabbrev_np(sig);
+        return sig == SIGALRM ? std::string("did not finish within 10 s")
+                              : std::string("killed by SIG") + (abbrev ? abbrev : "?");
+    }
+    if (WEXITSTATUS(status) != 0) return "exited with status " + std::to_string(WEXITSTATUS(status));
+    return "";
+}
+
+std::string probe_hypercall_in_child(call::Hypercall insn) {
+    auto once = call::hypercall_once(insn);
+    if (!once) return std::string(call::name(insn)) + " does not exist on this architecture";
+    // Status 3: the instruction returned, but not with KVM's refusal.
+    std::string why = run_in_child([once] { return once() == call::kKvmDeniedFromUser ? 0 : 3; });
+    if (why.empty()) return "";
+    if (why == "exited with status 3") why = "returned something other than -KVM_EPERM";
+    return std::string(call::name(insn)) + " in a probe child " + why;
+}
+
+HypercallPlan plan_hypercall(const HypervisorId& id, const ChildProbe& probe) {
+    HypercallPlan plan;
+#if defined(__aarch64__)
+    (void)id;
+    (void)probe;
+    plan.description = "HVC #0 from EL1 (an exit to the hypervisor and back)";
+    plan.skip = "HVC is UNDEFINED at EL0; the in-kernel HVC comes with the kernel module (kernels/kmod)";
+    return plan;
+#else
+    if (!id.hypervisor_bit && id.signature.empty()) {
+        plan.skip = "no hypervisor (CPUID.1:ECX bit 31 clear): nothing to call";
+        return plan;
+    }
+    if (id.signature != "KVMKVMKVM") {
+        plan.skip = "hypervisor signature \"" + id.signature +
+                    "\" is not KVM's; only KVM is known to refuse a CPL3 hypercall without acting on it";
+        return plan;
+    }
+    const std::string& v = id.cpu_vendor;
+    if (v == "AuthenticAMD" || v == "HygonGenuine") plan.insn = call::Hypercall::vmmcall;
+    else if (v == "GenuineIntel" || v == "CentaurHauls" || v == "  Shanghai  ") plan.insn = call::Hypercall::vmcall;
+    else {
+        plan.skip = "CPU vendor \"" + v + "\": not known to be VMX (vmcall) or SVM (vmmcall)";
+        return plan;
+    }
+    plan.description = std::string(call::name(plan.insn)) +
+                       " from CPL3: a VM exit to KVM, which answers -KVM_EPERM without dispatching";
+    plan.skip = probe(plan.insn);
+    return plan;
+#endif
+}
+
+const HypercallPlan& hypercall_plan() {
+    static const HypercallPlan plan = plan_hypercall(read_hypervisor_id());
+    return plan;
+}
+
+PtpPlan plan_ptp_kvm(const std::string& sysfs_root, const std::string& dev_root) {
+    namespace fs = std::filesystem;
+    PtpPlan plan;
+    std::error_code ec;
+    fs::path dir = fs::path(sysfs_root) / "class" / "ptp";
+    std::vector<std::string> clocks;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) clocks.push_back(entry.path().filename());
+    std::sort(clocks.begin(), clocks.end());
+    for (const auto& clock : clocks) {
+        std::ifstream in(dir / clock / "clock_name");
+        std::string line;
+        std::getline(in, line);
+        if (line == "KVM virtual PTP") {
+            plan.device = (fs::path(dev_root) / clock).string();
+            return plan;
+        }
+    }
+    plan.skip = "no " + dir.string() + "/ptp*/clock_name reads \"KVM virtual PTP\"" +
+                (clocks.empty() ? " (no PTP clocks at all; the ptp_kvm driver is not loaded)" : "");
+    return plan;
+}
+
+}  // namespace dmabench::call_probe

@@ -1,0 +1,50 @@
+// Can the hypercall variants run here? CPUID for the hypervisor, a probe of
+// the instruction in a child process, sysfs for a KVM PTP clock. Every input is
+// injectable so "no hypervisor -> unavailable" is testable on any machine.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "kernels/call/call.hpp"
+
+namespace dmabench::call_probe {
+
+// What CPUID says about the hypervisor (all empty off x86).
+struct HypervisorId {
+    std::string cpu_vendor;       // CPUID.0: "GenuineIntel", "AuthenticAMD", ...
+    bool hypervisor_bit = false;  // CPUID.1:ECX[31]
+    std::string signature;        // CPUID.0x40000000 EBX:ECX:EDX, e.g. "KVMKVMKVM"
+};
+HypervisorId read_hypervisor_id();
+
+// Runs fn in a fork()ed child with SIGILL/SIGSEGV/SIGBUS at their defaults and
+// a 10 s alarm. Returns "" when fn returned 0, otherwise what happened
+// ("killed by SIGSEGV", "exited with status 3", ...). The parent never faults.
+std::string run_in_child(const std::function<int()>& fn);
+
+// Executes the instruction once in a child; "" if KVM answered -KVM_EPERM.
+std::string probe_hypercall_in_child(call::Hypercall insn);
+
+struct HypercallPlan {
+    call::Hypercall insn = call::Hypercall::none;
+    std::string skip;         // empty: the variant runs
+    std::string description;  // what is timed, or would be
+};
+using ChildProbe = std::function<std::string(call::Hypercall)>;
+// x86: offered only under KVM ("KVMKVMKVM"), with vmmcall on AMD/Hygon and
+// vmcall on Intel/Centaur/Zhaoxin, and only if the child probe succeeds.
+// arm64: always skipped (HVC is UNDEFINED at EL0).
+HypercallPlan plan_hypercall(const HypervisorId& id,
+                             const ChildProbe& probe = probe_hypercall_in_child);
+// This machine's plan, probed once.
+const HypercallPlan& hypercall_plan();
+
+struct PtpPlan {
+    std::string device;  // "/dev/ptpN" when found
+    std::string skip;    // empty: found
+};
+// Looks for <sysfs_root>/class/ptp/ptpN/clock_name == "KVM virtual PTP".
+PtpPlan plan_ptp_kvm(const std::string& sysfs_root = "/sys",
+                     const std::string& dev_root = "/dev");
+
+}  // namespace dmabench::call_probe
