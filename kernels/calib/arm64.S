@@ -7,14 +7,18 @@ dmabench_calib_empty:
         .size   dmabench_calib_empty, .-dmabench_calib_empty
 
 // K dependent adds: each waits for the one before, so K adds cost K times the
-// add latency (one cycle on the common cores).
+// add latency (one cycle on the common cores). ISB on both sides keeps the
+// chain apart from the call overhead, so short chains add to it instead of
+// hiding in it.
 .macro ladder k
         .globl  dmabench_calib_ladder_\k
         .type   dmabench_calib_ladder_\k, %function
 dmabench_calib_ladder_\k:
+        isb
         .rept   \k
         add     x0, x0, x1
         .endr
+        isb
         ret
         .size   dmabench_calib_ladder_\k, .-dmabench_calib_ladder_\k
 .endm

@@ -8,14 +8,19 @@ dmabench_calib_empty:
 
 // K dependent adds: each add waits for the one before, so K adds cost K times
 // the add latency (one cycle on every x86 core of the last two decades).
+// LFENCE on both sides keeps the chain apart from the call overhead: without
+// them the out-of-order core overlaps short chains with the call and return,
+// and the rungs below ~8 adds all cost the same.
 .macro ladder k
         .globl  dmabench_calib_ladder_\k
         .type   dmabench_calib_ladder_\k, @function
 dmabench_calib_ladder_\k:
+        lfence
         mov     %rdi, %rax
         .rept   \k
         add     %rsi, %rax
         .endr
+        lfence
         ret
         .size   dmabench_calib_ladder_\k, .-dmabench_calib_ladder_\k
 .endm

@@ -1,0 +1,238 @@
+// dmabench: the command line. Subcommands: info, list, run, report, compare.
+#include "bench/harness.hpp"
+#include "bench/registry.hpp"
+#include "bench/run.hpp"
+#include "results/record.hpp"
+#include "runners/cpulist.hpp"
+#include "runners/pmu.hpp"
+#include "runners/probe.hpp"
+#include "runners/topology.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <regex>
+
+namespace fs = std::filesystem;
+using dmabench::BadInput;
+using nlohmann::json;
+
+namespace {
+
+std::regex filter_regex(const std::string& filter) {
+    try {
+        return std::regex(filter, std::regex::extended);
+    } catch (const std::regex_error& e) {
+        throw BadInput("--filter '" + filter + "': not a valid regular expression (" +
+                       e.what() + "; accepted: a POSIX extended regex)");
+    }
+}
+
+json pmu_status(const std::vector<std::string>& events) {
+    dmabench::pmu::Group g(events);
+    json ev = json::array();
+    for (auto& s : g.status())
+        ev.push_back({{"name", s.name}, {"available", s.available}, {"reason", s.reason}});
+    return {{"events", ev}, {"perf_event_paranoid", dmabench::pmu::paranoid()}};
+}
+
+json variants_json(const dmabench::Registry& r) {
+    json v = json::array();
+    for (auto& x : r.variants())
+        v.push_back({{"name", x.name}, {"description", x.description}, {"runs", x.skip.empty()},
+                     {"skip", x.skip}});
+    return v;
+}
+
+int cmd_info(bool as_json) {
+    auto reg = dmabench::Registry::build({});
+    json info = dmabench::probe::platform();
+    info["pmu"] = pmu_status(dmabench::pmu::default_events());
+    info["variants"] = variants_json(reg);
+    if (as_json) {
+        std::cout << info.dump(2) << "\n";
+        return 0;
+    }
+    const auto& t = info["timer"];
+    std::printf("machine     %s\n", dmabench::probe::machine_line(info).c_str());
+    std::printf("cpu         %s\n", info["cpu"].dump().c_str());
+    std::printf("cache line  %u B (data), %u B (instruction)\n",
+                info["cache_line_bytes"].get<unsigned>(), info["icache_line_bytes"].get<unsigned>());
+    for (auto& c : info["topology"]["caches"])
+        std::printf("  %-8s %8llu KiB, %u B lines, %d ways, x%d\n",
+                    c["type"].get<std::string>().c_str(),
+                    c["size_bytes"].get<unsigned long long>() / 1024,
+                    c["line_bytes"].get<unsigned>(), c["ways"].get<int>(), c["count"].get<int>());
+    std::printf("timer       %s, %.6g MHz (%s), resolution %.2f ns, read %.2f ns\n",
+                t["source"].get<std::string>().c_str(), t["hz"].get<double>() / 1e6,
+                t["hz_source"].get<std::string>().c_str(), t["resolution_ns"].get<double>(),
+                t["read_overhead_ns"].get<double>());
+    if (t.contains("invariant")) std::printf("            invariant TSC: %s\n", t["invariant"].get<bool>() ? "yes" : "no");
+    std::printf("kernel      %s %s\n", info["kernel"]["release"].get<std::string>().c_str(),
+                info["kernel"]["machine"].get<std::string>().c_str());
+    std::printf("hypervisor  %s (%s)\n", info["hypervisor"]["name"].get<std::string>().c_str(),
+                info["hypervisor"]["how"].get<std::string>().c_str());
+    std::printf("emulated    %s: %s\n", info["emulated"]["value"].get<bool>() ? "YES" : "no",
+                info["emulated"]["how"].get<std::string>().c_str());
+    std::printf("virtualised %s: %s\n", info["virtualised"]["value"].get<bool>() ? "yes" : "no",
+                info["virtualised"]["how"].get<std::string>().c_str());
+    const auto& topo = info["topology"];
+    std::printf("topology    %d package(s), %d NUMA node(s), %d core(s), %d PU(s); allowed %s\n",
+                topo["packages"].get<int>(), topo["numa_nodes"].get<int>(),
+                topo["cores"].get<int>(), topo["pus"].get<int>(),
+                dmabench::format_cpu_list(topo["allowed_pus"].get<std::vector<unsigned>>()).c_str());
+    std::printf("pmu         perf_event_paranoid=%s\n",
+                info["pmu"]["perf_event_paranoid"].get<std::string>().c_str());
+    for (auto& e : info["pmu"]["events"])
+        std::printf("  %-26s %s\n", e["name"].get<std::string>().c_str(),
+                    e["available"].get<bool>() ? "counts" : e["reason"].get<std::string>().c_str());
+    std::printf("variants\n");
+    for (auto& v : info["variants"])
+        std::printf("  %-30s %s\n", v["name"].get<std::string>().c_str(),
+                    v["runs"].get<bool>() ? "runs here" : ("skip: " + v["skip"].get<std::string>()).c_str());
+    return 0;
+}
+
+int cmd_list(const std::string& filter, bool as_json, bool quick) {
+    dmabench::Options o;
+    o.quick = quick;
+    auto reg = dmabench::Registry::build(o);
+    auto re = filter_regex(filter);
+    json out = json::array();
+    for (auto& c : reg.cases()) {
+        std::string name = reg.reported_name(c);
+        if (!std::regex_search(name, re)) continue;
+        if (as_json)
+            out.push_back({{"name", name}, {"runs", c.skip.empty()}, {"skip", c.skip}});
+        else
+            std::printf("%-60s %s\n", name.c_str(),
+                        c.skip.empty() ? "runs here" : ("skip: " + c.skip).c_str());
+    }
+    if (as_json) std::cout << out.dump(2) << "\n";
+    return 0;
+}
+
+std::string runs_dir() {
+    fs::path src = DMABENCH_SOURCE_DIR;
+    if (fs::is_directory(src / "results")) return (src / "results" / "runs").string();
+    return "results/runs";
+}
+
+// The newest result file in the default directory, for `dmabench report`.
+std::string latest_run() {
+    std::string newest;
+    fs::file_time_type when{};
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(runs_dir(), ec))
+        if (e.path().extension() == ".json" && e.last_write_time() >= when) {
+            when = e.last_write_time();
+            newest = e.path().string();
+        }
+    if (newest.empty()) throw BadInput("no run given and none in " + runs_dir() + " (run `dmabench run` first)");
+    return newest;
+}
+
+// The report is Python (matplotlib): run Debian's interpreter on report/.
+int exec_report(const std::vector<std::string>& args) {
+    const char* py = std::getenv("DMABENCH_PYTHON");
+    std::string python = py && *py ? py : DMABENCH_PYTHON;
+    fs::path src = DMABENCH_SOURCE_DIR;
+    if (!fs::is_directory(src / "report"))
+        throw BadInput("report package not found in " + src.string() + "/report");
+    setenv("PYTHONPATH", src.c_str(), 1);
+    std::vector<std::string> argv = {python, "-m", "report"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    execvp(cargv[0], cargv.data());
+    std::fprintf(stderr, "dmabench: cannot run %s: %s\n", python.c_str(), std::strerror(errno));
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"dmabench: microbenchmarks for the DMA-mapping path (arm64, x86_64)"};
+    app.require_subcommand(1);
+
+    bool json_out = false;
+    auto* info = app.add_subcommand("info", "the platform probe: CPU, caches, timer, PMU, variants");
+    info->add_flag("--json", json_out, "one JSON object");
+
+    std::string filter = ".";
+    bool quick = false;
+    auto* list = app.add_subcommand("list", "every benchmark name, and whether it runs here");
+    list->add_option("--filter", filter, "POSIX extended regex over the names");
+    list->add_flag("--json", json_out, "a JSON array");
+    list->add_flag("--quick", quick, "list the --quick suite");
+
+    dmabench::RunArgs ra;
+    auto* run = app.add_subcommand("run", "run benchmarks; write Google Benchmark JSON");
+    run->add_option("--filter", ra.filter, "POSIX extended regex over the names");
+    run->add_option("--cpus", ra.cpus, "PUs to pin thread i to, e.g. 1 or 0-3 (default: from PU 1)");
+    run->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
+    run->add_option("--mem-node", ra.mem_node, "NUMA node for buffers (default: the PU's own)");
+    run->add_option("--pmu", ra.pmu, "libpfm4 events, comma-separated; 'default' or 'none'");
+    run->add_option("--repetitions", ra.repetitions, "repetitions of each benchmark (>= 1)");
+    run->add_option("--min-time", ra.min_time, "seconds per benchmark, e.g. 0.5");
+    run->add_flag("--quick", ra.quick, "a short sweep that finishes in seconds");
+    run->add_option("--out", ra.out, "result file (default results/runs/<host>-<UTC>.json)");
+    run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
+
+    std::vector<std::string> report_runs;
+    std::string report_dir;
+    auto* report = app.add_subcommand("report", "render runs into HTML, Markdown, text and plots");
+    report->add_option("runs", report_runs, "result files (default: the latest run)");
+    report->add_option("-o,--out-dir", report_dir, "output directory");
+    std::vector<std::string> compare_runs;
+    auto* compare = app.add_subcommand("compare", "A/B: NEW against BASE, with verdicts");
+    compare->add_option("runs", compare_runs, "BASE.json NEW.json")->required()->expected(2);
+    compare->add_option("-o,--out-dir", report_dir, "output directory");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string what = e.what();
+        if (what.empty()) what = "a subcommand is required: info, list, run, report or compare";
+        std::fprintf(stderr, "dmabench: %s (see dmabench --help)\n", what.c_str());
+        return 2;
+    }
+
+    try {
+        if (*info) return cmd_info(json_out);
+        if (*list) return cmd_list(filter, json_out, quick);
+        if (*run) {
+            ra.argv0 = argv[0];
+            for (int i = 0; i < argc; ++i) ra.command_line += (i ? " " : "") + std::string(argv[i]);
+            if (ra.out.empty()) {
+                fs::create_directories(runs_dir());
+                ra.out = dmabench::results::default_path(runs_dir());
+            }
+            return dmabench::run(ra);
+        }
+        std::vector<std::string> args;
+        if (*report) {
+            args = {"render"};
+            if (report_runs.empty()) report_runs.push_back(latest_run());
+            args.insert(args.end(), report_runs.begin(), report_runs.end());
+        } else {
+            args = {"compare", compare_runs[0], compare_runs[1]};
+        }
+        if (!report_dir.empty()) args.insert(args.end(), {"-o", report_dir});
+        return exec_report(args);
+    } catch (const BadInput& e) {
+        std::fprintf(stderr, "dmabench: %s\n", e.what());
+        return 2;
+    } catch (const dmabench::results::Error& e) {
+        std::fprintf(stderr, "dmabench: %s\n", e.what());
+        return 2;
+    }
+}

@@ -1,0 +1,59 @@
+#include "bench/registry.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <stdexcept>
+
+namespace dmabench {
+namespace {
+
+std::vector<std::pair<std::string, FamilyFn>>& families() {
+    static std::vector<std::pair<std::string, FamilyFn>> f;
+    return f;
+}
+
+// family/variant/arg:value...: lowercase words, so names sort and grep alike
+// in `list`, the JSON, the plots and the text.
+const std::regex& name_form() {
+    static const std::regex r("[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_]+:[A-Za-z0-9_.+-]+)*");
+    return r;
+}
+
+}  // namespace
+
+FamilyRegistrar::FamilyRegistrar(const char* family, FamilyFn fn) {
+    families().emplace_back(family, fn);
+}
+
+void Registry::variant(Variant v) {
+    if (!std::regex_match(v.name, std::regex("[a-z0-9_]+/[a-z0-9_]+")))
+        throw std::logic_error("variant name '" + v.name + "' is not family/variant");
+    variants_.push_back(std::move(v));
+}
+
+void Registry::add(Case c) {
+    if (!std::regex_match(c.name, name_form()))
+        throw std::logic_error("benchmark name '" + c.name +
+                               "' is not family/variant/arg:value...");
+    cases_.push_back(std::move(c));
+}
+
+Registry Registry::build(Options options) {
+    Registry r(std::move(options));
+    auto fams = families();
+    std::sort(fams.begin(), fams.end());
+    for (auto& [name, fn] : fams) fn(r);
+    return r;
+}
+
+// Google Benchmark 1.7 appends the time type, then the thread count.
+std::string Registry::reported_name(const Case& c) const {
+    std::string n = c.name;
+    bool threads = c.threaded && options_.threads > 1;
+    if (c.manual_time) n += "/manual_time";
+    else if (threads) n += "/real_time";
+    if (threads) n += "/threads:" + std::to_string(options_.threads);
+    return n;
+}
+
+}  // namespace dmabench

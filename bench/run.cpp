@@ -1,0 +1,284 @@
+#include "bench/run.hpp"
+
+#include "bench/harness.hpp"
+#include "bench/registry.hpp"
+#include "results/record.hpp"
+#include "runners/cpulist.hpp"
+#include "runners/pmu.hpp"
+#include "runners/probe.hpp"
+#include "runners/topology.hpp"
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace dmabench {
+using nlohmann::json;
+namespace {
+
+long parse_int(const std::string& flag, const std::string& v, long lo, long hi) {
+    long x = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || x < lo || x > hi)
+        throw BadInput(flag + " '" + v + "': accepted: an integer from " + std::to_string(lo) +
+                       " to " + std::to_string(hi));
+    return x;
+}
+
+double parse_seconds(const std::string& v) {
+    char* end = nullptr;
+    double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || !std::isfinite(x) || x <= 0 || x > 3600)
+        throw BadInput("--min-time '" + v + "': accepted: seconds, a number > 0 and <= 3600 "
+                       "(e.g. 0.5)");
+    return x;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, sep);)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+Options check(const RunArgs& a) {
+    Options o;
+    o.quick = a.quick;
+    auto pus = topology::pus();
+    if (!a.threads.empty()) o.threads = unsigned(parse_int("--threads", a.threads, 1, long(pus.size())));
+    if (!a.cpus.empty()) {
+        try {
+            o.cpus = parse_cpu_list(a.cpus);
+        } catch (const std::invalid_argument& e) {
+            throw BadInput(std::string("--cpus ") + e.what());
+        }
+        for (unsigned c : o.cpus)
+            if (std::find(pus.begin(), pus.end(), c) == pus.end())
+                throw BadInput("--cpus '" + a.cpus + "': CPU " + std::to_string(c) +
+                               " is not available (accepted: " + format_cpu_list(pus) + ")");
+        if (o.cpus.size() < o.threads)
+            throw BadInput("--cpus '" + a.cpus + "': " + std::to_string(o.cpus.size()) +
+                           " PU(s) for --threads " + std::to_string(o.threads) +
+                           " (accepted: at least one PU per thread)");
+    } else {
+        o.cpus = topology::default_cpus(o.threads);
+    }
+    if (!a.mem_node.empty()) {
+        auto nodes = topology::nodes();
+        long n = parse_int("--mem-node", a.mem_node, 0, 4095);
+        if (std::find(nodes.begin(), nodes.end(), int(n)) == nodes.end()) {
+            std::string list;
+            for (int x : nodes) list += (list.empty() ? "" : ",") + std::to_string(x);
+            throw BadInput("--mem-node '" + a.mem_node + "': no such NUMA node (accepted: " +
+                           list + ")");
+        }
+        o.mem_node = int(n);
+    }
+    if (a.pmu == "default") o.pmu = pmu::default_events();
+    else if (a.pmu != "none") {
+        o.pmu = split(a.pmu, ',');
+        if (o.pmu.empty()) throw BadInput("--pmu '" + a.pmu + "': accepted: libpfm4 event names, comma-separated, 'default' or 'none'");
+        for (auto& e : o.pmu)
+            if (auto why = pmu::check_name(e); !why.empty())
+                throw BadInput("--pmu '" + e + "': unknown event (" + why +
+                               "; accepted: libpfm4 names such as perf::instructions, "
+                               "perf::task-clock; 'default' or 'none')");
+    }
+    return o;
+}
+
+// Google Benchmark's console table on stderr (the progress line per
+// benchmark), and its JSON kept in memory until the run is complete.
+class Tee : public benchmark::BenchmarkReporter {
+public:
+    explicit Tee(std::ostream& json_out)
+        : console_(isatty(2) ? benchmark::ConsoleReporter::OO_ColorTabular
+                             : benchmark::ConsoleReporter::OO_Tabular) {
+        console_.SetOutputStream(&std::cerr);
+        console_.SetErrorStream(&std::cerr);
+        json_.SetOutputStream(&json_out);
+        json_.SetErrorStream(&std::cerr);
+    }
+    bool ReportContext(const Context& c) override {
+        return console_.ReportContext(c) && json_.ReportContext(c);
+    }
+    void ReportRuns(const std::vector<Run>& r) override {
+        console_.ReportRuns(r);
+        json_.ReportRuns(r);
+    }
+    void Finalize() override {
+        console_.Finalize();
+        json_.Finalize();
+    }
+
+private:
+    benchmark::ConsoleReporter console_;
+    benchmark::JSONReporter json_;
+};
+
+void on_signal(int sig) {
+    results::remove_pending_temp();
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+// Least-squares line through the ladder's medians: slope = one add.
+json ladder_fit(const json& doc) {
+    std::map<double, std::vector<double>> by_k;
+    static const std::regex rung("calib/ladder/adds:([0-9]+)");
+    for (auto& b : doc["benchmarks"]) {
+        std::smatch m;
+        std::string name = b.value("run_name", b.value("name", ""));
+        if (b.value("run_type", "") != "iteration" || !std::regex_match(name, m, rung)) continue;
+        double scale = b.value("time_unit", "ns") == "us" ? 1e3 : b.value("time_unit", "ns") == "ms" ? 1e6 : 1;
+        // CPU time: a preemption by another process must not bend the line.
+        by_k[std::stod(m[1])].push_back(b["cpu_time"].get<double>() * scale);
+    }
+    if (by_k.size() < 3) return nullptr;
+    std::vector<double> xs, ys;
+    for (auto& [k, v] : by_k) {
+        std::sort(v.begin(), v.end());
+        xs.push_back(k);
+        ys.push_back(v[v.size() / 2]);
+    }
+    double n = double(xs.size()), sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i)
+        sx += xs[i], sy += ys[i], sxx += xs[i] * xs[i], sxy += xs[i] * ys[i];
+    double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx), icpt = (sy - slope * sx) / n;
+    double ss_res = 0, ss_tot = 0, mean = sy / n;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        double f = icpt + slope * xs[i];
+        ss_res += (ys[i] - f) * (ys[i] - f);
+        ss_tot += (ys[i] - mean) * (ys[i] - mean);
+    }
+    double r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
+    return {{"slope_ns_per_add", slope}, {"intercept_ns", icpt}, {"r2", r2},
+            {"linear", r2 >= 0.99}, {"points", xs.size()}};
+}
+
+std::string git_revision() {
+    std::string cmd = std::string("git -C '") + DMABENCH_SOURCE_DIR +
+                      "' describe --always --dirty 2>/dev/null";
+    std::string rev;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+        char buf[128];
+        while (fgets(buf, sizeof buf, p)) rev += buf;
+        pclose(p);
+    }
+    while (!rev.empty() && rev.back() == '\n') rev.pop_back();
+    return rev.empty() ? DMABENCH_GIT_REVISION : rev;
+}
+
+}  // namespace
+
+int run(const RunArgs& a) {
+    Options o = check(a);
+    std::regex re;
+    try {
+        re = std::regex(a.filter, std::regex::extended);
+    } catch (const std::regex_error& e) {
+        throw BadInput("--filter '" + a.filter + "': not a valid regular expression (accepted: "
+                       "a POSIX extended regex)");
+    }
+    long reps = a.repetitions.empty() ? 1 : parse_int("--repetitions", a.repetitions, 1, 10000);
+    double min_time = a.min_time.empty() ? (a.quick ? 0.01 : 0.1) : parse_seconds(a.min_time);
+    for (auto& f : a.gbench_flags)
+        if (f.rfind("--benchmark_", 0) != 0)
+            throw BadInput("'" + f + "': after -- only Google Benchmark flags are accepted "
+                           "(--benchmark_*)");
+    results::check_writable(a.out);
+
+    Registry reg = Registry::build(o);
+    json skipped = json::array();
+    unsigned selected = 0;
+    for (const auto& c : reg.cases()) {
+        std::string name = reg.reported_name(c);
+        if (!std::regex_search(name, re)) continue;
+        if (!c.skip.empty()) {
+            skipped.push_back({{"name", name}, {"reason", c.skip}});
+            continue;
+        }
+        auto* b = benchmark::RegisterBenchmark(c.name.c_str(), [&c, &o](benchmark::State& s) {
+            Thread t(s, o);
+            try {
+                c.body(s, t);
+            } catch (const std::exception& e) {
+                s.SkipWithError(e.what());
+            }
+            t.finish(s, c.unit);
+        });
+        if (c.manual_time) b->UseManualTime();
+        if (c.threaded && o.threads > 1) b->Threads(int(o.threads))->UseRealTime();
+        ++selected;
+    }
+    if (selected == 0 && skipped.empty())
+        throw BadInput("--filter '" + a.filter + "': matches no benchmark (see dmabench list)");
+
+    std::vector<std::string> gargs = {a.argv0, "--benchmark_repetitions=" + std::to_string(reps),
+                                      "--benchmark_min_time=" + std::to_string(min_time)};
+    gargs.insert(gargs.end(), a.gbench_flags.begin(), a.gbench_flags.end());
+    std::vector<char*> gargv;
+    for (auto& s : gargs) gargv.push_back(s.data());
+    int gargc = int(gargv.size());
+    benchmark::Initialize(&gargc, gargv.data());
+    if (benchmark::ReportUnrecognizedArguments(gargc, gargv.data())) return 2;
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+
+    std::ostringstream gjson;
+    Tee tee(gjson);
+    benchmark::RunSpecifiedBenchmarks(&tee);
+    benchmark::Shutdown();
+
+    json ctx = probe::platform();
+    json pmu_events = json::array();
+    {
+        pmu::Group g(o.pmu);  // what opens here is what the threads could open
+        for (auto& s : g.status())
+            pmu_events.push_back({{"name", s.name}, {"available", s.available}, {"reason", s.reason}});
+    }
+    ctx["pmu"] = {{"events", pmu_events}, {"perf_event_paranoid", pmu::paranoid()}};
+    json variants = json::array();
+    for (auto& v : reg.variants())
+        variants.push_back({{"name", v.name}, {"description", v.description}, {"skip", v.skip}});
+    ctx["variants"] = variants;
+    ctx["skipped"] = skipped;
+    ctx["command_line"] = a.command_line;
+    ctx["options"] = {{"quick", o.quick}, {"threads", o.threads}, {"repetitions", reps},
+                      {"min_time_s", min_time}, {"filter", a.filter}};
+    ctx["pinning"] = {{"requested", o.cpus}, {"mem_node", o.mem_node},
+                      {"how", "hwloc_set_cpubind per benchmark thread; the PU seen by "
+                              "hwloc_get_last_cpu_location is each benchmark's label"}};
+    ctx["git_revision"] = git_revision();
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    ctx["host"] = host;
+    json doc = results::merge(gjson.str(), ctx);
+    doc["context"]["dmabench"]["pinning"]["achieved"] = [&] {
+        std::set<std::string> labels;
+        for (auto& b : doc["benchmarks"])
+            if (b.contains("label")) labels.insert(b["label"].get<std::string>());
+        return labels;
+    }();
+    if (auto fit = ladder_fit(doc); !fit.is_null())
+        doc["context"]["dmabench"]["calibration"]["ladder"] = fit;
+    results::write_atomically(a.out, doc.dump(2) + "\n");
+    std::fprintf(stderr, "dmabench: wrote %s (%u benchmarks, %zu skipped)\n", a.out.c_str(),
+                 selected, skipped.size());
+    std::printf("%s\n", a.out.c_str());
+    return 0;
+}
+
+}  // namespace dmabench

@@ -1,0 +1,25 @@
+// `dmabench run`: options checked up front, benchmarks run through Google
+// Benchmark, and one result file written whole at the end.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dmabench {
+
+// Bad input from the user: one line, exit status 2.
+struct BadInput : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct RunArgs {
+    std::string filter = ".";
+    std::string cpus, threads, mem_node, pmu = "default", repetitions, min_time, out;
+    bool quick = false;
+    std::vector<std::string> gbench_flags;
+    std::string argv0, command_line;
+};
+
+int run(const RunArgs& args);
+
+}  // namespace dmabench
