@@ -1,5 +1,6 @@
 #include "runners/cache_probe.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
