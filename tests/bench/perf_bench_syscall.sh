@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# perf bench syscall basic against dmabench's call/syscall_* in one run, in
+# alternating rounds, and their ratio. Both time getppid(): perf through libc,
+# dmabench through libc (syscall_libc) and through the raw instruction.
+#
+#   bash tests/bench/perf_bench_syscall.sh [dmabench command...]
+#   (default: build/release/bench/dmabench; ROUNDS=3 LOOPS=2000000 to change)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+if [ $# -eq 0 ]; then set -- "$here/build/release/bench/dmabench"; fi
+rounds=${ROUNDS:-3}
+loops=${LOOPS:-2000000}
+case "$rounds$loops" in *[!0-9]*|'') echo "ROUNDS '$rounds' / LOOPS '$loops': accepted: positive integers" >&2; exit 2;; esac
+
+perf=""
+for p in perf /usr/bin/perf /usr/bin/perf_6.1; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" bench syscall basic -l 1000 >/dev/null 2>&1; then perf=$p; break; fi
+done
+if [ -z "$perf" ]; then
+    echo "perf_bench_syscall: no working 'perf bench syscall' (install Debian's linux-perf)" >&2
+    exit 1
+fi
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for r in $(seq 1 "$rounds"); do
+    # usecs/op line: "       0.169287 usecs/op"
+    "$perf" bench syscall basic -l "$loops" | awk '/usecs\/op/ {print $1 * 1000}' > "$work/perf.$r"
+    "$@" run --filter '^call/syscall_(libc|raw)(/|$)' --pmu none --out "$work/dmabench.$r.json" >/dev/null 2>"$work/dmabench.$r.err" \
+        || { cat "$work/dmabench.$r.err" >&2; exit 1; }
+done
+
+"$py" - "$work" "$rounds" "$perf" <<'PY'
+import json, statistics, sys
+work, rounds, perf = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+perf_ns, libc_ns, raw_ns = [], [], []
+emulated = False
+for r in range(1, rounds + 1):
+    perf_ns.append(float(open(f"{work}/perf.{r}").read()))
+    doc = json.load(open(f"{work}/dmabench.{r}.json"))
+    emulated = emulated or doc["context"].get("dmabench", {}).get("emulated", {}).get("value", False)
+    for b in doc["benchmarks"]:
+        if b["name"].startswith("call/syscall_libc/"): libc_ns.append(b["ns_per_call"])
+        if b["name"].startswith("call/syscall_raw/"): raw_ns.append(b["ns_per_call"])
+if len(libc_ns) != rounds or len(raw_ns) != rounds:
+    sys.exit("perf_bench_syscall: dmabench did not report call/syscall_libc and call/syscall_raw")
+med = statistics.median
+print(f"rounds: {rounds}  (perf: {perf}; each row a median over rounds, min..max)")
+for label, xs in [("perf bench syscall basic", perf_ns), ("dmabench call/syscall_libc", libc_ns),
+                  ("dmabench call/syscall_raw", raw_ns)]:
+    print(f"  {label:28s} {med(xs):8.1f} ns/getppid   ({min(xs):.1f}..{max(xs):.1f})")
+ratios = [l / p for l, p in zip(libc_ns, perf_ns)]
+print(f"ratio dmabench syscall_libc / perf bench: {med(ratios):.3f}  ({min(ratios):.3f}..{max(ratios):.3f})")
+print(f"ratio dmabench syscall_raw  / perf bench: {med([r / p for r, p in zip(raw_ns, perf_ns)]):.3f}")
+if emulated:
+    print("NOTE: dmabench ran under emulation: its timings are not hardware numbers")
+PY
