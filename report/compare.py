@@ -1,0 +1,126 @@
+"""A/B: NEW against BASE, per benchmark, with a verdict a reviewer can quote."""
+from __future__ import annotations
+
+import math
+
+from . import identity, plots, stats, textfmt
+from .doc import Banner, Doc, Figure, Heading, Para, Table, Text
+from .model import BadInput, Run
+
+METHOD = ("How to read: NEW/BASE is the Hodges-Lehmann ratio, exp(median of "
+          "log(new/base) over all pairs of repetitions); the 95% interval comes from "
+          "inverting the exact two-sided Mann-Whitney U test, so it excludes 1 exactly when "
+          "the test finds a shift at the 5% level. Below 1 NEW is faster, above 1 slower. "
+          "The time compared is the family's ns_per_<unit> counter when it has one, else "
+          "the real time per iteration.")
+
+
+def _pair_metric(b, n):
+    """The same quantity from both runs: the base's headline metric if NEW has it too."""
+    mb = b.metric()
+    mn = n.metric(prefer=mb.key) if mb.key != "real_time" else n.metric(prefer="real_time")
+    if mb.key != mn.key:
+        mb, mn = b.metric(prefer="real_time"), n.metric(prefer="real_time")
+    return mb, mn
+
+
+def verdicts(base: Run, new: Run) -> list:
+    """[(name, unit, Summary base, Summary new, Verdict)] for the names both runs hold."""
+    out = []
+    for name, b in base.benches.items():
+        n = new.benches.get(name)
+        if n is None:
+            continue
+        mb, mn = _pair_metric(b, n)
+        if not mb.samples or not mn.samples:
+            continue
+        # Runs that kept only aggregates give no repetitions to compare.
+        sb = [] if b.aggregates_only else mb.samples
+        sn = [] if n.aggregates_only else mn.samples
+        v = stats.compare(sb, sn)
+        if b.aggregates_only or n.aggregates_only:
+            r = stats.summarise(mn.samples).median / stats.summarise(mb.samples).median
+            v = stats.Verdict(v.n_base, v.n_new, r, math.nan, math.nan, math.nan, stats.TOO_FEW)
+        out.append((name, mb.unit, stats.summarise(mb.samples), stats.summarise(mn.samples), v))
+    return out
+
+
+def _ci(v) -> str:
+    if not math.isfinite(v.ci_lo):
+        return "-"
+    return f"{v.ci_lo:.3f}-{v.ci_hi:.3f}"
+
+
+def build(base: Run, new: Run, outdir: str) -> Doc:
+    base.label, new.label = "BASE", "NEW"
+    rows = verdicts(base, new)
+    if not rows:
+        raise BadInput(f"{base.path} and {new.path} have no measured benchmark name in common; "
+                       "accepted: two runs of the same benchmarks (same names)")
+    title = "dmabench A/B: NEW against BASE"
+    doc = Doc(title)
+    doc.add(Heading(1, title, page_only=True),
+            Text([title], text_only=True),
+            Text(["BASE: " + identity.machine_line(base, textfmt.WIDTH - 6),
+                  "NEW:  " + identity.machine_line(new, textfmt.WIDTH - 6)], text_only=True),
+            Table("", [], [("BASE", [f"{base.path}: {identity.machine_line(base, 200)}"]),
+                           ("NEW", [f"{new.path}: {identity.machine_line(new, 200)}"])],
+                  page_only=True))
+    for who, run in (("BASE", base), ("NEW", new)):
+        level, _, text = identity.status(run)
+        if level in ("emulated", "virtualised"):
+            doc.add(Banner(level, f"{who}: {text}"))
+        if run.missing_note():
+            doc.add(Para(f"{who}: {run.missing_note()}", kind="warn"))
+    if identity.machine_line(base, 500) != identity.machine_line(new, 500):
+        doc.add(Para("BASE and NEW come from different machines (or kernels): the ratio "
+                     "mixes the change with the machine difference.", kind="note"))
+
+    counts = {k: 0 for k in (stats.FASTER, stats.SLOWER, stats.NO_CHANGE, stats.TOO_FEW)}
+    for r in rows:
+        counts[r[4].verdict] += 1
+    doc.add(Para(f"{len(rows)} benchmarks compared: "
+                 + ", ".join(f"{c} {k}" for k, c in counts.items() if c) + "."))
+    if counts[stats.TOO_FEW]:
+        need = stats.min_repetitions()
+        doc.add(Para(f"'{stats.TOO_FEW}': with fewer than {need} repetitions on each side no "
+                     "result can reach 95% confidence; run both with "
+                     f"`dmabench run --repetitions {need + 2}` or more.", kind="note"))
+    decided = len(rows) - counts[stats.TOO_FEW]
+    if decided >= 20:
+        doc.add(Para(f"Each verdict is a test at the 5% level: among {decided} benchmarks that "
+                     f"did not change, about {decided / 20:.0f} would still be called faster "
+                     "or slower by chance.", kind="note"))
+
+    families = []
+    for name, *_ in rows:
+        f = name.split("/")[0]
+        if f not in families:
+            families.append(f)
+    for family in families:
+        fam = [r for r in rows if r[0].split("/")[0] == family]
+        doc.add(Heading(2, family))
+        stem = plots.forest([(r[0], r[4]) for r in fam], f"{family}: NEW / BASE", outdir,
+                            plots.safe_stem(f"compare_{family}"))
+        if stem:
+            doc.add(Figure(stem, f"{family}: NEW/BASE per benchmark with its 95% interval "
+                                 "(no line: too few repetitions for one)."))
+        page_rows, text_rows = [], []
+        for name, unit, sb, sn, v in fam:
+            p = "-" if not math.isfinite(v.p_value) else f"{v.p_value:.2g}"
+            page_rows.append((name, [textfmt.num(v.ratio), _ci(v), p, v.verdict,
+                                     textfmt.num(sb.median), textfmt.num(sn.median), unit,
+                                     f"{v.n_base}/{v.n_new}"]))
+            text_rows.append((name, [textfmt.num(v.ratio), _ci(v), v.verdict]))
+        doc.add(Table("benchmark", ["NEW/BASE", "95% CI", "p", "verdict", "BASE median",
+                                    "NEW median", "unit", "n BASE/NEW"], page_rows,
+                      text_headers=["NEW/BASE", "95% CI", "verdict"], text_rows=text_rows))
+
+    only_base = [n for n in base.benches if n not in new.benches]
+    only_new = [n for n in new.benches if n not in base.benches]
+    if only_base or only_new:
+        doc.add(Heading(2, "Not in both runs"))
+        doc.add(Table("benchmark", [], [(n, ["only in BASE"]) for n in only_base]
+                      + [(n, ["only in NEW"]) for n in only_new]))
+    doc.add(Para(METHOD))
+    return doc

@@ -1,0 +1,462 @@
+"""Figures, each saved as PNG and SVG. Every plot takes the runs to draw (one
+run, or several machines for a board) and a function giving the value to plot
+for a benchmark, so the same shapes serve times, PMU counts and A/B ratios.
+
+How a family is drawn is one row of FAMILY_PLOTS; a family without a row is
+drawn by what its names show (a numeric argument with several values is a
+sweep, anything else a bar chart).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+
+from . import stats, textfmt  # noqa: E402
+from .model import Bench, Metric, arg_number  # noqa: E402
+
+plt.rcParams.update({
+    "font.size": 9, "axes.titlesize": 10, "axes.grid": True, "grid.alpha": 0.35,
+    "legend.fontsize": 8, "svg.hashsalt": "dmabench", "figure.dpi": 100,
+})
+
+LINESTYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
+
+
+@dataclass
+class Spec:
+    kind: str                  # "sweep", "ratio_bars", "stacked", "bars"
+    x: str = ""                # sweep: the argument on the x axis
+    panel: str = ""            # sweep: one panel per value of this argument
+    xlog: bool = True
+    xbytes: bool = False       # x values are sizes in bytes
+    xlabel: str = ""
+    reference: str = ""        # ratio_bars: variant the ratios are to
+
+
+FAMILY_PLOTS = {
+    "calib": Spec("sweep", x="adds", xlog=False, xlabel="dependent adds per call"),
+    "cache": Spec("sweep", x="size", panel="state", xbytes=True, xlabel="buffer size"),
+    "lookup": Spec("sweep", x="regions", xlabel="memory regions (number)"),
+    "call": Spec("ratio_bars", reference="direct"),
+    "dmamap": Spec("stacked"),
+}
+
+
+def spec_for(family: str, benches: list) -> Spec:
+    if family in FAMILY_PLOTS:
+        return FAMILY_PLOTS[family]
+    # A numeric argument with at least three values is a sweep.
+    values = {}
+    for b in benches:
+        for k, v in b.name.sweep_args().items():
+            if k != "threads" and arg_number(v) is not None:
+                values.setdefault(k, set()).add(arg_number(v))
+    for k, vs in values.items():
+        if len(vs) >= 3:
+            pos = [v for v in vs if v > 0]
+            xlog = len(pos) == len(vs) and max(pos) / min(pos) >= 16
+            return Spec("sweep", x=k, xlog=xlog, xlabel=k)
+    return Spec("bars")
+
+
+def safe_stem(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
+
+
+def save(fig, outdir: str, stem: str) -> str:
+    os.makedirs(os.path.join(outdir, "plots"), exist_ok=True)
+    base = os.path.join(outdir, "plots", stem)
+    fig.savefig(base + ".png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(base + ".svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return stem
+
+
+def _bytes_label(x, _pos=None) -> str:
+    if x <= 0:
+        return ""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if x >= size:
+            v = x / size
+            return f"{v:.0f} {unit}" if abs(v - round(v)) < 1e-9 else f"{v:.3g} {unit}"
+    return f"{x:.0f} B"
+
+
+def _plain_label(x, _pos=None) -> str:
+    return f"{x:.0f}" if abs(x - round(x)) < 1e-9 else f"{x:.3g}"
+
+
+def _log_y_if_wide(ax, values) -> None:
+    pos = [v for v in values if v and v > 0 and math.isfinite(v)]
+    if pos and max(pos) / min(pos) > 20:
+        ax.set_yscale("log")
+
+
+def _legend_below(fig, handles, labels) -> None:
+    if not handles:
+        return
+    ncol = 1 if max(len(l) for l in labels) > 45 else 2 if max(len(l) for l in labels) > 28 else 3
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
+               frameon=False)
+
+
+def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir: str,
+          stem: str):
+    """Value against spec.x, one panel per spec.panel value, one line per
+    remaining name (and per machine on a board). Returns the stem, or None."""
+    panels, series_order = [], []
+    data = {}  # (panel, run index, series) -> [(x, Summary)]
+    for ri, run in enumerate(runs):
+        for b in run.in_family(family):
+            args = b.name.sweep_args()
+            x = arg_number(args.get(spec.x, ""))
+            m = value(b)
+            if x is None or m is None or not m.samples:
+                continue
+            panel = f"{spec.panel}:{args[spec.panel]}" if spec.panel in args else ""
+            series = b.name.without(spec.x, spec.panel)
+            if panel not in panels:
+                panels.append(panel)
+            if series not in series_order:
+                series_order.append(series)
+            data.setdefault((panel, ri, series), []).append((x, stats.summarise(m.samples)))
+    if not data:
+        return None
+    ncols = 1 if len(panels) == 1 else 2
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.6 * nrows + 0.4), squeeze=False,
+                             sharex=True)
+    cmap = plt.get_cmap("tab10" if len(series_order) <= 10 else "tab20")
+    handles = {}
+    for pi, panel in enumerate(panels):
+        ax = axes[pi // ncols][pi % ncols]
+        yvals = []
+        for ri, run in enumerate(runs):
+            for si, series in enumerate(series_order):
+                pts = sorted(data.get((panel, ri, series), []), key=lambda p: p[0])
+                if not pts:
+                    continue
+                xs = [p[0] for p in pts]
+                med = [p[1].median for p in pts]
+                err = [[p[1].median - p[1].lo for p in pts], [p[1].hi - p[1].median for p in pts]]
+                yvals += med
+                label = series if len(runs) == 1 else f"{series} - {run.label}"
+                h = ax.errorbar(xs, med, yerr=err, color=cmap(si % cmap.N),
+                                linestyle=LINESTYLES[ri % len(LINESTYLES)],
+                                marker=MARKERS[si % len(MARKERS)], markersize=4, capsize=2,
+                                linewidth=1.2)
+                handles.setdefault(label, h)
+        if spec.xlog:
+            ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(FuncFormatter(_bytes_label if spec.xbytes else _plain_label))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        _log_y_if_wide(ax, yvals)
+        ax.set_title(panel or title)
+        ax.set_ylabel(ylabel)
+        ax.set_xlabel((spec.xlabel or spec.x) + (" (bytes, log scale)" if spec.xbytes
+                                                  else " (log scale)" if spec.xlog else ""))
+        ax.tick_params(axis="x", labelbottom=True, labelrotation=30)
+    for pi in range(len(panels), nrows * ncols):
+        axes[pi // ncols][pi % ncols].set_visible(False)
+    if len(panels) > 1 or panels[0]:
+        fig.suptitle(title)
+    fig.tight_layout()
+    _legend_below(fig, list(handles.values()), list(handles.keys()))
+    return save(fig, outdir, stem)
+
+
+def bars(runs, benches_of, value, xlabel: str, title: str, outdir: str, stem: str,
+         annotate=None, log=None):
+    """Horizontal bars (median, whiskers min-max), grouped by machine on a board.
+    annotate(run, bench, summary) -> text written at the end of the bar."""
+    names = []
+    for run in runs:
+        for b in benches_of(run):
+            if b.text not in names and value(b) is not None and value(b).samples:
+                names.append(b.text)
+    if not names:
+        return None
+    k = len(runs)
+    height = 0.8 / k
+    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.32 * len(names) * max(1, k * 0.8)))
+    cmap = plt.get_cmap("tab10")
+    allv = []
+    for ri, run in enumerate(runs):
+        by = {b.text: b for b in benches_of(run)}
+        ys, meds, errs, notes = [], [], [[], []], []
+        for i, n in enumerate(names):
+            b = by.get(n)
+            m = value(b) if b else None
+            if not m or not m.samples:
+                continue
+            s = stats.summarise(m.samples)
+            ys.append(i + (ri - (k - 1) / 2) * height)
+            meds.append(s.median)
+            errs[0].append(s.median - s.lo)
+            errs[1].append(s.hi - s.median)
+            notes.append(annotate(run, b, s) if annotate else "")
+        allv += meds
+        ax.barh(ys, meds, height=height * 0.9, xerr=errs, color=cmap(ri % 10), capsize=2,
+                label=run.label if k > 1 else None, error_kw={"linewidth": 0.8})
+        for y, v, hi, note in zip(ys, meds, errs[1], notes):
+            if note:
+                ax.text(v + hi, y, "  " + note, va="center", fontsize=8)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    pos = [v for v in allv if v > 0]
+    if log or (log is None and pos and max(pos) / min(pos) > 20):
+        ax.set_xscale("log")
+        xlabel += " (log scale)"
+    ax.set_xlim(right=ax.get_xlim()[1] * (3 if ax.get_xscale() == "log" else 1.15))
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    if k > 1:
+        ax.legend(loc="lower right")
+    fig.tight_layout()
+    return save(fig, outdir, stem)
+
+
+def ratio_to(run, bench: Bench, reference: str, metric):
+    """Median ratio of bench to its family's reference variant: the family's
+    ratio_to_<reference> counter when recorded, else computed from the medians."""
+    key = f"ratio_to_{reference}"
+    rec = bench.samples(key)
+    if rec:
+        return stats.summarise(rec).median
+    ref = next((b for b in run.in_family(bench.name.family) if b.name.variant == reference
+                and b.name.sweep_args() == {}), None)
+    if ref is None:
+        return None
+    mr, mb = metric(ref), metric(bench)
+    if not mr or not mb or not mr.samples or not mb.samples:
+        return None
+    r = stats.summarise(mr.samples).median
+    return stats.summarise(mb.samples).median / r if r > 0 else None
+
+
+def components(bench: Bench):
+    """{component: median ns} of a composed path, or None when it records none.
+    Components are the family counters other than the headline ones; they may
+    be in ns (summing to about the total), fractions (summing to 1) or percent."""
+    total_m = bench.metric()
+    if not total_m.samples:
+        return None
+    total = stats.summarise(total_m.samples).median
+    keys = [k for k in bench.family_counters()
+            if k != total_m.key and not k.startswith(("ns_per_", "ratio_", "bytes_per_"))
+            and k not in ("items_per_second",)]
+    vals = {k: stats.summarise(bench.samples(k)).median for k in keys}
+    vals = {k: v for k, v in vals.items() if math.isfinite(v) and v >= 0}
+    if len(vals) < 2:
+        return None
+    s = sum(vals.values())
+    if abs(s - 1) < 0.05:
+        return {k: v * total for k, v in vals.items()}
+    if abs(s - 100) < 5:
+        return {k: v / 100 * total for k, v in vals.items()}
+    if total > 0 and abs(s / total - 1) < 0.25:
+        return vals
+    return None
+
+
+def stacked(runs, family: str, title: str, outdir: str, stem: str):
+    """Composed paths: one horizontal bar per path, split into its components."""
+    rows = []  # (label, {component: ns}, unit)
+    for run in runs:
+        for b in run.in_family(family):
+            comp = components(b)
+            if comp:
+                label = b.text if len(runs) == 1 else f"{b.text} - {run.label}"
+                rows.append((label, comp, b.metric().unit))
+    if not rows:
+        return None
+    order = []
+    for _, comp, _ in rows:
+        for k in comp:
+            if k not in order:
+                order.append(k)
+    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.4 * len(rows)))
+    cmap = plt.get_cmap("tab10" if len(order) <= 10 else "tab20")
+    left = [0.0] * len(rows)
+    for ci, comp_name in enumerate(order):
+        widths = [comp.get(comp_name, 0.0) for _, comp, _ in rows]
+        ax.barh(range(len(rows)), widths, left=left, color=cmap(ci % cmap.N), label=comp_name)
+        left = [l + w for l, w in zip(left, widths)]
+    for i, total in enumerate(left):
+        ax.text(total, i, f"  {total:.4g}", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(right=max(left) * 1.15 if max(left) > 0 else 1)
+    ax.set_xlabel(f"{rows[0][2]} (median), split by component")
+    ax.set_title(title)
+    fig.tight_layout()
+    _legend_below(fig, *ax.get_legend_handles_labels())
+    return save(fig, outdir, stem)
+
+
+def thread_scaling(runs, family: str, value, ylabel: str, outdir: str, stem: str,
+                   limit: int = 16):
+    """Value against thread count for every name run at several thread counts.
+    Returns (stem, shown, total) or None."""
+    groups, order = {}, []
+    for ri, run in enumerate(runs):
+        for b in run.in_family(family):
+            t = arg_number(b.name.args.get("threads", ""))
+            m = value(b)
+            if t is None or not m or not m.samples:
+                continue
+            key = b.name.without("threads")
+            if key not in order:
+                order.append(key)
+            groups.setdefault((ri, key), []).append((t, stats.summarise(m.samples)))
+    keys = [k for k in order
+            if any(len({t for t, _ in groups.get((ri, k), [])}) >= 2 for ri in range(len(runs)))]
+    if not keys:
+        return None
+    shown = keys[:limit]
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    cmap = plt.get_cmap("tab10" if len(shown) <= 10 else "tab20")
+    handles, labels, yv = [], [], []
+    for ri, run in enumerate(runs):
+        for si, key in enumerate(shown):
+            pts = sorted(groups.get((ri, key), []), key=lambda p: p[0])
+            if len(pts) < 2:
+                continue
+            med = [p[1].median for p in pts]
+            yv += med
+            h = ax.errorbar([p[0] for p in pts], med,
+                            yerr=[[p[1].median - p[1].lo for p in pts],
+                                  [p[1].hi - p[1].median for p in pts]],
+                            color=cmap(si % cmap.N), linestyle=LINESTYLES[ri % 4],
+                            marker=MARKERS[si % len(MARKERS)], capsize=2, markersize=4)
+            handles.append(h)
+            labels.append(key if len(runs) == 1 else f"{key} - {run.label}")
+    ax.set_xlabel("threads (pinned, running at once)")
+    ax.xaxis.set_major_formatter(FuncFormatter(_plain_label))
+    ax.set_xticks(sorted({p[0] for v in groups.values() for p in v}))
+    _log_y_if_wide(ax, yv)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{family}: thread scaling")
+    fig.tight_layout()
+    _legend_below(fig, handles, labels)
+    return save(fig, outdir, stem), len(shown), len(keys)
+
+
+def forest(rows, title: str, outdir: str, stem: str):
+    """A/B: NEW/BASE ratio with its 95 % interval per benchmark, log x axis.
+    rows: (name, Verdict)."""
+    rows = [r for r in rows if math.isfinite(r[1].ratio)]
+    if not rows:
+        return None
+    colours = {stats.FASTER: "#1a7f37", stats.SLOWER: "#c62828",
+               stats.NO_CHANGE: "#555555", stats.TOO_FEW: "#b0b0b0"}
+    fig, ax = plt.subplots(figsize=(10, 1.3 + 0.3 * len(rows)))
+    seen = set()
+    for i, (name, v) in enumerate(rows):
+        c = colours[v.verdict]
+        lab = v.verdict if v.verdict not in seen else None
+        seen.add(v.verdict)
+        if math.isfinite(v.ci_lo):
+            ax.plot([v.ci_lo, v.ci_hi], [i, i], color=c, linewidth=2)
+        ax.plot([v.ratio], [i], "o", color=c, label=lab, markersize=5)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    lo = min(min(v.ratio, v.ci_lo if math.isfinite(v.ci_lo) else v.ratio) for _, v in rows)
+    hi = max(max(v.ratio, v.ci_hi if math.isfinite(v.ci_hi) else v.ratio) for _, v in rows)
+    span = max(hi / 1.0, 1.0 / lo, 1.02)
+    ax.set_xlim(1 / span / 1.01, span * 1.01)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.3g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _p: f"{x:.3g}"))
+    ax.tick_params(axis="x", which="minor", labelsize=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("NEW / BASE (log scale; < 1 faster, > 1 slower; line: 95 % interval)")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return save(fig, outdir, stem)
+
+
+def metric_of(bench: Bench) -> Metric | None:
+    m = bench.metric()
+    return m if m.samples else None
+
+
+def pmu_value(event: str):
+    def value(b: Bench):
+        pu = b.pmu_per_unit().get(event)
+        return Metric(f"{event}/{pu[0]}", f"{event} per {pu[0]}", pu[1]) if pu else None
+    return value
+
+
+def family_figures(runs, family: str, outdir: str) -> list:
+    """Every figure for one family: [(stem, caption)]."""
+    benches = [b for r in runs for b in r.in_family(family)]
+    spec = spec_for(family, benches)
+    units = sorted({b.metric().unit for b in benches if b.metric().samples})
+    ylabel = " or ".join(units) + " (median)"
+    figs = []
+    whisk = "points: median of the repetitions; whiskers: fastest to slowest repetition."
+    if spec.kind == "sweep":
+        st = sweep(runs, family, spec, metric_of, ylabel, f"{family}: time per unit",
+                   outdir, safe_stem(family))
+        if st:
+            figs.append((st, f"{family}: {ylabel} against {spec.xlabel or spec.x}"
+                         + (f", one panel per {spec.panel}" if spec.panel else "")
+                         + f"; {whisk}"))
+    elif spec.kind == "ratio_bars":
+        def note(run, b, s, ref=spec.reference):
+            r = ratio_to(run, b, ref, metric_of)
+            return f"x{textfmt.num(r)} {ref}" if r is not None else ""
+        st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel,
+                  f"{family}: cost per call", outdir, safe_stem(family), annotate=note, log=True)
+        if st:
+            figs.append((st, f"{family}: {ylabel} on a log axis; the number on each bar is "
+                         f"its ratio to {family}/{spec.reference}; {whisk}"))
+    elif spec.kind == "stacked":
+        st = stacked(runs, family, f"{family}: composed paths by component", outdir,
+                     safe_stem(family) + "_components")
+        if st:
+            figs.append((st, f"{family}: each composed path split into the components "
+                         "it records (medians)."))
+    if not figs:  # bars: the fallback for any family
+        st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel, f"{family}",
+                  outdir, safe_stem(family))
+        if st:
+            figs.append((st, f"{family}: {ylabel}; {whisk}"))
+    ts = thread_scaling(runs, family, metric_of, ylabel, outdir, safe_stem(family) + "_threads")
+    if ts:
+        st, shown, total = ts
+        more = f" (first {shown} of {total} series; all are in the table)" if shown < total else ""
+        figs.append((st, f"{family}: {ylabel} against the number of threads{more}; {whisk}"))
+    events = []
+    for b in benches:
+        for e in b.pmu_per_unit():
+            if e not in events:
+                events.append(e)
+    for event in events:
+        value = pmu_value(event)
+        units = sorted({value(b).unit for b in benches if value(b)})
+        label = " or ".join(units) + " (median)"
+        stem = safe_stem(f"{family}_pmu_{event}")
+        if spec.kind == "sweep":
+            st = sweep(runs, family, spec, value, label, f"{family}: {event}", outdir, stem)
+        else:
+            st = bars(runs, lambda r: r.in_family(family), value, label,
+                      f"{family}: {event}", outdir, stem)
+        if st:
+            figs.append((st, f"{family}: PMU event {event} counted per unit, while the timed "
+                         "loop ran."))
+    return figs

@@ -1,0 +1,235 @@
+"""The report of one run, or a board of runs from several machines."""
+from __future__ import annotations
+
+import math
+import re
+
+from . import identity, plots, stats, textfmt
+from .doc import Banner, Doc, Figure, Heading, Para, Table, Text
+from .model import Run
+
+METHOD = ("How to read: each figure is the median over the repetitions of a "
+          "benchmark; MAD% is 1.4826 x the median absolute deviation divided by the "
+          "median (a robust relative spread); min and max are the fastest and slowest "
+          "repetitions; n is the number of repetitions. Names are exactly those of "
+          "`dmabench list` and the result file.")
+
+
+def _union(runs, family):
+    names, by = [], []
+    for run in runs:
+        d = {}
+        for b in run.in_family(family):
+            d[b.text] = b
+            if b.text not in names:
+                names.append(b.text)
+        by.append(d)
+    return names, by
+
+
+def _ratio_keys(benches):
+    """ratio_to_<reference> counters (their _p10/_p90 companions are shown beside them)."""
+    keys = []
+    for b in benches:
+        for k in b.family_counters():
+            if k.startswith("ratio_to_") and not re.search(r"_p\d+$", k) and k not in keys:
+                keys.append(k)
+    return keys
+
+
+def _ratio_cell(b, key, with_range):
+    s = b.samples(key)
+    if not s:
+        return "-"
+    cell = textfmt.num(stats.summarise(s).median)
+    lo, hi = b.samples(key + "_p10"), b.samples(key + "_p90")
+    if with_range and lo and hi:
+        cell += f" (p10 {textfmt.num(stats.summarise(lo).median)}, " \
+                f"p90 {textfmt.num(stats.summarise(hi).median)})"
+    return cell
+
+
+def _spread(s) -> str:
+    r = s.rel_spread
+    if not math.isfinite(r):
+        return "-"
+    return f"{r * 100:.1f}%" if r < 0.1 else f"{r * 100:.0f}%"
+
+
+def family_tables(runs, family) -> list:
+    names, by = _union(runs, family)
+    benches = [b for d in by for b in d.values()]
+    blocks = []
+    if len(runs) == 1:
+        ratio_keys = _ratio_keys(benches)
+        rk_heads = ["x " + k[len("ratio_to_"):] for k in ratio_keys]
+        rows, trows = [], []
+        for n in names:
+            b = by[0][n]
+            m = b.metric()
+            if not m.samples:
+                msg = "error: " + b.errors[0] if b.errors else "no samples"
+                rows.append((n, [msg, "", "", "", "", ""] + [""] * len(ratio_keys)))
+                trows.append((n, ["-", "", "-", "0"] + ["-"] * len(ratio_keys)))
+                continue
+            s = stats.summarise(m.samples)
+            ratios = [_ratio_cell(b, k, True) for k in ratio_keys]
+            tratios = [_ratio_cell(b, k, False) for k in ratio_keys]
+            nrep = f"{s.n}" + (" (aggr.)" if b.aggregates_only else "")
+            rows.append((n, [textfmt.num(s.median), m.unit, _spread(s), textfmt.num(s.lo),
+                             textfmt.num(s.hi), nrep] + ratios))
+            trows.append((n, [textfmt.num(s.median), m.unit, _spread(s), str(s.n)] + tratios))
+        blocks.append(Table("benchmark", ["median", "unit", "MAD%", "min", "max", "n"] + rk_heads,
+                            rows, text_headers=["median", "unit", "MAD%", "n"] + rk_heads,
+                            text_rows=trows))
+    else:
+        heads = [f"M{i + 1} median (MAD%)" for i in range(len(runs))]
+        theads = [f"M{i + 1}" for i in range(len(runs))]
+        rows, trows = [], []
+        for n in names:
+            unit, cells, tcells = "", [], []
+            for d in by:
+                b = d.get(n)
+                m = b.metric() if b else None
+                if not m or not m.samples:
+                    cells.append("-")
+                    tcells.append("-")
+                    continue
+                unit = unit or m.unit
+                s = stats.summarise(m.samples)
+                cells.append(f"{textfmt.num(s.median)} ({_spread(s)}, n={s.n})")
+                tcells.append(f"{textfmt.num(s.median)} +-{_spread(s)}")
+            rows.append((n, [unit] + cells))
+            trows.append((n, [unit] + tcells))
+        blocks.append(Table("benchmark", ["unit"] + heads, rows, text_headers=["unit"] + theads,
+                            text_rows=trows,
+                            caption="median (MAD%) per machine; M1.. as listed above"))
+    # Every other counter the family records, for the page.
+    for ri, run in enumerate(runs):
+        fam = run.in_family(family)
+        keys = []
+        for b in fam:
+            m = b.metric().key
+            for k in b.family_counters():
+                if k != m and k not in keys and k not in _ratio_keys([b]):
+                    keys.append(k)
+        if keys:
+            rows = [(b.text, [textfmt.num(stats.summarise(b.samples(k)).median)
+                              if b.samples(k) else "-" for k in keys]) for b in fam]
+            cap = f"{family}: other counters (median)" + (f", {run.label}" if len(runs) > 1 else "")
+            blocks.append(Table("benchmark", keys, rows, caption=cap, page_only=True))
+    # PMU counts per unit: one column per event; each cell names its unit.
+    for ri, run in enumerate(runs):
+        fam = run.in_family(family)
+        events = []
+        for b in fam:
+            for e in b.pmu_per_unit():
+                if e not in events:
+                    events.append(e)
+        if not events:
+            continue
+        rows = []
+        for b in fam:
+            pu = b.pmu_per_unit()
+            rows.append((b.text, [f"{textfmt.num(stats.summarise(pu[e][1]).median)}/{pu[e][0]}"
+                                  if e in pu and pu[e][1] else "-" for e in events]))
+        cap = (f"{family}: PMU counts per unit (median), counted only while the timed loop ran"
+               + (f", {run.label}" if len(runs) > 1 else ""))
+        blocks.append(Table("benchmark", events, rows, caption=cap))
+        if any(b.multiplexed() for b in fam):
+            blocks.append(Para("Some PMU counts were multiplexed (pmu_multiplexed = 1): they "
+                               "are scaled estimates, not exact counts.", kind="note"))
+    errs = [(n, d[n].errors[0]) for d in by for n in names if n in d and d[n].errors]
+    if errs:
+        blocks.append(Table("benchmark", [], [(n, [f"error: {e}"]) for n, e in errs],
+                            caption=f"{family}: benchmarks that reported an error"))
+    return blocks
+
+
+def machine_blocks(runs) -> list:
+    blocks = []
+    if len(runs) == 1:
+        run = runs[0]
+        blocks.append(Text(["Machine: " + identity.machine_line(run, textfmt.WIDTH - 9)],
+                           text_only=True))
+    else:
+        blocks.append(Text([f"M{i + 1}: " + identity.machine_line(r, textfmt.WIDTH - 4)
+                            for i, r in enumerate(runs)], text_only=True))
+        blocks.append(Table("machine", ["name", "identity"],
+                            [(f"M{i + 1}", [r.label, identity.machine_line(r, 200)])
+                             for i, r in enumerate(runs)], page_only=True))
+    for i, run in enumerate(runs):
+        who = "" if len(runs) == 1 else f"M{i + 1} ({run.label}): "
+        level, _, text = identity.status(run)
+        if level in ("emulated", "virtualised"):
+            blocks.append(Banner(level, who + text))
+        note = run.missing_note()
+        if note:
+            blocks.append(Banner("unknown", who + "Machine identity unknown.", page_only=True))
+            blocks.append(Para(who + note, kind="warn"))
+        if run.context.get("cpu_scaling_enabled") is True:
+            blocks.append(Para(who + "CPU frequency scaling was enabled: timings may vary "
+                               "with the clock.", kind="warn"))
+        cal = identity.calibration_text(run)
+        if cal:
+            blocks.append(Para(who + "Timer check, " + cal + "."))
+    for i, run in enumerate(runs):
+        heading = "Machine and run" if len(runs) == 1 else f"M{i + 1}: {run.label}"
+        blocks.append(Heading(2 if len(runs) == 1 else 3, heading, page_only=True))
+        blocks.append(Table("", [], [(k, [v]) for k, v in identity.details(run)], page_only=True))
+    return blocks
+
+
+def tail_blocks(runs) -> list:
+    blocks = []
+    for i, run in enumerate(runs):
+        who = "" if len(runs) == 1 else f" on M{i + 1}"
+        skipped = identity.skipped_rows(run)
+        if skipped:
+            blocks.append(Heading(2, f"Not run here{who}"))
+            blocks.append(Table("variant or case", [], [(n, [r]) for n, r in skipped]))
+        pmu = identity.pmu_rows(run)
+        if pmu:
+            avail = [n for n, a, _ in pmu if a == "yes"]
+            reasons = {}
+            for n, a, r in pmu:
+                if a != "yes":
+                    reasons.setdefault(r or "no reason given", []).append(n)
+            missing = [f"{', '.join(ns)} ({r})" for r, ns in reasons.items()]
+            blocks.append(Heading(2, f"PMU events{who}", page_only=True))
+            blocks.append(Table("event", ["available", "reason"],
+                                [(n, [a, r]) for n, a, r in pmu], page_only=True))
+            blocks.append(Para(f"PMU events{who}: "
+                               + (f"counted: {', '.join(avail)}" if avail else "none counted")
+                               + (f"; not available: {'; '.join(missing)}" if missing else "")
+                               + ".", text_only=True))
+    blocks.append(Para(METHOD, kind=""))
+    return blocks
+
+
+def build(runs: list, outdir: str) -> Doc:
+    identity.assign_labels(runs)
+    if len(runs) == 1:
+        title = "dmabench report: " + identity.machine_line(runs[0], 200)
+        head = "dmabench report " + " ".join(
+            x for x in (runs[0].context.get("date", ""),
+                        f"rev {runs[0].get('git_revision')}" if runs[0].get("git_revision") else "")
+            if x)
+    else:
+        title = f"dmabench board: {len(runs)} machines"
+        head = title
+    doc = Doc(title)
+    doc.add(Heading(1, title, page_only=True), Text([textfmt.ascii_only(head)[:72]], text_only=True))
+    doc.add(*machine_blocks(runs))
+    families = []
+    for run in runs:
+        for f in run.families():
+            if f not in families:
+                families.append(f)
+    for family in families:
+        doc.add(Heading(2, family))
+        for stem, caption in plots.family_figures(runs, family, outdir):
+            doc.add(Figure(stem, caption))
+        doc.add(*family_tables(runs, family))
+    doc.add(*tail_blocks(runs))
+    return doc

@@ -1,0 +1,137 @@
+"""Summaries of repetitions and the A/B verdict.
+
+The verdict is distribution-free: timings are skewed and have outliers, and a
+handful of repetitions cannot show they are normal. The ratio NEW/BASE is the
+Hodges-Lehmann estimate on log times, exp(median over all pairs of
+log(new_j / base_i)); its 95 % confidence interval comes from inverting the
+exact Mann-Whitney U test, so the interval excludes 1 exactly when the test
+rejects "no shift" at 5 %. With too few repetitions no interval can reach
+95 %, and the verdict says so instead of guessing.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import stats as sps
+
+ALPHA = 0.05
+MAD_TO_SIGMA = 1.4826  # MAD of a normal sample times this estimates sigma
+
+FASTER = "faster"
+SLOWER = "slower"
+NO_CHANGE = "no significant change"
+TOO_FEW = "too few repetitions"
+
+
+@dataclass
+class Summary:
+    n: int
+    median: float
+    lo: float           # smallest repetition
+    hi: float           # largest repetition
+    mad_sigma: float    # 1.4826 * median absolute deviation: a robust sigma
+
+    @property
+    def rel_spread(self) -> float:
+        """Robust spread as a fraction of the median (nan with one sample)."""
+        if self.n < 2 or self.median == 0:
+            return math.nan
+        return self.mad_sigma / abs(self.median)
+
+
+def summarise(samples) -> Summary:
+    x = np.asarray(samples, dtype=float)
+    if x.size == 0:
+        return Summary(0, math.nan, math.nan, math.nan, math.nan)
+    med = float(np.median(x))
+    mad = float(np.median(np.abs(x - med))) * MAD_TO_SIGMA
+    return Summary(int(x.size), med, float(x.min()), float(x.max()), mad)
+
+
+@lru_cache(maxsize=256)
+def _u_cdf(m: int, n: int) -> tuple:
+    """P(U <= u) for u = 0..m*n under H0, no ties: the coefficients of the
+    Gaussian binomial [m+n choose m]_q divided by C(m+n, m)."""
+    top = m * n
+    poly = [0] * (top + 1)
+    poly[0] = 1
+    for i in range(1, m + 1):
+        # multiply by (1 - q^(n+i)) ...
+        step = n + i
+        for d in range(top, step - 1, -1):
+            poly[d] -= poly[d - step]
+        # ... and divide by (1 - q^i): a running sum with stride i (exact).
+        for d in range(i, top + 1):
+            poly[d] += poly[d - i]
+    total = math.comb(m + n, m)
+    cdf, acc = [], 0
+    for c in poly:
+        acc += c
+        cdf.append(acc / total)
+    return tuple(cdf)
+
+
+def u_critical(m: int, n: int, alpha: float = ALPHA):
+    """Largest c with P(U <= c) <= alpha/2, or None when even c = 0 is too likely
+    (too few repetitions for any two-sided test at level alpha)."""
+    if m < 1 or n < 1:
+        return None
+    if m * n > 40000:  # normal approximation; the exact table gets slow
+        z = sps.norm.ppf(1 - alpha / 2)
+        c = math.floor(m * n / 2 - z * math.sqrt(m * n * (m + n + 1) / 12)) - 1
+        return c if c >= 0 else None
+    cdf = _u_cdf(m, n)
+    c = None
+    for u, p in enumerate(cdf):
+        if p <= alpha / 2 + 1e-12:
+            c = u
+        else:
+            break
+    return c
+
+
+def min_repetitions(alpha: float = ALPHA) -> int:
+    """Fewest repetitions per side (equal sizes) for which a verdict is possible."""
+    n = 1
+    while u_critical(n, n, alpha) is None:
+        n += 1
+    return n
+
+
+@dataclass
+class Verdict:
+    n_base: int
+    n_new: int
+    ratio: float        # Hodges-Lehmann NEW/BASE (nan when not computable)
+    ci_lo: float        # 95 % interval for the ratio (nan when too few)
+    ci_hi: float
+    p_value: float      # two-sided Mann-Whitney U (nan when too few)
+    verdict: str
+
+
+def compare(base, new, alpha: float = ALPHA) -> Verdict:
+    """NEW/BASE for a lower-is-better quantity (a time)."""
+    b = np.asarray([x for x in base if x > 0], dtype=float)
+    w = np.asarray([x for x in new if x > 0], dtype=float)
+    m, n = b.size, w.size
+    if m == 0 or n == 0:
+        return Verdict(m, n, math.nan, math.nan, math.nan, math.nan, TOO_FEW)
+    diffs = np.sort((np.log(w)[None, :] - np.log(b)[:, None]).ravel())
+    ratio = float(math.exp(np.median(diffs)))
+    c = u_critical(m, n, alpha)
+    if c is None:
+        return Verdict(m, n, ratio, math.nan, math.nan, math.nan, TOO_FEW)
+    lo = float(math.exp(diffs[c]))
+    hi = float(math.exp(diffs[m * n - c - 1]))
+    p = float(sps.mannwhitneyu(w, b, alternative="two-sided").pvalue)
+    # Both the interval and the test must agree (they can differ only with ties).
+    if lo > 1 and p < alpha:
+        verdict = SLOWER
+    elif hi < 1 and p < alpha:
+        verdict = FASTER
+    else:
+        verdict = NO_CHANGE
+    return Verdict(m, n, ratio, lo, hi, p, verdict)

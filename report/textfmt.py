@@ -1,0 +1,102 @@
+"""Plain-ASCII text within 72 columns: numbers, tables, wrapped paragraphs."""
+from __future__ import annotations
+
+import math
+import textwrap
+import unicodedata
+
+WIDTH = 72
+
+
+def ascii_only(s: str) -> str:
+    """Folds accents and symbols to ASCII; anything left becomes '?'."""
+    s = (s.replace("\u00b1", "+-").replace("\u00d7", "x").replace("\u2013", "-")
+         .replace("\u2014", "-").replace("\u00ae", "(R)").replace("\u2122", "(TM)")
+         .replace("\u00b5", "u"))
+    s = unicodedata.normalize("NFKD", s)
+    return s.encode("ascii", "replace").decode("ascii")
+
+
+def num(x: float) -> str:
+    """About four significant figures, never in exponent form for everyday sizes."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    a = abs(x)
+    if a >= 1e7 or (0 < a < 1e-4):
+        return f"{x:.3g}"
+    if a >= 1000:
+        return f"{x:.0f}"
+    if a >= 100:
+        return f"{x:.1f}"
+    if a >= 10:
+        return f"{x:.2f}"
+    if a >= 1:
+        return f"{x:.3f}"
+    if a == 0:
+        return "0"
+    if a >= 0.1:
+        return f"{x:.3f}"
+    return f"{x:.3g}"
+
+
+def pct(x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x * 100:.1f}%"
+
+
+def wrap(text: str, indent: str = "", hang: str = "") -> list:
+    """Wrapped to WIDTH; hang indents the continuation lines."""
+    return textwrap.wrap(ascii_only(text), WIDTH, initial_indent=indent,
+                         subsequent_indent=indent + hang, break_on_hyphens=False,
+                         break_long_words=True) or [""]
+
+
+def _split_columns(headers, rows, right, width):
+    """Splits value columns into blocks that fit width beside a minimal label."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    blocks, cur, used = [], [], 0
+    for i in range(len(headers)):
+        need = widths[i] + 2
+        if cur and used + need > width - 12:
+            blocks.append(cur)
+            cur, used = [], 0
+        cur.append(i)
+        used += need
+    if cur:
+        blocks.append(cur)
+    return blocks, widths
+
+
+def table(label_header: str, headers: list, rows: list, right=None, width: int = WIDTH) -> list:
+    """Rows are (label, [cells]). The label column takes what the cells leave;
+    a label that does not fit goes on a line of its own above its cells.
+    Cells that cannot fit beside each other are split into several tables."""
+    rows = [(ascii_only(lbl), [ascii_only(c) for c in cells]) for lbl, cells in rows]
+    headers = [ascii_only(h) for h in headers]
+    right = right if right is not None else [True] * len(headers)
+    blocks, widths = _split_columns(headers, [c for _, c in rows], right, width)
+    out = []
+    for bi, block in enumerate(blocks):
+        cells_w = sum(widths[i] + 2 for i in block)
+        label_w = max(4, min(max([len(label_header)] + [len(l) for l, _ in rows]),
+                             width - cells_w))
+
+        def line(label, cells):
+            parts = []
+            for i in block:
+                cell = cells[i]
+                parts.append(cell.rjust(widths[i]) if right[i] else cell.ljust(widths[i]))
+            return (label.ljust(label_w) + "  " + "  ".join(parts)).rstrip()
+
+        if bi:
+            out.append("")
+        out.append(line(label_header[:label_w], headers))
+        out.append("-" * min(width, label_w + cells_w))
+        for label, cells in rows:
+            if len(label) > label_w:
+                out.extend(textwrap.wrap(label, width, break_on_hyphens=False) or [label])
+                out.append(line("", cells))
+            else:
+                out.append(line(label, cells))
+    return out
