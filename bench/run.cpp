@@ -225,7 +225,8 @@ int run(const RunArgs& a) {
     if (selected == 0 && skipped.empty())
         throw BadInput("--filter '" + a.filter + "': matches no benchmark (see dmabench list)");
 
-    std::vector<std::string> gargs = {a.argv0, "--benchmark_repetitions=" + std::to_string(reps),
+    // Google Benchmark names the program in its own error lines.
+    std::vector<std::string> gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(reps),
                                       "--benchmark_min_time=" + std::to_string(min_time)};
     gargs.insert(gargs.end(), a.gbench_flags.begin(), a.gbench_flags.end());
     std::vector<char*> gargv;

@@ -25,7 +25,7 @@ struct Named { unsigned code; const char* name; };
 // Implementer codes and part numbers from the Arm ARM (MIDR_EL1) and the
 // vendors' technical reference manuals; the kernel's cputype.h lists the same.
 constexpr Named implementers[] = {
-    {0x41, "ARM"}, {0x42, "Broadcom"}, {0x43, "Cavium"}, {0x46, "Fujitsu"},
+    {0x00, "software-reserved"}, {0x41, "ARM"}, {0x42, "Broadcom"}, {0x43, "Cavium"}, {0x46, "Fujitsu"},
     {0x48, "HiSilicon"}, {0x4e, "NVIDIA"}, {0x50, "APM"}, {0x51, "Qualcomm"},
     {0x61, "Apple"}, {0x6d, "Microsoft"}, {0xc0, "Ampere"},
 };
