@@ -276,10 +276,12 @@ extern const std::array<Replica, 10> replicas;
 const Replica& replica(std::string_view name);
 
 // Runs fn over every frame in order and returns how many answered local. The
-// next frame's address depends on the answer before it, and fn goes through an
-// opaque register each time, so the compiler can neither hoist, merge nor
-// vectorise lookups, and the CPU cannot overlap two of them: this is the
-// latency of one lookup (plus one indirect call, which `flag` measures alone).
+// next frame's address is computed from the answer before it, and fn goes
+// through an opaque register each time, so the compiler can neither hoist,
+// merge nor vectorise lookups. A replica whose answer comes from data (flat,
+// the compare) is fully serialised; one that answers through branches lets the
+// CPU run ahead on the predicted answer, as the kernel's caller would. Every
+// lookup includes one indirect call, which `flag` measures nearly alone.
 uint64_t lookup_stream(ReplicaFn fn, const Tables* tables, const Frame* frames, size_t n);
 
 }  // namespace dmabench::lookup

@@ -1,0 +1,230 @@
+// lookup/: what deciding "is this frame dom0's own?" costs, in each shape
+// pfn_valid() has had, through Xen's p2m tree, and by the two alternatives the
+// 2014 review proposed (a flag, a pfn != mfn compare).
+//
+// Names: lookup/<replica>/map:<m>/nodes:<k>/pattern:<p>/foreign:<pct>
+//   map      a board profile (kernels/lookup/profiles), "host", or regions-N (synthetic, N regions)
+//   nodes    foreign single-page grants in the p2m tree (a profile's own, or added)
+//   pattern  sequential | random_ram | random_phys (local frames; see memmap.hpp)
+//   foreign  percent of the stream that are foreign grant frames
+//
+// Method: a stream of 4096 frames is precomputed per case (outside the timed
+// loop); one iteration looks every frame up through lookup_stream(), where
+// each lookup is an opaque indirect call whose answer the next frame's
+// address is computed from (where a replica answers through predicted
+// branches, speculation still runs ahead, as it would in the kernel's caller:
+// branch prediction is part of the answer). ns_per_lookup is the stream's
+// time on the fine clock (runners/clock.hpp) / 4096 / iterations; PMU counts
+// are also given per lookup. `flag` is the floor: one indirect call and one
+// load, which every other replica also pays.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "bench/harness.hpp"
+#include "kernels/lookup/lookup.hpp"
+#include "runners/clock.hpp"
+
+namespace dmabench {
+namespace {
+
+using namespace lookup;
+
+constexpr size_t kStreamLength = 4096;
+constexpr uint64_t kMapSeed = 2014, kGrantSeed = 7, kStreamSeed = 11;
+
+struct MapSource {
+    std::string name;    // as in map:<name>
+    std::string skip;    // why it cannot be used here
+    std::shared_ptr<const MemoryMap> map;  // null for synthetic maps (built on first use)
+    unsigned regions = 0;                  // synthetic: number of regions
+};
+
+struct CaseSpec {
+    const Replica* replica;
+    std::shared_ptr<const MapSource> source;
+    unsigned nodes;  // grants to add (synthetic maps); a profile's own count otherwise
+    Pattern pattern;
+    unsigned foreign;
+};
+
+// Built once per (map, nodes) and reused by every case on it: Google Benchmark
+// calls a body several times while it sizes the iteration count. Only the
+// latest map is kept, and cases are registered grouped by map.
+struct Workload {
+    MemoryMap map;
+    std::unique_ptr<Tables> tables;
+    std::map<std::pair<int, unsigned>, std::vector<Frame>> streams;
+};
+
+Workload& workload_for(const CaseSpec& c) {
+    static std::string key;
+    static std::unique_ptr<Workload> w;
+    std::string want = c.source->name + "/" + std::to_string(c.nodes);
+    if (!w || key != want) {
+        w.reset();
+        auto fresh = std::make_unique<Workload>();
+        if (c.source->map) {
+            fresh->map = *c.source->map;
+        } else {
+            fresh->map = synthetic_map(c.source->regions, kMapSeed);
+        }
+        if (fresh->map.p2m.empty()) add_foreign_grants(fresh->map, c.nodes, kGrantSeed);
+        fresh->tables = std::make_unique<Tables>(fresh->map);
+        w = std::move(fresh);
+        key = want;
+    }
+    auto sk = std::make_pair(int(c.pattern), c.foreign);
+    auto it = w->streams.find(sk);
+    if (it == w->streams.end())
+        it = w->streams.emplace(sk, make_stream(w->map, {c.pattern, c.foreign, kStreamLength, kStreamSeed})).first;
+    return *w;
+}
+
+void run_case(benchmark::State& s, Thread& t, const CaseSpec& c) {
+    Workload& w = workload_for(c);
+    const std::vector<Frame>& cached = w.streams.at({int(c.pattern), c.foreign});
+    // The stream on the thread's NUMA node, like the rest of its working set.
+    Frame* frames = t.alloc_array<Frame>(cached.size());
+    std::memcpy(frames, cached.data(), cached.size() * sizeof(Frame));
+    const ReplicaFn fn = c.replica->fn;
+    const Tables* tables = w.tables.get();
+    uint64_t local = lookup_stream(fn, tables, frames, kStreamLength);  // warm caches and predictors
+    t.per(double(kStreamLength));
+    uint64_t ticks = 0;
+    for (auto _ : t.timed(s)) {
+        uint64_t a = clock::start();
+        uint64_t n = lookup_stream(fn, tables, frames, kStreamLength);
+        ticks += clock::stop() - a;
+        benchmark::DoNotOptimize(n);
+    }
+    if (s.iterations() == 0) return;
+    s.counters["ns_per_lookup"] = clock::seconds(ticks) * 1e9 / double(s.iterations() * kStreamLength);
+    s.counters["local_share"] = double(local) / double(kStreamLength);
+    s.counters["regions"] = double(w.tables->memblock.regions.size());
+    s.counters["p2m_nodes"] = double(w.tables->p2m.size());
+}
+
+[[noreturn]] void bad_profile(const std::string& what) {
+    std::fprintf(stderr, "dmabench: DMABENCH_LOOKUP_PROFILE: %s\n", what.c_str());
+    std::exit(2);
+}
+
+// Shipped profiles, then any named in DMABENCH_LOOKUP_PROFILE (colon-separated
+// paths); a malformed one is bad input: one line naming file and line, exit 2.
+std::vector<std::shared_ptr<const MapSource>> profile_sources() {
+    std::vector<std::shared_ptr<const MapSource>> out;
+    auto add = [&](MemoryMap m) {
+        for (const auto& o : out)
+            if (o->name == m.name) bad_profile("profile name \"" + m.name + "\" is used twice");
+        auto src = std::make_shared<MapSource>();
+        src->name = m.name;
+        src->map = std::make_shared<const MemoryMap>(std::move(m));
+        out.push_back(std::move(src));
+    };
+    for (const EmbeddedProfile& p : embedded_profiles()) add(parse_profile(p.text, p.file));
+    if (const char* env = std::getenv("DMABENCH_LOOKUP_PROFILE"); env && *env) {
+        std::stringstream paths(env);
+        std::string path;
+        while (std::getline(paths, path, ':')) {
+            if (path.empty()) continue;
+            std::ifstream in(path);
+            if (!in) bad_profile("cannot read '" + path + "' (accepted: a JSON profile, see kernels/lookup/profiles/README.md)");
+            std::stringstream text;
+            text << in.rdbuf();
+            try {
+                add(parse_profile(text.str(), path));
+            } catch (const ParseError& e) {
+                bad_profile(e.what());
+            }
+        }
+    }
+    return out;
+}
+
+std::shared_ptr<const MapSource> synthetic_source(unsigned regions) {
+    auto s = std::make_shared<MapSource>();
+    s->name = "regions-" + std::to_string(regions);
+    s->regions = regions;
+    return s;
+}
+
+std::shared_ptr<const MapSource> host_source() {
+    auto s = std::make_shared<MapSource>();
+    s->name = "host";
+    HostMap h = read_host_map();
+    if (h.ok())
+        s->map = std::make_shared<const MemoryMap>(std::move(h.map));
+    else
+        s->skip = "no host memory map: " + h.why;
+    return s;
+}
+
+void add_case(Registry& r, const CaseSpec& c) {
+    std::string name = std::string("lookup/") + c.replica->name + "/map:" + c.source->name +
+                       "/nodes:" + std::to_string(c.nodes) + "/pattern:" + pattern_name(c.pattern) +
+                       "/foreign:" + std::to_string(c.foreign);
+    r.add({.name = name,
+           .body = [c](benchmark::State& s, Thread& t) { run_case(s, t, c); },
+           .skip = c.source->skip,
+           .unit = "lookup"});
+}
+
+void register_lookup(Registry& r) {
+    for (const Replica& rep : replicas)
+        r.variant({std::string("lookup/") + rep.name, std::string(rep.description) + "; models " + rep.models, ""});
+
+    const bool quick = r.options().quick;
+    const auto profiles = profile_sources();
+    const auto is_pfn_valid_shape = [](const Replica& rep) { return rep.uses_map && !rep.uses_p2m; };
+    const Pattern all_patterns[] = {Pattern::sequential, Pattern::random_ram, Pattern::random_phys};
+
+    if (quick) {
+        // The figures the issue asks for, and one row of every replica, in ~2 s.
+        for (unsigned n : {1u, 1024u})
+            add_case(r, {&replica("memblock"), synthetic_source(n), 0, Pattern::random_ram, 0});
+        auto big = synthetic_source(1024);
+        for (const Replica& rep : replicas)
+            if (is_pfn_valid_shape(rep) && std::string_view(rep.name) != "memblock")
+                add_case(r, {&rep, big, 0, Pattern::random_ram, 0});
+        auto tree = synthetic_source(16);
+        for (const Replica& rep : replicas)
+            add_case(r, {&rep, tree, 512, Pattern::random_ram, 50});
+        return;
+    }
+
+    // Region sweep: how each pfn_valid shape grows with the memory map.
+    for (unsigned n : {1u, 4u, 16u, 64u, 256u, 1024u, 4096u}) {
+        auto src = synthetic_source(n);
+        for (const Replica& rep : replicas)
+            if (is_pfn_valid_shape(rep))
+                for (Pattern p : all_patterns) add_case(r, {&rep, src, 0, p, 0});
+    }
+    // Tree sweep: the p2m against the flag and the compare, by nodes and foreign share.
+    auto tree = synthetic_source(16);
+    for (unsigned nodes : {0u, 1u, 8u, 64u, 512u, 4096u})
+        for (unsigned foreign : {0u, 1u, 50u, 100u}) {
+            if (nodes == 0 && foreign) continue;  // nothing foreign to draw
+            for (const char* name : {"xen_p2m", "xen_p2m_walk", "flag", "pfn_ne_mfn", "memblock"})
+                add_case(r, {&replica(name), tree, nodes, Pattern::random_ram, foreign});
+        }
+    // Profiles and the host: every replica, every pattern; dom0's grants at every share.
+    auto host = host_source();
+    std::vector<std::shared_ptr<const MapSource>> maps(profiles.begin(), profiles.end());
+    maps.push_back(host);
+    for (const auto& src : maps) {
+        unsigned nodes = src->map ? unsigned(src->map->p2m.size()) : 0;
+        std::vector<unsigned> shares = nodes ? std::vector<unsigned>{0, 1, 50, 100} : std::vector<unsigned>{0};
+        for (unsigned foreign : shares)
+            for (Pattern p : all_patterns)
+                for (const Replica& rep : replicas) add_case(r, {&rep, src, nodes, p, foreign});
+    }
+}
+
+}  // namespace
+DMABENCH_FAMILY(lookup, register_lookup);
+}  // namespace dmabench
