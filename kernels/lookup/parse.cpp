@@ -23,12 +23,12 @@ struct Json {
     unsigned line = 0;
     bool boolean = false;
     std::string text;  // string contents, or the number as written
-    std::vector<Json> items;
-    std::vector<std::pair<std::string, Json>> members;
+    std::vector<Json> items;         // array elements, or object values
+    std::vector<std::string> keys;   // object keys, parallel to items
 
     const Json* find(std::string_view key) const {
-        for (const auto& [k, v] : members)
-            if (k == key) return &v;
+        for (size_t i = 0; i < keys.size(); ++i)
+            if (keys[i] == key) return &items[i];
         return nullptr;
     }
 };
@@ -97,12 +97,13 @@ private:
                 if (peek() != '"') fail("expected a \"key\" in the object");
                 unsigned key_line = line_;
                 std::string key = string_body();
-                for (const auto& m : v.members)
-                    if (m.first == key) throw ParseError(file_, key_line, "duplicate key \"" + key + "\"");
+                for (const auto& k : v.keys)
+                    if (k == key) throw ParseError(file_, key_line, "duplicate key \"" + key + "\"");
                 skip_space();
                 expect(':', "':' after the key");
                 skip_space();
-                v.members.emplace_back(std::move(key), value(depth + 1));
+                v.keys.push_back(std::move(key));
+                v.items.push_back(value(depth + 1));
                 skip_space();
                 if (peek() == ',') { ++pos_; continue; }
                 expect('}', "',' or '}' in the object");
@@ -239,8 +240,9 @@ public:
     [[noreturn]] void fail(const Json& at, const std::string& msg) const { throw ParseError(file_, at.line, msg); }
 
     void only_keys(const Json& obj, std::initializer_list<std::string_view> allowed, const char* what) const {
-        for (const auto& [k, v] : obj.members)
-            if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+        for (size_t i = 0; i < obj.keys.size(); ++i)
+            if (const std::string& k = obj.keys[i]; std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+                const Json& v = obj.items[i];
                 std::string list;
                 for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
                 fail(v, "unknown key \"" + k + "\" in " + what + " (accepted: " + list + ")");
