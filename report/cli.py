@@ -7,6 +7,8 @@ and an earlier report stays as it was.
 from __future__ import annotations
 
 import argparse
+import importlib
+import logging
 import os
 import shutil
 import sys
@@ -20,6 +22,24 @@ DEFAULT_OUT = os.path.join(REPO_ROOT, "report", "out")
 MARKER = ".dmabench-report"
 USAGE = ("usage: python3 -m report render RUN.json [RUN.json...] [-o DIR] | "
          "python3 -m report compare BASE.json NEW.json [-o DIR]")
+
+
+NEEDED = (("numpy", "python3-numpy"), ("scipy.stats", "python3-scipy"),
+          ("matplotlib", "python3-matplotlib"))
+
+
+def require_modules() -> None:
+    """The plotting modules, checked once the inputs are known good and before
+    anything is written: a missing one is bad input (one line, exit 2)."""
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    for module, package in NEEDED:
+        try:
+            importlib.import_module(module)
+        except Exception as e:  # ImportError, or a broken install raising anything else
+            why = (str(e).strip().splitlines() or [""])[0]
+            raise BadInput(f"Python module '{module}' cannot be imported by {sys.executable} "
+                           f"({type(e).__name__}: {why}); accepted: Debian's /usr/bin/python3 "
+                           f"with {package} installed (apt-get install {package})")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,6 +125,7 @@ def main(argv) -> int:
             out = args.out or os.path.join(DEFAULT_OUT, f"{runs[0].stem}-vs-{runs[1].stem}")
         out = os.path.abspath(out)
         _check_target(out)
+        require_modules()
         tmp = _make_temp(out)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # layout hints from matplotlib are not the user's concern

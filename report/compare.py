@@ -15,6 +15,12 @@ METHOD = ("How to read: NEW/BASE is the Hodges-Lehmann ratio, exp(median of "
           "the real time per iteration.")
 
 
+A_A = ("The interval reflects the noise between repetitions within each run. Two runs "
+       "of the same code can still differ (placement in memory, clock, other load), "
+       "more so in a VM: compare BASE with a rerun of BASE (an A/A test) to see how "
+       "large that difference is on this machine before trusting a small verdict.")
+
+
 def _pair_metric(b, n):
     """The same quantity from both runs: the base's headline metric if NEW has it too."""
     mb = b.metric()
@@ -66,10 +72,14 @@ def build(base: Run, new: Run, outdir: str) -> Doc:
             Table("", [], [("BASE", [f"{base.path}: {identity.machine_line(base, 200)}"]),
                            ("NEW", [f"{new.path}: {identity.machine_line(new, 200)}"])],
                   page_only=True))
+    sb, sn = identity.status(base), identity.status(new)
+    if sb == sn and sb[0] in ("emulated", "virtualised"):
+        doc.add(Banner(sb[0], f"BASE and NEW: {sb[2]}"))
+    else:
+        for who, (level, _, text) in (("BASE", sb), ("NEW", sn)):
+            if level in ("emulated", "virtualised"):
+                doc.add(Banner(level, f"{who}: {text}"))
     for who, run in (("BASE", base), ("NEW", new)):
-        level, _, text = identity.status(run)
-        if level in ("emulated", "virtualised"):
-            doc.add(Banner(level, f"{who}: {text}"))
         if run.missing_note():
             doc.add(Para(f"{who}: {run.missing_note()}", kind="warn"))
     if identity.machine_line(base, 500) != identity.machine_line(new, 500):
@@ -122,5 +132,6 @@ def build(base: Run, new: Run, outdir: str) -> Doc:
         doc.add(Heading(2, "Not in both runs"))
         doc.add(Table("benchmark", [], [(n, ["only in BASE"]) for n in only_base]
                       + [(n, ["only in NEW"]) for n in only_new]))
+    doc.add(Para(A_A, kind="note"))
     doc.add(Para(METHOD))
     return doc

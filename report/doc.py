@@ -166,7 +166,7 @@ def to_text(doc: Doc) -> str:
             continue
         if isinstance(b, Heading):
             t = textfmt.ascii_only(b.text)[: textfmt.WIDTH]
-            out += ["", t, ("=" if b.level <= 1 else "-") * len(t)]
+            out += ([""] if out and out[-1] else []) + [t, ("=" if b.level <= 1 else "-") * len(t)]
         elif isinstance(b, Banner):
             out += ["*" * textfmt.WIDTH] + textfmt.wrap(b.text, "* ") + ["*" * textfmt.WIDTH]
         elif isinstance(b, Para):

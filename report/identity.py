@@ -131,7 +131,7 @@ def details(run: Run) -> list:
         add("Cache line", f"{run.get('cache_line_bytes')} bytes" if run.get("cache_line_bytes") else None)
         t = run.get("timer", {}) or {}
         if t:
-            extra = ", ".join(f"{k} {v}" for k, v in t.items() if k not in ("source", "hz"))
+            extra = ", ".join(f"{k} {_value(v)}" for k, v in t.items() if k not in ("source", "hz"))
             hz = t.get("hz")
             add("Timer", f"{t.get('source', '?')}" + (f" at {hz / 1e6:.3f} MHz" if isinstance(hz, (int, float)) else "")
                 + (f" ({extra})" if extra else ""))
@@ -146,11 +146,11 @@ def details(run: Run) -> list:
         add("Virtualised", f"{'YES' if vi.get('value') else 'no'} ({vi.get('how', '')})")
         topo = run.get("topology", {}) or {}
         if topo:
-            add("Topology", ", ".join(f"{k} {v}" for k, v in topo.items()
+            add("Topology", ", ".join(f"{k} {_value(v)}" for k, v in topo.items()
                                       if not isinstance(v, (dict, list))))
         pin = run.get("pinning", {}) or {}
         if pin:
-            add("Pinning", ", ".join(f"{k} {v}" for k, v in pin.items()))
+            add("Pinning", ", ".join(f"{k} {_value(v)}" for k, v in pin.items()))
         cal = run.get("calibration.ladder", {}) or {}
         if cal:
             add("Calibration", calibration_text(run))
@@ -183,6 +183,14 @@ def calibration_text(run: Run) -> str:
     if "linear" in cal:
         parts.append("linear" if cal["linear"] else "NOT linear: the timer or the CPU misbehaves")
     return "ladder: " + ", ".join(parts)
+
+
+def _value(v) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
 
 
 def _bytes(n) -> str:

@@ -224,6 +224,27 @@ class Run:
                 "skipped variants are unknown; only what Google Benchmark recorded is shown.")
 
 
+def _ends_open(raw: bytes) -> bool:
+    """True when the text ends inside a string or with brackets still open:
+    the mark of a file cut short, rather than one written wrong."""
+    depth, in_string, escaped = 0, False, False
+    for ch in raw.decode("utf-8", "replace"):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return in_string or depth > 0
+
+
 def load(path: str) -> Run:
     """Reads and checks one result file; raises BadInput with one line on any fault."""
     shown = path
@@ -243,7 +264,8 @@ def load(path: str) -> Run:
     except UnicodeDecodeError as e:
         raise BadInput(f"{shown}: not UTF-8 text (byte {e.start}); expected {FORMAT_HINT}")
     except json.JSONDecodeError as e:
-        what = "truncated JSON" if e.pos >= len(raw.rstrip()) - 1 else "malformed JSON"
+        what = "truncated JSON (the file ends inside the document)" if _ends_open(raw) \
+            else "malformed JSON"
         raise BadInput(f"{shown}: {what} at line {e.lineno} column {e.colno} ({e.msg}); "
                        f"expected {FORMAT_HINT}")
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):

@@ -371,21 +371,24 @@ def forest(rows, title: str, outdir: str, stem: str):
             ax.plot([v.ci_lo, v.ci_hi], [i, i], color=c, linewidth=2)
         ax.plot([v.ratio], [i], "o", color=c, label=lab, markersize=5)
     ax.axvline(1.0, color="black", linewidth=0.8)
-    ax.set_xscale("log")
     lo = min(min(v.ratio, v.ci_lo if math.isfinite(v.ci_lo) else v.ratio) for _, v in rows)
     hi = max(max(v.ratio, v.ci_hi if math.isfinite(v.ci_hi) else v.ratio) for _, v in rows)
-    span = max(hi / 1.0, 1.0 / lo, 1.02)
-    ax.set_xlim(1 / span / 1.01, span * 1.01)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.3g}"))
-    ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _p: f"{x:.3g}"))
-    ax.tick_params(axis="x", which="minor", labelsize=7)
+    span = max(hi, 1.0 / lo, 1.02)
+    # Symmetric about 1 in ratio terms; a log axis only when the ratios are far apart.
+    scale = "linear"
+    if span > 2:
+        ax.set_xscale("log")
+        scale = "log scale"
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.3g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(1 / span / 1.02, span * 1.02)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows])
     ax.invert_yaxis()
-    ax.set_xlabel("NEW / BASE (log scale; < 1 faster, > 1 slower; line: 95 % interval)")
+    ax.set_xlabel(f"NEW / BASE ({scale}; < 1 faster, > 1 slower; line: 95 % interval)")
     ax.set_title(title)
-    ax.legend(loc="lower right")
     fig.tight_layout()
+    _legend_below(fig, *ax.get_legend_handles_labels())
     return save(fig, outdir, stem)
 
 
@@ -401,19 +404,20 @@ def pmu_value(event: str):
     return value
 
 
-def family_figures(runs, family: str, outdir: str) -> list:
-    """Every figure for one family: [(stem, caption)]."""
+def family_figures(runs, family: str, outdir: str) -> dict:
+    """Every figure for one family: {"main"|"threads"|"pmu": [(stem, caption)]}."""
     benches = [b for r in runs for b in r.in_family(family)]
     spec = spec_for(family, benches)
     units = sorted({b.metric().unit for b in benches if b.metric().samples})
     ylabel = " or ".join(units) + " (median)"
-    figs = []
+    figs = {"main": [], "threads": [], "pmu": []}
+    main = figs["main"]
     whisk = "points: median of the repetitions; whiskers: fastest to slowest repetition."
     if spec.kind == "sweep":
         st = sweep(runs, family, spec, metric_of, ylabel, f"{family}: time per unit",
                    outdir, safe_stem(family))
         if st:
-            figs.append((st, f"{family}: {ylabel} against {spec.xlabel or spec.x}"
+            main.append((st, f"{family}: {ylabel} against {spec.xlabel or spec.x}"
                          + (f", one panel per {spec.panel}" if spec.panel else "")
                          + f"; {whisk}"))
     elif spec.kind == "ratio_bars":
@@ -423,24 +427,26 @@ def family_figures(runs, family: str, outdir: str) -> list:
         st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel,
                   f"{family}: cost per call", outdir, safe_stem(family), annotate=note, log=True)
         if st:
-            figs.append((st, f"{family}: {ylabel} on a log axis; the number on each bar is "
-                         f"its ratio to {family}/{spec.reference}; {whisk}"))
+            main.append((st, f"{family}: {ylabel} on a log axis; the number on each bar is "
+                         f"its ratio to {family}/{spec.reference}; bars: {whisk}"))
     elif spec.kind == "stacked":
         st = stacked(runs, family, f"{family}: composed paths by component", outdir,
                      safe_stem(family) + "_components")
         if st:
-            figs.append((st, f"{family}: each composed path split into the components "
+            main.append((st, f"{family}: each composed path split into the components "
                          "it records (medians)."))
-    if not figs:  # bars: the fallback for any family
-        st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel, f"{family}",
-                  outdir, safe_stem(family))
-        if st:
-            figs.append((st, f"{family}: {ylabel}; {whisk}"))
+    if spec.kind != "sweep":  # bars of the totals: the fallback, and beside a stacked plot
+        if spec.kind in ("bars", "stacked"):
+            st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel, f"{family}",
+                      outdir, safe_stem(family))
+            if st:
+                main.append((st, f"{family}: {ylabel}; bars: {whisk}"))
     ts = thread_scaling(runs, family, metric_of, ylabel, outdir, safe_stem(family) + "_threads")
     if ts:
         st, shown, total = ts
         more = f" (first {shown} of {total} series; all are in the table)" if shown < total else ""
-        figs.append((st, f"{family}: {ylabel} against the number of threads{more}; {whisk}"))
+        figs["threads"].append((st, f"{family}: {ylabel} against the number of threads{more}; "
+                                f"{whisk}"))
     events = []
     for b in benches:
         for e in b.pmu_per_unit():
@@ -448,8 +454,11 @@ def family_figures(runs, family: str, outdir: str) -> list:
                 events.append(e)
     for event in events:
         value = pmu_value(event)
-        units = sorted({value(b).unit for b in benches if value(b)})
-        label = " or ".join(units) + " (median)"
+        vals = [value(b) for b in benches if value(b)]
+        if not any(x != 0 for v in vals for x in v.samples):
+            continue  # all zero: the table says so; a flat line says nothing more
+        per = sorted({v.unit.rsplit(" per ", 1)[-1] for v in vals})
+        label = f"{event} per {' or '.join(per)} (median)"
         stem = safe_stem(f"{family}_pmu_{event}")
         if spec.kind == "sweep":
             st = sweep(runs, family, spec, value, label, f"{family}: {event}", outdir, stem)
@@ -457,6 +466,6 @@ def family_figures(runs, family: str, outdir: str) -> list:
             st = bars(runs, lambda r: r.in_family(family), value, label,
                       f"{family}: {event}", outdir, stem)
         if st:
-            figs.append((st, f"{family}: PMU event {event} counted per unit, while the timed "
-                         "loop ran."))
+            figs["pmu"].append((st, f"{family}: PMU event {event} per unit, counted only while "
+                                "the timed loop ran."))
     return figs

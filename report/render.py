@@ -56,10 +56,12 @@ def _spread(s) -> str:
     return f"{r * 100:.1f}%" if r < 0.1 else f"{r * 100:.0f}%"
 
 
-def family_tables(runs, family) -> list:
+def family_tables(runs, family) -> dict:
+    """{"main", "pmu", "other", "errors": [blocks]} for one family."""
     names, by = _union(runs, family)
     benches = [b for d in by for b in d.values()]
-    blocks = []
+    out = {"main": [], "pmu": [], "other": [], "errors": []}
+    blocks = out["main"]
     if len(runs) == 1:
         ratio_keys = _ratio_keys(benches)
         rk_heads = ["x " + k[len("ratio_to_"):] for k in ratio_keys]
@@ -103,8 +105,10 @@ def family_tables(runs, family) -> list:
             trows.append((n, [unit] + tcells))
         blocks.append(Table("benchmark", ["unit"] + heads, rows, text_headers=["unit"] + theads,
                             text_rows=trows,
-                            caption="median (MAD%) per machine; M1.. as listed above"))
+                            caption="median and robust spread (MAD%) per machine; "
+                                    "machines M1, M2... as listed at the top"))
     # Every other counter the family records, for the page.
+    blocks = out["other"]
     for ri, run in enumerate(runs):
         fam = run.in_family(family)
         keys = []
@@ -119,6 +123,7 @@ def family_tables(runs, family) -> list:
             cap = f"{family}: other counters (median)" + (f", {run.label}" if len(runs) > 1 else "")
             blocks.append(Table("benchmark", keys, rows, caption=cap, page_only=True))
     # PMU counts per unit: one column per event; each cell names its unit.
+    blocks = out["pmu"]
     for ri, run in enumerate(runs):
         fam = run.in_family(family)
         events = []
@@ -141,9 +146,9 @@ def family_tables(runs, family) -> list:
                                "are scaled estimates, not exact counts.", kind="note"))
     errs = [(n, d[n].errors[0]) for d in by for n in names if n in d and d[n].errors]
     if errs:
-        blocks.append(Table("benchmark", [], [(n, [f"error: {e}"]) for n, e in errs],
+        out["errors"].append(Table("benchmark", [], [(n, [f"error: {e}"]) for n, e in errs],
                             caption=f"{family}: benchmarks that reported an error"))
-    return blocks
+    return out
 
 
 def machine_blocks(runs) -> list:
@@ -228,8 +233,12 @@ def build(runs: list, outdir: str) -> Doc:
                 families.append(f)
     for family in families:
         doc.add(Heading(2, family))
-        for stem, caption in plots.family_figures(runs, family, outdir):
-            doc.add(Figure(stem, caption))
-        doc.add(*family_tables(runs, family))
+        figs = plots.family_figures(runs, family, outdir)
+        tables = family_tables(runs, family)
+        for role in ("main", "threads"):
+            doc.add(*[Figure(stem, caption) for stem, caption in figs[role]])
+        doc.add(*tables["main"])
+        doc.add(*[Figure(stem, caption) for stem, caption in figs["pmu"]])
+        doc.add(*tables["pmu"], *tables["other"], *tables["errors"])
     doc.add(*tail_blocks(runs))
     return doc

@@ -1,0 +1,131 @@
+"""A/B comparison through the command line, on real runs and on runs derived
+from them with a known change."""
+import json
+import os
+import re
+
+import pytest
+
+from conftest import fixture, load_json, run_report
+from report import stats
+
+BASE, NEW = "ab_base.json", "ab_new.json"
+VERDICTS = (stats.FASTER, stats.SLOWER, stats.NO_CHANGE, stats.TOO_FEW)
+TIME_KEYS = ("real_time", "cpu_time")
+
+
+def names(path):
+    out = []
+    for e in load_json(path)["benchmarks"]:
+        if e.get("run_type") == "iteration" and e["run_name"] not in out:
+            out.append(e["run_name"])
+    return out
+
+
+def scaled(tmp_path, src, factor, name):
+    """The same run with every time (and ns_per_* counter) multiplied by factor."""
+    doc = load_json(src)
+    for e in doc["benchmarks"]:
+        if e.get("aggregate_unit") == "percentage":
+            continue
+        for k in list(e):
+            if k in TIME_KEYS or k.startswith("ns_per_"):
+                e[k] = e[k] * factor
+    p = tmp_path / name
+    p.write_text(json.dumps(doc))
+    return str(p)
+
+
+def verdict_of(text, name):
+    lines = text.splitlines()
+    i = next(i for i, l in enumerate(lines) if l.split() and l.split()[0] == name)
+    row = lines[i] if len(lines[i].split()) > 1 else lines[i + 1]
+    for v in VERDICTS:
+        if row.rstrip().endswith(v):
+            cells = row.split()
+            ratio = float(cells[1] if cells[0] == name else cells[0])
+            return v, ratio
+    raise AssertionError(f"no verdict in {row!r}")
+
+
+@pytest.fixture(scope="module")
+def ab(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("ab") / "out")
+    r = run_report("compare", fixture(BASE), fixture(NEW), "-o", out)
+    assert r.returncode == 0, r.stderr
+    return r, out
+
+
+def test_compare_prints_its_verdict_table(ab):
+    r, out = ab
+    with open(os.path.join(out, "summary.txt")) as f:
+        text = f.read()
+    assert r.stdout.startswith(text)
+    assert "NEW/BASE" in r.stdout and "95% CI" in r.stdout
+    for name in set(names(fixture(BASE))) & set(names(fixture(NEW))):
+        v, ratio = verdict_of(text, name)
+        assert v in VERDICTS and ratio > 0
+    for line in text.splitlines():
+        assert len(line) <= 72 and line.isascii()
+
+
+def test_compare_writes_page_markdown_and_forest_plots(ab):
+    _, out = ab
+    for f in ("index.html", "report.md", "summary.txt"):
+        assert os.path.getsize(os.path.join(out, f)) > 200
+    families = {n.split("/")[0] for n in names(fixture(BASE))}
+    for fam in families:
+        assert os.path.exists(os.path.join(out, "plots", f"compare_{fam}.png"))
+        assert os.path.exists(os.path.join(out, "plots", f"compare_{fam}.svg"))
+    page = open(os.path.join(out, "index.html")).read()
+    assert "data:image/png;base64," in page
+
+
+def test_a_run_against_itself_is_no_significant_change(tmp_path):
+    out = str(tmp_path / "out")
+    r = run_report("compare", fixture(BASE), fixture(BASE), "-o", out)
+    assert r.returncode == 0, r.stderr
+    for name in names(fixture(BASE)):
+        v, ratio = verdict_of(r.stdout, name)
+        assert v == stats.NO_CHANGE and ratio == 1.0, name
+
+
+@pytest.mark.parametrize("factor,expected", [(1.5, stats.SLOWER), (1 / 1.5, stats.FASTER)])
+def test_a_known_change_is_found_with_its_size(tmp_path, factor, expected):
+    new = scaled(tmp_path, fixture(BASE), factor, "changed.json")
+    out = str(tmp_path / "out")
+    r = run_report("compare", fixture(BASE), new, "-o", out)
+    assert r.returncode == 0, r.stderr
+    for name in names(fixture(BASE)):
+        v, ratio = verdict_of(r.stdout, name)
+        assert v == expected, name
+        assert ratio == pytest.approx(factor, rel=2e-3)
+
+
+def test_three_repetitions_are_too_few_and_it_says_why(tmp_path):
+    quick = fixture("x86_quick.json")
+    reps = {e.get("repetitions") for e in load_json(quick)["benchmarks"]}
+    assert reps == {3}
+    out = str(tmp_path / "out")
+    r = run_report("compare", quick, scaled(tmp_path, quick, 2.0, "double.json"), "-o", out)
+    assert r.returncode == 0, r.stderr
+    for name in names(quick):
+        v, _ = verdict_of(r.stdout, name)
+        assert v == stats.TOO_FEW, name
+    flat = " ".join(r.stdout.split())
+    assert f"fewer than {stats.min_repetitions()} repetitions" in flat
+    assert "--repetitions" in flat
+
+
+def test_different_machines_are_flagged(tmp_path):
+    out = str(tmp_path / "out")
+    r = run_report("compare", fixture("x86_quick.json"), fixture("arm64_quick.json"), "-o", out)
+    assert r.returncode == 0, r.stderr
+    flat = " ".join(r.stdout.split())
+    assert "different machines" in flat
+    assert "NEW: EMULATED" in flat
+    assert "BASE: VIRTUALISED" in flat or "BASE:" in r.stdout.splitlines()[1]
+    only = [n for n in names(fixture("x86_quick.json")) if n not in names(fixture("arm64_quick.json"))]
+    page = open(os.path.join(out, "index.html")).read()
+    for n in only:
+        assert "only in BASE" in page and n in page

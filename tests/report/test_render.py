@@ -1,0 +1,265 @@
+"""Reports rendered from result files of real dmabench runs."""
+import base64
+import html.parser
+import os
+import re
+import statistics
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import fixture, load_json, run_report
+from report import textfmt
+
+X86 = "x86_quick.json"
+ARM = "arm64_quick.json"
+PLAIN = "plain_gbench.json"
+
+
+def read(out, name):
+    with open(os.path.join(out, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def iteration_names(path):
+    names = []
+    for e in load_json(path)["benchmarks"]:
+        if e.get("run_type") == "iteration" and not e.get("error_occurred"):
+            if e["run_name"] not in names:
+                names.append(e["run_name"])
+    return names
+
+
+def headline(path, name):
+    """The median a reader should see for name, computed here from the JSON alone."""
+    scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
+    reps = [e for e in load_json(path)["benchmarks"]
+            if e.get("run_name") == name and e.get("run_type") == "iteration"]
+    keys = sorted(k for k in reps[0] if k.startswith("ns_per_"))
+    if keys:
+        return statistics.median(e[keys[0]] for e in reps), "ns/" + keys[0][7:]
+    return statistics.median(e["real_time"] * scale[e["time_unit"]] for e in reps), "ns/iter"
+
+
+class Images(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.srcs, self.links, self.order = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.order.append(tag)
+        if tag == "img":
+            self.srcs.append(a.get("src", ""))
+        if tag in ("link", "script", "iframe"):
+            self.links.append(a)
+
+
+@pytest.mark.parametrize("name", [X86, ARM])
+def test_all_outputs_exist(rendered, name):
+    r, out = rendered(name)
+    for f in ("index.html", "report.md", "summary.txt"):
+        assert os.path.getsize(os.path.join(out, f)) > 200
+    pngs = [f for f in os.listdir(os.path.join(out, "plots")) if f.endswith(".png")]
+    assert pngs
+    for png in pngs:
+        with open(os.path.join(out, "plots", png), "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+        svg = os.path.join(out, "plots", png[:-4] + ".svg")
+        assert ET.parse(svg).getroot().tag.endswith("svg")
+    assert "index.html" in r.stdout
+
+
+@pytest.mark.parametrize("name", [X86, ARM, PLAIN])
+def test_summary_is_plain_ascii_within_72_columns(rendered, name):
+    _, out = rendered(name)
+    text = read(out, "summary.txt")
+    for line in text.splitlines():
+        assert len(line) <= 72, line
+        assert all(32 <= ord(c) < 127 for c in line), line
+    assert "<" not in text.replace("<=", "")  # no HTML
+
+
+@pytest.mark.parametrize("name", [X86, ARM])
+def test_summary_names_the_machine_in_one_line_and_every_benchmark(rendered, name):
+    _, out = rendered(name)
+    text = read(out, "summary.txt")
+    machine = [l for l in text.splitlines() if l.startswith("Machine: ")]
+    assert len(machine) == 1
+    doc = load_json(fixture(name))
+    ctx = doc["context"]["dmabench"]
+    assert ctx["arch"] in machine[0]
+    for name_ in iteration_names(fixture(name)):
+        assert name_ in text, name_
+
+
+@pytest.mark.parametrize("name", [X86, ARM])
+def test_summary_table_shows_the_median_with_unit_spread_and_count(rendered, name):
+    _, out = rendered(name)
+    lines = read(out, "summary.txt").splitlines()
+    path = fixture(name)
+    for bench in iteration_names(path)[:12]:
+        value, unit = headline(path, bench)
+        reps = sum(1 for e in load_json(path)["benchmarks"]
+                   if e.get("run_name") == bench and e.get("run_type") == "iteration")
+        # The row: on the name's line, or the line after when the name has a line of its own.
+        i = next(i for i, l in enumerate(lines) if l.split() and l.split()[0] == bench)
+        row = lines[i] if len(lines[i].split()) > 1 else lines[i + 1]
+        cells = row.split()
+        if cells[0] == bench:
+            cells = cells[1:]
+        assert cells[0] == textfmt.num(value), (bench, row)
+        assert cells[1] == unit
+        assert re.fullmatch(r"[0-9.]+%|-", cells[2])
+        assert cells[3] == str(reps)
+
+
+def test_virtualised_run_is_stamped_everywhere(rendered):
+    _, out = rendered(X86)
+    ctx = load_json(fixture(X86))["context"]["dmabench"]
+    if not ctx["virtualised"]["value"]:
+        pytest.skip("this fixture was recorded on bare metal")
+    page = read(out, "index.html")
+    assert 'class="banner virtualised"' in page
+    assert "VIRTUALISED" in read(out, "summary.txt")
+    assert "VIRTUALISED" in read(out, "report.md")
+
+
+def test_emulated_run_is_stamped_everywhere(rendered):
+    _, out = rendered(ARM)
+    ctx = load_json(fixture(ARM))["context"]["dmabench"]
+    assert ctx["emulated"]["value"], "the arm64 fixture is recorded under qemu-user"
+    page = read(out, "index.html")
+    assert 'class="banner emulated"' in page
+    text = read(out, "summary.txt")
+    assert "EMULATED" in text.splitlines()[1]  # on the machine line itself
+    assert "not hardware numbers" in " ".join(text.split())
+    assert "EMULATED" in read(out, "report.md")
+
+
+@pytest.mark.parametrize("name", [X86, ARM])
+def test_page_is_self_contained_and_starts_with_the_machine(rendered, name):
+    _, out = rendered(name)
+    page = read(out, "index.html")
+    p = Images()
+    p.feed(page)
+    assert p.srcs and all(s.startswith("data:image/png;base64,") for s in p.srcs)
+    for s in p.srcs:
+        assert base64.b64decode(s.split(",", 1)[1])[:4] == b"\x89PNG"
+    assert not p.links  # no stylesheet, script or frame to fetch
+    assert "http://" not in page and "https://" not in page
+    # The first heading names the machine; the banner (if any) comes before any figure.
+    h1 = re.search(r"<h1>(.*?)</h1>", page).group(1)
+    arch = load_json(fixture(name))["context"]["dmabench"]["arch"]
+    assert arch in h1
+    assert page.index("<h1>") < page.index("<img")
+    if "banner" in page:
+        assert page.index('class="banner') < page.index("<img")
+
+
+@pytest.mark.parametrize("name", [X86, ARM])
+def test_markdown_links_existing_plots(rendered, name):
+    _, out = rendered(name)
+    md = read(out, "report.md")
+    links = re.findall(r"\]\((plots/[^)]+)\)", md)
+    assert links
+    for link in links:
+        assert os.path.exists(os.path.join(out, link)), link
+
+
+def test_each_family_has_its_plot(rendered):
+    _, out = rendered(X86)
+    families = {n.split("/")[0] for n in iteration_names(fixture(X86))}
+    plots = os.listdir(os.path.join(out, "plots"))
+    for fam in families:
+        assert any(p.startswith(fam) for p in plots), fam
+
+
+def test_call_bars_carry_the_ratio_to_direct(rendered):
+    names = iteration_names(fixture(X86))
+    if not any(n.startswith("call/direct") for n in names):
+        pytest.skip("no call family in this fixture")
+    _, out = rendered(X86)
+    svg = read(out, "plots/call.svg")
+    # Text in the SVG is drawn as paths; its source string is kept in a comment or id.
+    assert "direct" in svg
+    text = read(out, "summary.txt")
+    assert "x direct" in text
+
+
+def test_absent_families_are_not_rendered(rendered):
+    _, out = rendered(X86)
+    families = {n.split("/")[0] for n in iteration_names(fixture(X86))}
+    text = read(out, "summary.txt")
+    for fam in ("cache", "lookup", "call", "dmamap", "calib"):
+        heading = f"\n{fam}\n" + "-" * len(fam) + "\n"
+        assert (heading in text) == (fam in families), fam
+
+
+def test_skipped_variants_are_listed_with_their_reason(rendered):
+    ctx = load_json(fixture(X86))["context"]["dmabench"]
+    skipped = [v for v in ctx.get("variants", []) if v.get("skip")]
+    if not skipped:
+        pytest.skip("nothing was skipped in this fixture")
+    _, out = rendered(X86)
+    flat = " ".join(read(out, "summary.txt").split())
+    for v in skipped:
+        assert v["name"] in flat
+        assert " ".join(textfmt.ascii_only(v["skip"]).split())[:40] in flat
+
+
+def test_plain_google_benchmark_file_renders_with_a_note(rendered):
+    r, out = rendered(PLAIN)
+    assert r.returncode == 0
+    assert "no dmabench context" in r.stderr
+    text = read(out, "summary.txt")
+    assert "no dmabench context" in text
+    assert "unknown" in text.splitlines()[1]
+    for name in iteration_names(fixture(PLAIN))[:5]:
+        assert name in text
+    assert 'class="banner unknown"' in read(out, "index.html")
+
+
+def test_board_names_each_machine_by_its_identity(rendered):
+    r, out = rendered(X86, ARM)
+    text = read(out, "summary.txt")
+    lines = text.splitlines()
+    assert lines[0].startswith("dmabench board: 2 machines")
+    assert lines[1].startswith("M1: x86_64") and lines[2].startswith("M2: arm64")
+    assert "EMULATED" in lines[2]
+    header = next(l for l in lines if l.startswith("benchmark") and " M1" in l)
+    assert "M2" in header
+    shared = set(iteration_names(fixture(X86))) & set(iteration_names(fixture(ARM)))
+    assert shared
+    for name in shared:
+        assert name in text
+    for line in lines:
+        assert len(line) <= 72
+    page = read(out, "index.html")
+    assert page.count('class="banner emulated"') == 1
+
+
+def test_rendering_again_replaces_the_earlier_report(tmp_path):
+    out = str(tmp_path / "r")
+    assert run_report("render", fixture(X86), "-o", out).returncode == 0
+    stale = os.path.join(out, "plots", "stale.png")
+    open(stale, "w").close()
+    assert run_report("render", fixture(ARM), "-o", out).returncode == 0
+    assert not os.path.exists(stale)
+    assert "arm64" in read(out, "summary.txt").splitlines()[1]
+    assert sorted(os.listdir(tmp_path)) == ["r"]
+
+
+def test_default_output_directory_is_report_out_stem(tmp_path):
+    import shutil
+    from conftest import REPO
+    src = fixture(X86)
+    copy = tmp_path / "h-report-default-test.json"
+    shutil.copy(src, copy)
+    out = os.path.join(REPO, "report", "out", "h-report-default-test")
+    try:
+        r = run_report("render", str(copy))
+        assert r.returncode == 0, r.stderr
+        assert os.path.exists(os.path.join(out, "index.html"))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
