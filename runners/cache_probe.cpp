@@ -1,5 +1,9 @@
 #include "runners/cache_probe.hpp"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +20,18 @@ namespace dmabench::cache_probe {
 namespace {
 
 constexpr uint64_t kHwcapDcpop = 1ull << 16;  // arm64 uapi asm/hwcap.h HWCAP_DCPOP
+
+// Names the bit that said yes, when a probe then says no.
+std::string feature_bit(cache::Need need) {
+    switch (need) {
+    case cache::Need::nothing: return "";
+    case cache::Need::dcpop: return "HWCAP_DCPOP is set, but ";
+    case cache::Need::clflush: return "CPUID reports CLFLUSH, but ";
+    case cache::Need::clflushopt: return "CPUID reports CLFLUSHOPT, but ";
+    case cache::Need::clwb: return "CPUID reports CLWB, but ";
+    }
+    return "";
+}
 
 }  // namespace
 
@@ -60,12 +76,18 @@ std::string skip_reason(const cache::Variant& v) {
     if (it == by_op.end()) {
         auto run = v.run;
         std::string why = call_probe::run_in_child([run] {
+            // An expected SIGILL should neither dump core nor print (qemu-user
+            // reports uncaught signals on stderr).
+            struct rlimit no_core {0, 0};
+            setrlimit(RLIMIT_CORE, &no_core);
+            if (int null = open("/dev/null", O_WRONLY); null >= 0) dup2(null, 2);
             alignas(256) static unsigned char probe_buffer[1024];
             probe_buffer[100] = 1;
             run(probe_buffer + 3, 700, cpu::dcache_line());
             return 0;
         });
-        if (!why.empty()) why = std::string(v.entry) + " in a probe child " + why;
+        if (!why.empty())
+            why = feature_bit(v.need) + v.entry + " in a probe child " + why;
         it = by_op.emplace(key, why).first;
     }
     return it->second;
