@@ -151,9 +151,7 @@ def details(run: Run) -> list:
         pin = run.get("pinning", {}) or {}
         if pin:
             add("Pinning", ", ".join(f"{k} {_value(v)}" for k, v in pin.items()))
-        cal = run.get("calibration.ladder", {}) or {}
-        if cal:
-            add("Calibration", calibration_text(run))
+        add("Calibration", calibration_text(run))
         add("Command line", run.get("command_line") if isinstance(run.get("command_line"), str)
             else " ".join(map(str, run.get("command_line") or [])))
         add("Git revision", run.get("git_revision"))
@@ -170,19 +168,33 @@ def details(run: Run) -> list:
 
 
 def calibration_text(run: Run) -> str:
-    cal = run.get("calibration.ladder", {}) or {}
-    if not cal:
+    """The timer check from context.dmabench.calibration, in one sentence."""
+    cal = run.get("calibration", {}) or {}
+    lad = cal.get("ladder", {}) if isinstance(cal.get("ladder"), dict) else {}
+    if not lad:
         return ""
     parts = []
-    if isinstance(cal.get("slope_ns_per_add"), (int, float)):
-        parts.append(f"{cal['slope_ns_per_add']:.3g} ns per dependent add")
-    if isinstance(cal.get("intercept_ns"), (int, float)):
-        parts.append(f"floor {cal['intercept_ns']:.3g} ns")
-    if isinstance(cal.get("r2"), (int, float)):
-        parts.append(f"r2 {cal['r2']:.4f}")
-    if "linear" in cal:
-        parts.append("linear" if cal["linear"] else "NOT linear: the timer or the CPU misbehaves")
-    return "ladder: " + ", ".join(parts)
+    if _num(lad.get("slope_ns_per_add")):
+        ghz = next((c.get("implied_ghz") for c in (cal.get("ladder_after"), cal.get("ladder_before"))
+                    if isinstance(c, dict) and _num(c.get("implied_ghz"))), None)
+        parts.append(f"ladder {lad['slope_ns_per_add']:.3g} ns per dependent add"
+                     + (f" ({ghz:.2f} GHz implied)" if ghz else ""))
+    if _num(lad.get("intercept_ns")):
+        parts.append(f"intercept {lad['intercept_ns']:.3g} ns")
+    if _num(lad.get("r2")):
+        parts.append(f"r2 {lad['r2']:.4f}")
+    if "linear" in lad:
+        parts.append("linear" if lad["linear"] else "NOT linear: the timer or the clock misbehaved")
+    if _num(cal.get("empty_ns")):
+        parts.append(f"empty call {cal['empty_ns']:.3g} ns")
+    if _num(cal.get("drift")):
+        parts.append(f"drift between start and end {cal['drift'] * 100:.2g}%"
+                     + (" (DRIFTED: the clock changed during the run)" if cal.get("drifted") else ""))
+    return ", ".join(parts)
+
+
+def _num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _value(v) -> str:
@@ -216,13 +228,27 @@ def pmu_rows(run: Run) -> list:
 
 
 def skipped_rows(run: Run) -> list:
-    """(name, reason) for every variant and case that could not run here."""
-    rows = []
+    """(names, reason) for what could not run here, one row per reason. A
+    variant whose every case was skipped for that reason is named once."""
+    by_reason = {}
     for v in run.get("variants", []) or []:
         if isinstance(v, dict) and v.get("skip"):
-            rows.append((str(v.get("name", "?")), str(v["skip"])))
-    seen = {n for n, _ in rows}
+            by_reason.setdefault(str(v["skip"]), []).append(str(v.get("name", "?")))
     for s in run.get("skipped", []) or []:
-        if isinstance(s, dict) and s.get("name") not in seen:
-            rows.append((str(s.get("name", "?")), str(s.get("reason", ""))))
+        if not isinstance(s, dict):
+            continue
+        name, reason = str(s.get("name", "?")), str(s.get("reason", ""))
+        names = by_reason.setdefault(reason, [])
+        variant = "/".join(name.split("/")[:2])
+        if name not in names and variant not in names:
+            names.append(name)
+    rows = []
+    for reason, names in by_reason.items():
+        # Cases of one variant all skipped for the same reason: name the variant.
+        variants = []
+        for n in names:
+            v = "/".join(n.split("/")[:2])
+            if v not in variants:
+                variants.append(v)
+        rows.append((", ".join(variants), reason))
     return rows

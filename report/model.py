@@ -32,6 +32,11 @@ GBENCH_FLAGS = {"manual_time", "real_time", "process_time"}
 NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 SUPPORTED_SCHEMA = (1,)
+
+# The headline time of a family when it records several ns_per_<unit>
+# counters (cache gives ns_per_call and ns_per_line: the line is the unit a
+# reader compares). A family not listed gets its first ns_per_ counter.
+HEADLINE = {"cache": "ns_per_line", "lookup": "ns_per_lookup", "call": "ns_per_call"}
 FORMAT_HINT = ("a result file written by `dmabench run --out FILE` "
                "(Google Benchmark JSON: {\"context\": {...}, \"benchmarks\": [...]})")
 
@@ -171,6 +176,7 @@ class Bench:
         """The time per unit this benchmark is about: an ns_per_<unit> counter
         when the family gives one, else the real time per iteration."""
         keys = [prefer] if prefer else []
+        keys += [HEADLINE.get(self.name.family, "")]
         keys += [k for k in self.counter_names() if k.startswith("ns_per_")]
         for k in keys:
             s = self.samples(k)

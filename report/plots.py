@@ -40,12 +40,26 @@ class Spec:
     xbytes: bool = False       # x values are sizes in bytes
     xlabel: str = ""
     reference: str = ""        # ratio_bars: variant the ratios are to
+    xpattern: str = ""         # sweep: regex whose group 1 is the number in the x argument
+
+    def x_of(self, args: dict):
+        """The x value of a benchmark, or None when it is not on this sweep."""
+        value = args.get(self.x)
+        if value is None:
+            return None
+        if self.xpattern:
+            m = re.fullmatch(self.xpattern, value)
+            return arg_number(m.group(1)) if m else None
+        return arg_number(value)
 
 
 FAMILY_PLOTS = {
     "calib": Spec("sweep", x="adds", xlog=False, xlabel="dependent adds per call"),
     "cache": Spec("sweep", x="size", panel="state", xbytes=True, xlabel="buffer size"),
-    "lookup": Spec("sweep", x="regions", xlabel="memory regions (number)"),
+    # lookup names carry the synthetic map's size as map:regions-N; maps
+    # taken from board profiles (map:<board>) are drawn as bars beside it.
+    "lookup": Spec("sweep", x="map", xpattern=r"regions-(\d+)", panel="pattern",
+                   xlabel="memory regions in the map"),
     "call": Spec("ratio_bars", reference="direct"),
     "dmamap": Spec("stacked"),
 }
@@ -118,7 +132,7 @@ def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir:
     for ri, run in enumerate(runs):
         for b in run.in_family(family):
             args = b.name.sweep_args()
-            x = arg_number(args.get(spec.x, ""))
+            x = spec.x_of(args)
             m = value(b)
             if x is None or m is None or not m.samples:
                 continue
@@ -435,6 +449,15 @@ def family_figures(runs, family: str, outdir: str) -> dict:
         if st:
             main.append((st, f"{family}: each composed path split into the components "
                          "it records (medians)."))
+    if spec.kind == "sweep":  # what is not on the sweep (other maps, unswept cases): bars
+        off = lambda r: [b for b in r.in_family(family)
+                         if spec.x_of(b.name.sweep_args()) is None and b.metric().samples]
+        if sum(len(off(r)) for r in runs) >= 2:
+            st = bars(runs, off, metric_of, ylabel, f"{family}: not on the {spec.x} sweep",
+                      outdir, safe_stem(family) + "_other")
+            if st:
+                main.append((st, f"{family}: {ylabel} of the cases off the {spec.x} sweep; "
+                             f"bars: {whisk}"))
     if spec.kind != "sweep":  # bars of the totals: the fallback, and beside a stacked plot
         if spec.kind in ("bars", "stacked"):
             st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel, f"{family}",

@@ -8,6 +8,13 @@ from . import identity, plots, stats, textfmt
 from .doc import Banner, Doc, Figure, Heading, Para, Table, Text
 from .model import Run
 
+# Linux software events (PERF_COUNT_SW_*, as libpfm4 names them): bookkeeping
+# of the kernel, not of the code being timed.
+SOFTWARE_EVENTS = {f"perf::{e}" for e in (
+    "cpu-clock", "task-clock", "page-faults", "faults", "context-switches", "cs",
+    "cpu-migrations", "migrations", "minor-faults", "major-faults", "alignment-faults",
+    "emulation-faults", "dummy", "bpf-output", "cgroup-switches")}
+
 METHOD = ("How to read: each figure is the median over the repetitions of a "
           "benchmark; MAD% is 1.4826 x the median absolute deviation divided by the "
           "median (a robust relative spread); min and max are the fastest and slowest "
@@ -16,6 +23,8 @@ METHOD = ("How to read: each figure is the median over the repetitions of a "
 
 
 def _union(runs, family):
+    """Names of the family over all runs, each variant's cases kept together
+    (in the order the variants first appear), and per run name -> Bench."""
     names, by = [], []
     for run in runs:
         d = {}
@@ -24,6 +33,12 @@ def _union(runs, family):
             if b.text not in names:
                 names.append(b.text)
         by.append(d)
+    variants = []
+    for n in names:
+        v = "/".join(n.split("/")[:2])
+        if v not in variants:
+            variants.append(v)
+    names.sort(key=lambda n: variants.index("/".join(n.split("/")[:2])))
     return names, by
 
 
@@ -56,6 +71,31 @@ def _spread(s) -> str:
     return f"{r * 100:.1f}%" if r < 0.1 else f"{r * 100:.0f}%"
 
 
+def _compact(headers, rows, value_col, unit_col, n_col):
+    """For 72 columns: a unit shared by every row moves into the caption (or
+    the value header), as does a repetition count shared by every row."""
+    notes, drop = [], set()
+    units = {c[unit_col] for _, c in rows if c[unit_col]}
+    if len(units) == 1:
+        unit = units.pop()
+        drop.add(unit_col)
+        if value_col is not None:
+            headers = list(headers)
+            headers[value_col] = unit
+            notes.append(f"median {unit}")
+        else:
+            notes.append(f"all in {unit}")
+    if n_col is not None:
+        counts = {c[n_col] for _, c in rows}
+        if len(counts) == 1:
+            drop.add(n_col)
+            n = counts.pop()
+            notes.append(f"over {n} repetition{'s' if n != '1' else ''} each")
+    keep = [i for i in range(len(headers)) if i not in drop]
+    return ([headers[i] for i in keep], [(l, [c[i] for i in keep]) for l, c in rows],
+            " ".join(notes))
+
+
 def family_tables(runs, family) -> dict:
     """{"main", "pmu", "other", "errors": [blocks]} for one family."""
     names, by = _union(runs, family)
@@ -81,9 +121,12 @@ def family_tables(runs, family) -> dict:
             rows.append((n, [textfmt.num(s.median), m.unit, _spread(s), textfmt.num(s.lo),
                              textfmt.num(s.hi), nrep] + ratios))
             trows.append((n, [textfmt.num(s.median), m.unit, _spread(s), str(s.n)] + tratios))
+        theads, trows, note = _compact(["median", "unit", "MAD%", "n"] + rk_heads, trows,
+                                       value_col=0, unit_col=1, n_col=3)
+        if note:
+            blocks.append(Para(f"{family}: {note}; MAD% is the robust spread.", text_only=True))
         blocks.append(Table("benchmark", ["median", "unit", "MAD%", "min", "max", "n"] + rk_heads,
-                            rows, text_headers=["median", "unit", "MAD%", "n"] + rk_heads,
-                            text_rows=trows))
+                            rows, text_headers=theads, text_rows=trows))
     else:
         heads = [f"M{i + 1} median (MAD%)" for i in range(len(runs))]
         theads = [f"M{i + 1}" for i in range(len(runs))]
@@ -103,10 +146,13 @@ def family_tables(runs, family) -> dict:
                 tcells.append(f"{textfmt.num(s.median)} +-{_spread(s)}")
             rows.append((n, [unit] + cells))
             trows.append((n, [unit] + tcells))
-        blocks.append(Table("benchmark", ["unit"] + heads, rows, text_headers=["unit"] + theads,
+        theads, trows, note = _compact(["unit"] + theads, trows, value_col=None, unit_col=0,
+                                       n_col=None)
+        blocks.append(Table("benchmark", ["unit"] + heads, rows, text_headers=theads,
                             text_rows=trows,
                             caption="median and robust spread (MAD%) per machine; "
-                                    "machines M1, M2... as listed at the top"))
+                                    "machines M1, M2... as listed at the top"
+                                    + (f"; {note}" if note else "")))
     # Every other counter the family records, for the page.
     blocks = out["other"]
     for ri, run in enumerate(runs):
@@ -140,7 +186,14 @@ def family_tables(runs, family) -> dict:
                                   if e in pu and pu[e][1] else "-" for e in events]))
         cap = (f"{family}: PMU counts per unit (median), counted only while the timed loop ran"
                + (f", {run.label}" if len(runs) > 1 else ""))
-        blocks.append(Table("benchmark", events, rows, caption=cap))
+        # The mailing-list text keeps the hardware events that counted something;
+        # kernel software events (context switches, faults) stay on the page.
+        keep = [i for i, e in enumerate(events)
+                if e not in SOFTWARE_EVENTS and any(r[1][i] not in ("-",) and
+                                                    not r[1][i].startswith("0/") for r in rows)]
+        blocks.append(Table("benchmark", events, rows, caption=cap, page_only=not keep,
+                            text_headers=[events[i] for i in keep],
+                            text_rows=[(n, [c[i] for i in keep]) for n, c in rows]))
         if any(b.multiplexed() for b in fam):
             blocks.append(Para("Some PMU counts were multiplexed (pmu_multiplexed = 1): they "
                                "are scaled estimates, not exact counts.", kind="note"))
@@ -177,7 +230,9 @@ def machine_blocks(runs) -> list:
                                "with the clock.", kind="warn"))
         cal = identity.calibration_text(run)
         if cal:
-            blocks.append(Para(who + "Timer check, " + cal + "."))
+            drifted = (run.get("calibration", {}) or {}).get("drifted") or \
+                (run.get("calibration.ladder", {}) or {}).get("linear") is False
+            blocks.append(Para(who + "Timer check: " + cal + ".", kind="warn" if drifted else ""))
     for i, run in enumerate(runs):
         heading = "Machine and run" if len(runs) == 1 else f"M{i + 1}: {run.label}"
         blocks.append(Heading(2 if len(runs) == 1 else 3, heading, page_only=True))
@@ -192,7 +247,7 @@ def tail_blocks(runs) -> list:
         skipped = identity.skipped_rows(run)
         if skipped:
             blocks.append(Heading(2, f"Not run here{who}"))
-            blocks.append(Table("variant or case", [], [(n, [r]) for n, r in skipped]))
+            blocks.append(Table("reason", [], [(r, [n]) for n, r in skipped]))
         pmu = identity.pmu_rows(run)
         if pmu:
             avail = [n for n, a, _ in pmu if a == "yes"]

@@ -68,10 +68,29 @@ def _split_columns(headers, rows, right, width):
     return blocks, widths
 
 
+def _grouped(rows):
+    """Rows under a heading per family/variant: 'cache/clwb_sfence' then
+    ' /size:64/state:dirty'. Heading and row together spell the exact name."""
+    out, current = [], None
+    for label, cells in rows:
+        parts = label.split("/")
+        head, rest = "/".join(parts[:2]), "/".join(parts[2:])
+        if not rest:
+            out.append((label, cells))
+            current = None
+            continue
+        if head != current:
+            out.append((head, None))
+            current = head
+        out.append((" /" + rest, cells))
+    return out
+
+
 def table(label_header: str, headers: list, rows: list, right=None, width: int = WIDTH) -> list:
-    """Rows are (label, [cells]). The label column takes what the cells leave;
-    a label that does not fit goes on a line of its own above its cells.
-    Cells that cannot fit beside each other are split into several tables."""
+    """Rows are (label, [cells]). The label column takes what the cells leave.
+    When names do not fit, rows go under a heading per family/variant; a label
+    that still does not fit goes on a line of its own above its cells. Cells
+    that cannot fit beside each other are split into several tables."""
     rows = [(ascii_only(lbl), [ascii_only(c) for c in cells]) for lbl, cells in rows]
     headers = [ascii_only(h) for h in headers]
     right = right if right is not None else [True] * len(headers)
@@ -79,8 +98,12 @@ def table(label_header: str, headers: list, rows: list, right=None, width: int =
     out = []
     for bi, block in enumerate(blocks):
         cells_w = sum(widths[i] + 2 for i in block)
-        label_w = max(4, min(max([len(label_header)] + [len(l) for l, _ in rows]),
-                             width - cells_w))
+        room = width - cells_w
+        lines = rows
+        if any(len(l) > room for l, _ in rows):
+            lines = _grouped(rows)
+        label_w = max(4, min(max([len(label_header)] + [len(l) for l, c in lines if c is not None]),
+                             room))
 
         def line(label, cells):
             parts = []
@@ -93,9 +116,12 @@ def table(label_header: str, headers: list, rows: list, right=None, width: int =
             out.append("")
         out.append(line(label_header[:label_w], headers))
         out.append("-" * min(width, label_w + cells_w))
-        for label, cells in rows:
-            if len(label) > label_w:
-                out.extend(textwrap.wrap(label, width, break_on_hyphens=False) or [label])
+        for label, cells in lines:
+            if cells is None:
+                out.append(label[:width])
+            elif len(label) > label_w:
+                out.extend(textwrap.wrap(label, width, break_on_hyphens=False,
+                                         subsequent_indent="    ") or [label])
                 out.append(line("", cells))
             else:
                 out.append(line(label, cells))

@@ -50,3 +50,33 @@ def rendered(tmp_path_factory):
             cache[names] = (r, out)
         return cache[names]
     return render
+
+
+def text_rows(text):
+    """{benchmark name: [cells]} from the tables of a summary.txt, first table
+    a name appears in. Understands the three row shapes the text uses: the
+    name and its cells on one line; a long name on a line of its own with its
+    cells on the next; rows under a family/variant heading (' /rest')."""
+    rows, group, pending = {}, None, None
+    for line in text.splitlines():
+        tokens = line.split()
+        if not tokens:
+            group = pending = None
+            continue
+        if line.startswith(" /") and group:
+            name = group + tokens[0]
+            if len(tokens) > 1:
+                rows.setdefault(name, tokens[1:])
+                pending = None
+            else:
+                pending = name
+        elif line.startswith("   ") and pending:
+            rows.setdefault(pending, tokens)
+            pending = None
+        elif not line.startswith(" ") and "/" in tokens[0] and ":" not in tokens[0][-1:]:
+            if len(tokens) == 1:
+                group = pending = tokens[0]
+            else:
+                rows.setdefault(tokens[0], tokens[1:])
+                pending = None
+    return rows

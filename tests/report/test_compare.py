@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import fixture, load_json, run_report
+from conftest import fixture, load_json, run_report, text_rows
 from report import stats
 
 BASE, NEW = "ab_base.json", "ab_new.json"
@@ -37,15 +37,10 @@ def scaled(tmp_path, src, factor, name):
 
 
 def verdict_of(text, name):
-    lines = text.splitlines()
-    i = next(i for i, l in enumerate(lines) if l.split() and l.split()[0] == name)
-    row = lines[i] if len(lines[i].split()) > 1 else lines[i + 1]
-    for v in VERDICTS:
-        if row.rstrip().endswith(v):
-            cells = row.split()
-            ratio = float(cells[1] if cells[0] == name else cells[0])
-            return v, ratio
-    raise AssertionError(f"no verdict in {row!r}")
+    cells = text_rows(text)[name]
+    verdict = " ".join(cells[2:])
+    assert verdict in VERDICTS, (name, cells)
+    return verdict, float(cells[0])
 
 
 @pytest.fixture(scope="module")

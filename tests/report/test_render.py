@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import fixture, load_json, run_report
+from conftest import fixture, load_json, run_report, text_rows
 from report import textfmt
 
 X86 = "x86_quick.json"
@@ -96,22 +96,23 @@ def test_summary_names_the_machine_in_one_line_and_every_benchmark(rendered, nam
 @pytest.mark.parametrize("name", [X86, ARM])
 def test_summary_table_shows_the_median_with_unit_spread_and_count(rendered, name):
     _, out = rendered(name)
-    lines = read(out, "summary.txt").splitlines()
+    text = read(out, "summary.txt")
+    flat = " ".join(text.split())
+    rows = text_rows(text)
     path = fixture(name)
-    for bench in iteration_names(path)[:12]:
+    for bench in iteration_names(path):
         value, unit = headline(path, bench)
         reps = sum(1 for e in load_json(path)["benchmarks"]
                    if e.get("run_name") == bench and e.get("run_type") == "iteration")
-        # The row: on the name's line, or the line after when the name has a line of its own.
-        i = next(i for i, l in enumerate(lines) if l.split() and l.split()[0] == bench)
-        row = lines[i] if len(lines[i].split()) > 1 else lines[i + 1]
-        cells = row.split()
-        if cells[0] == bench:
-            cells = cells[1:]
-        assert cells[0] == textfmt.num(value), (bench, row)
-        assert cells[1] == unit
-        assert re.fullmatch(r"[0-9.]+%|-", cells[2])
-        assert cells[3] == str(reps)
+        cells = rows[bench]
+        assert cells[0] == textfmt.num(value), (bench, cells)
+        # Unit and repetitions: in the row, or said once for the whole family.
+        family = bench.split("/")[0]
+        shared = f"{family}: median {unit} over {reps} repetition"
+        assert unit in cells or f"{family}: median {unit}" in flat, bench
+        assert str(reps) in cells[1:] or shared in flat, bench
+        spread = [c for c in cells[1:] if c.endswith("%") or c == "-"]
+        assert spread and re.fullmatch(r"[0-9.]+%|-", spread[0]), (bench, cells)
 
 
 def test_virtualised_run_is_stamped_everywhere(rendered):
@@ -198,14 +199,17 @@ def test_absent_families_are_not_rendered(rendered):
 
 def test_skipped_variants_are_listed_with_their_reason(rendered):
     ctx = load_json(fixture(X86))["context"]["dmabench"]
-    skipped = [v for v in ctx.get("variants", []) if v.get("skip")]
+    skipped = [(v["name"], v["skip"]) for v in ctx.get("variants", []) if v.get("skip")]
+    skipped += [(c["name"], c["reason"]) for c in ctx.get("skipped", [])]
     if not skipped:
         pytest.skip("nothing was skipped in this fixture")
     _, out = rendered(X86)
-    flat = " ".join(read(out, "summary.txt").split())
-    for v in skipped:
-        assert v["name"] in flat
-        assert " ".join(textfmt.ascii_only(v["skip"]).split())[:40] in flat
+    text = read(out, "summary.txt")
+    section = " ".join(text[text.index("Not run here"):].split())
+    for name, reason in skipped:
+        variant = "/".join(name.split("/")[:2])
+        assert variant in section, variant
+        assert " ".join(textfmt.ascii_only(reason).split())[:40] in section, reason
 
 
 def test_plain_google_benchmark_file_renders_with_a_note(rendered):
