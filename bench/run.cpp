@@ -3,6 +3,8 @@
 #include "bench/harness.hpp"
 #include "bench/registry.hpp"
 #include "results/record.hpp"
+#include "results/stats.hpp"
+#include "runners/calibrate.hpp"
 #include "runners/cpulist.hpp"
 #include "runners/pmu.hpp"
 #include "runners/probe.hpp"
@@ -41,6 +43,14 @@ double parse_seconds(const std::string& v) {
     if (v.empty() || *end || !std::isfinite(x) || x <= 0 || x > 3600)
         throw BadInput("--min-time '" + v + "': accepted: seconds, a number > 0 and <= 3600 "
                        "(e.g. 0.5)");
+    return x;
+}
+
+double parse_fraction(const std::string& flag, const std::string& v) {
+    char* end = nullptr;
+    double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || !std::isfinite(x) || x <= 0 || x >= 10)
+        throw BadInput(flag + " '" + v + "': accepted: a fraction > 0, e.g. 0.05 for 5 %");
     return x;
 }
 
@@ -192,6 +202,7 @@ int run(const RunArgs& a) {
                        "a POSIX extended regex)");
     }
     long reps = a.repetitions.empty() ? 1 : parse_int("--repetitions", a.repetitions, 1, 10000);
+    double cv_limit = a.cv_limit.empty() ? 0.05 : parse_fraction("--cv-limit", a.cv_limit);
     double min_time = a.min_time.empty() ? (a.quick ? 0.01 : 0.1) : parse_seconds(a.min_time);
     for (auto& f : a.gbench_flags)
         if (f.rfind("--benchmark_", 0) != 0)
@@ -228,6 +239,9 @@ int run(const RunArgs& a) {
     // Google Benchmark names the program in its own error lines.
     std::vector<std::string> gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(reps),
                                       "--benchmark_min_time=" + std::to_string(min_time)};
+    // Random interleaving runs the benchmarks' repetitions in shuffled order
+    // (A B A B ...), so drift cannot masquerade as a difference between them.
+    if (a.interleave) gargs.push_back("--benchmark_enable_random_interleaving=true");
     gargs.insert(gargs.end(), a.gbench_flags.begin(), a.gbench_flags.end());
     std::vector<char*> gargv;
     for (auto& s : gargs) gargv.push_back(s.data());
@@ -238,10 +252,14 @@ int run(const RunArgs& a) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
 
+    // The ladder before and after: a clock that moved during the run shows.
+    auto before = calibrate::ladder();
+    double empty = calibrate::empty_ns();
     std::ostringstream gjson;
     Tee tee(gjson);
     benchmark::RunSpecifiedBenchmarks(&tee);
     benchmark::Shutdown();
+    auto after = calibrate::ladder();
 
     json ctx = probe::platform();
     json pmu_events = json::array();
@@ -273,8 +291,28 @@ int run(const RunArgs& a) {
             if (b.contains("label")) labels.insert(b["label"].get<std::string>());
         return labels;
     }();
-    if (auto fit = ladder_fit(doc); !fit.is_null())
-        doc["context"]["dmabench"]["calibration"]["ladder"] = fit;
+    auto& cal = doc["context"]["dmabench"]["calibration"];
+    if (auto fit = ladder_fit(doc); !fit.is_null()) cal["ladder"] = fit;
+    double drift = std::fabs(after.slope_ns_per_add - before.slope_ns_per_add) /
+                   before.slope_ns_per_add;
+    cal["ladder_before"] = calibrate::to_json(before);
+    cal["ladder_after"] = calibrate::to_json(after);
+    cal["drift"] = drift;
+    cal["drifted"] = drift > calibrate::drift_limit;
+    cal["empty_ns"] = empty;
+    if (drift > calibrate::drift_limit)
+        std::fprintf(stderr, "dmabench: warning: the add ladder moved %.1f %% during the run "
+                             "(frequency drift): compare with care\n", drift * 100);
+    if (!before.linear())
+        std::fprintf(stderr, "dmabench: warning: the add ladder is not linear (R^2 %.3f): the "
+                             "clock or the machine is unsteady\n", before.r2);
+    auto stats = results::statistics(doc, cv_limit);
+    doc["context"]["dmabench"]["statistics"] = stats;
+    doc["context"]["dmabench"]["options"]["cv_limit"] = cv_limit;
+    for (auto& [name, st] : stats.items())
+        if (st["unstable"].get<bool>())
+            std::fprintf(stderr, "dmabench: unstable: %s (CV %.1f %% > %.1f %%)\n", name.c_str(),
+                         st["cv"].get<double>() * 100, cv_limit * 100);
     results::write_atomically(a.out, doc.dump(2) + "\n");
     std::fprintf(stderr, "dmabench: wrote %s (%u benchmarks, %zu skipped)\n", a.out.c_str(),
                  selected, skipped.size());

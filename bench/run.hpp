@@ -14,8 +14,9 @@ struct BadInput : std::runtime_error {
 
 struct RunArgs {
     std::string filter = ".";
-    std::string cpus, threads, mem_node, pmu = "default", repetitions, min_time, out;
+    std::string cpus, threads, mem_node, pmu = "default", repetitions, min_time, out, cv_limit;
     bool quick = false;
+    bool interleave = false;  // shuffle repetitions across benchmarks
     std::vector<std::string> gbench_flags;
     std::string argv0, command_line;
 };

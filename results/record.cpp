@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace dmabench::results {
@@ -27,8 +28,15 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
+// Google Benchmark prints NaN and inf for undefined statistics (the CV of a
+// counter that stayed 0); JSON has no such numbers: they become null.
+std::string without_nan(const std::string& text) {
+    static const std::regex bad(R"(:\s*-?(nan|NaN|inf|Infinity)\b)");
+    return std::regex_replace(text, bad, ": null");
+}
+
 nlohmann::json merge(const std::string& gbench_json, const nlohmann::json& dmabench) {
-    auto doc = nlohmann::json::parse(gbench_json);
+    auto doc = nlohmann::json::parse(without_nan(gbench_json));
     doc["context"]["dmabench"] = dmabench;
     doc["context"]["dmabench"]["schema_version"] = schema_version;
     return doc;

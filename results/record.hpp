@@ -14,6 +14,9 @@ struct Error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Google Benchmark's text with its NaN and inf values turned into null.
+std::string without_nan(const std::string& text);
+
 // Adds the dmabench object to a Google Benchmark JSON document's context.
 nlohmann::json merge(const std::string& gbench_json, const nlohmann::json& dmabench);
 

@@ -84,3 +84,14 @@ TEST(Record, DefaultPathIsHostAndUtcStamp) {
     EXPECT_EQ(p.extension(), ".json");
     EXPECT_NE(p.filename().string().find("Z.json"), std::string::npos);
 }
+
+TEST(Record, NanAndInfFromGoogleBenchmarkBecomeNull) {
+    auto doc = results::merge(R"({"context": {}, "benchmarks": [{"name": "a/b", "x": -nan,
+        "y": NaN, "z": inf, "w": 1.5, "label": "nan inf"}]})", {});
+    auto& b = doc["benchmarks"][0];
+    EXPECT_TRUE(b["x"].is_null());
+    EXPECT_TRUE(b["y"].is_null());
+    EXPECT_TRUE(b["z"].is_null());
+    EXPECT_EQ(b["w"], 1.5);
+    EXPECT_EQ(b["label"], "nan inf");
+}

@@ -1,0 +1,30 @@
+// Robust statistics over a run's repetitions: the median is the headline,
+// with its spread and a distribution-free confidence interval.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace dmabench::results {
+
+struct Summary {
+    std::size_t n = 0;
+    double median = 0, min = 0, max = 0, mean = 0;
+    double mad = 0;  // median absolute deviation (unscaled)
+    double cv = 0;   // stddev / mean
+    std::optional<std::pair<double, double>> ci95;  // of the median; none when n < 6
+};
+
+Summary summarise(std::vector<double> samples);
+
+// 95 % interval for the median from order statistics (binomial, exact
+// coverage >= 95 %): ranks [lo, hi], 0-based; none below 6 samples.
+std::optional<std::pair<std::size_t, std::size_t>> median_ci_ranks(std::size_t n);
+
+// Per benchmark of a Google Benchmark document: its repetitions' real time
+// (ns) summarised, and "unstable" when the CV exceeds cv_limit.
+nlohmann::json statistics(const nlohmann::json& doc, double cv_limit);
+
+}  // namespace dmabench::results

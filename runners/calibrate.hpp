@@ -1,0 +1,27 @@
+// Calibration outside Google Benchmark: quick enough to run before and after
+// every run, so frequency drift during a run is seen rather than guessed.
+#pragma once
+#include <nlohmann/json.hpp>
+
+namespace dmabench::calibrate {
+
+struct Ladder {
+    double slope_ns_per_add = 0;  // one dependent add: 1 / core clock
+    double intercept_ns = 0;      // call, return and the fences around the chain
+    double r2 = 0;                // linearity over the rungs
+    bool linear() const { return r2 >= 0.99; }
+};
+
+// Times every rung of the ladder with the fine clock (median of `samples`
+// batches of `calls` calls each) and fits a line through the medians.
+Ladder ladder(int samples = 31, int calls = 200);
+
+// The empty kernel per call, in ns (median of batches): the harness floor.
+double empty_ns(int samples = 31, int calls = 2000);
+
+nlohmann::json to_json(const Ladder& l);
+
+// |after - before| / before of the slope; above this, the clock moved.
+inline constexpr double drift_limit = 0.05;
+
+}  // namespace dmabench::calibrate

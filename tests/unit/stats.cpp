@@ -1,0 +1,60 @@
+// The statistics behind every headline number.
+#include "results/stats.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace dmabench::results;
+
+TEST(Stats, MedianMadCvOfKnownSamples) {
+    auto s = summarise({5, 1, 3, 2, 4});
+    EXPECT_EQ(s.n, 5u);
+    EXPECT_DOUBLE_EQ(s.median, 3);
+    EXPECT_DOUBLE_EQ(s.min, 1);
+    EXPECT_DOUBLE_EQ(s.mad, 1);  // |x-3| = 2,2,0,1,1 -> median 1
+    EXPECT_NEAR(s.cv, std::sqrt(2.5) / 3, 1e-12);
+    EXPECT_FALSE(s.ci95);  // five samples cannot give 95 %
+    EXPECT_DOUBLE_EQ(summarise({1, 2, 3, 4}).median, 2.5);
+}
+
+TEST(Stats, MedianCiRanksMatchTheBinomialTable) {
+    // Known values (1-based ranks of the 95 % interval for the median):
+    // n=6: 1..6, n=10: 2..9, n=20: 6..15, n=30: 10..21.
+    EXPECT_FALSE(median_ci_ranks(5));
+    EXPECT_EQ(median_ci_ranks(6), std::make_pair(std::size_t(0), std::size_t(5)));
+    EXPECT_EQ(median_ci_ranks(10), std::make_pair(std::size_t(1), std::size_t(8)));
+    EXPECT_EQ(median_ci_ranks(20), std::make_pair(std::size_t(5), std::size_t(14)));
+    EXPECT_EQ(median_ci_ranks(30), std::make_pair(std::size_t(9), std::size_t(20)));
+}
+
+TEST(Stats, MedianCiCoversTheTrueMedianAtLeast95Percent) {
+    std::mt19937_64 rng(42);
+    std::lognormal_distribution<double> d(0.0, 0.5);  // true median exp(0) = 1
+    int covered = 0, trials = 4000;
+    for (int t = 0; t < trials; ++t) {
+        std::vector<double> v(15);
+        for (auto& x : v) x = d(rng);
+        auto s = summarise(v);
+        covered += s.ci95->first <= 1.0 && 1.0 <= s.ci95->second;
+    }
+    EXPECT_GE(covered, int(0.94 * trials));
+}
+
+TEST(Stats, UnstableWhenCvExceedsTheLimit) {
+    nlohmann::json doc = {{"benchmarks", nlohmann::json::array()}};
+    for (double t : {10.0, 10.1, 9.9, 10.0})
+        doc["benchmarks"].push_back({{"name", "a/steady"}, {"run_name", "a/steady"},
+                                     {"run_type", "iteration"}, {"real_time", t}, {"time_unit", "ns"}});
+    for (double t : {1.0, 2.0, 1.0, 3.0})
+        doc["benchmarks"].push_back({{"name", "a/noisy"}, {"run_name", "a/noisy"},
+                                     {"run_type", "iteration"}, {"real_time", t}, {"time_unit", "us"}});
+    doc["benchmarks"].push_back({{"name", "a/noisy_mean"}, {"run_name", "a/noisy"},
+                                 {"run_type", "aggregate"}, {"real_time", 99.0}, {"time_unit", "us"}});
+    auto s = statistics(doc, 0.05);
+    EXPECT_FALSE(s["a/steady"]["unstable"].get<bool>());
+    EXPECT_TRUE(s["a/noisy"]["unstable"].get<bool>());
+    EXPECT_EQ(s["a/noisy"]["n"], 4);  // the aggregate is not a sample
+    EXPECT_DOUBLE_EQ(s["a/noisy"]["median_ns"].get<double>(), 1500);
+}
