@@ -1,4 +1,5 @@
 // dmabench: the command line. Subcommands: info, list, run, report, compare.
+#include "bench/commands.hpp"
 #include "bench/harness.hpp"
 #include "bench/registry.hpp"
 #include "bench/run.hpp"
@@ -170,6 +171,9 @@ int main(int argc, char** argv) {
     list->add_flag("--json", json_out, "a JSON array");
     list->add_flag("--quick", quick, "list the --quick suite");
 
+    auto* calibrate = app.add_subcommand("calibrate", "timer, harness floor, add ladder and drift");
+    calibrate->add_flag("--json", json_out, "one JSON object");
+
     dmabench::RunArgs ra;
     auto* run = app.add_subcommand("run", "run benchmarks; write Google Benchmark JSON");
     run->add_option("--filter", ra.filter, "POSIX extended regex over the names");
@@ -210,6 +214,7 @@ int main(int argc, char** argv) {
 
     try {
         if (*info) return cmd_info(json_out);
+        if (*calibrate) return dmabench::cmd_calibrate(json_out);
         if (*list) return cmd_list(filter, json_out, quick);
         if (*run) {
             ra.argv0 = argv[0];
