@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 
 namespace dmabench::results {
 namespace {
@@ -60,13 +61,39 @@ Summary summarise(std::vector<double> v) {
     return s;
 }
 
-nlohmann::json statistics(const nlohmann::json& doc, double cv_limit) {
+Ratio median_ratio(const std::vector<double>& subject, const std::vector<double>& baseline,
+                   int resamples) {
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return median_of_sorted(v);
+    };
+    Ratio r;
+    if (subject.empty() || baseline.empty()) return r;
+    r.value = median(subject) / median(baseline);
+    std::mt19937_64 rng(20140801);
+    std::vector<double> ratios, a(subject.size()), b(baseline.size());
+    for (int i = 0; i < resamples; ++i) {
+        for (auto& x : a) x = subject[rng() % subject.size()];
+        for (auto& x : b) x = baseline[rng() % baseline.size()];
+        ratios.push_back(median(a) / median(b));
+    }
+    std::sort(ratios.begin(), ratios.end());
+    r.lo = ratios[std::size_t(0.025 * (resamples - 1))];
+    r.hi = ratios[std::size_t(0.975 * (resamples - 1))];
+    return r;
+}
+
+std::map<std::string, std::vector<double>> samples_ns(const nlohmann::json& doc) {
     std::map<std::string, std::vector<double>> by_name;
     for (auto& b : doc["benchmarks"])
         if (b.value("run_type", "iteration") == "iteration" && !b.value("error_occurred", false))
             by_name[b.value("run_name", b.value("name", ""))].push_back(to_ns(b, "real_time"));
+    return by_name;
+}
+
+nlohmann::json statistics(const nlohmann::json& doc, double cv_limit) {
     nlohmann::json out = nlohmann::json::object();
-    for (auto& [name, v] : by_name) {
+    for (auto& [name, v] : samples_ns(doc)) {
         auto s = summarise(v);
         nlohmann::json j = {{"n", s.n}, {"median_ns", s.median}, {"min_ns", s.min},
                             {"max_ns", s.max}, {"mad_ns", s.mad}, {"cv", s.cv},

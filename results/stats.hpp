@@ -3,7 +3,9 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -23,8 +25,21 @@ Summary summarise(std::vector<double> samples);
 // coverage >= 95 %): ranks [lo, hi], 0-based; none below 6 samples.
 std::optional<std::pair<std::size_t, std::size_t>> median_ci_ranks(std::size_t n);
 
+// median(subject) / median(baseline) with a 95 % percentile-bootstrap
+// interval (each group resampled on its own; a fixed seed, so reruns of the
+// same data agree).
+struct Ratio {
+    double value = 0;
+    double lo = 0, hi = 0;
+};
+Ratio median_ratio(const std::vector<double>& subject, const std::vector<double>& baseline,
+                   int resamples = 4000);
+
 // Per benchmark of a Google Benchmark document: its repetitions' real time
 // (ns) summarised, and "unstable" when the CV exceeds cv_limit.
+// Every repetition's real time in ns, per run name (aggregates left out).
+std::map<std::string, std::vector<double>> samples_ns(const nlohmann::json& doc);
+
 nlohmann::json statistics(const nlohmann::json& doc, double cv_limit);
 
 }  // namespace dmabench::results
