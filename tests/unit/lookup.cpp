@@ -195,7 +195,9 @@ TEST(LookupRbtree, MatchesASetThroughRandomInsertsAndErases) {
         } else {
             EXPECT_EQ(tree.erase(pfn), want.erase(pfn) == 1);
         }
-        if (step % 97 == 0) ASSERT_TRUE(tree.check()) << "after step " << step;
+        if (step % 97 == 0) {
+            ASSERT_TRUE(tree.check()) << "after step " << step;
+        }
     }
     ASSERT_TRUE(tree.check());
     ASSERT_EQ(tree.size(), want.size());
@@ -431,10 +433,14 @@ TEST(LookupStream, SharesPatternsAndGrantsAreExact) {
                     EXPECT_NE(f.pfn, f.bfn);
                 } else {
                     EXPECT_EQ(p2m_pfn_to_bfn(t.p2m, f.pfn), f.pfn) << "local frames avoid granted pfns";
-                    if (pat != Pattern::random_phys) EXPECT_TRUE(memblock_is_memory(t.memblock, f.pfn << kPageShift));
+                    if (pat != Pattern::random_phys) {
+                        EXPECT_TRUE(memblock_is_memory(t.memblock, f.pfn << kPageShift));
+                    }
                 }
             }
-            if (pat == Pattern::sequential && pct == 0) EXPECT_EQ(s[1].pfn, s[0].pfn + 1);
+            if (pat == Pattern::sequential && pct == 0) {
+                EXPECT_EQ(s[1].pfn, s[0].pfn + 1);
+            }
         }
     EXPECT_THROW(make_stream(synthetic_map(4, 1), {Pattern::random_ram, 1, 100, 1}), std::invalid_argument);
     EXPECT_THROW(make_stream(m, {Pattern::random_ram, 101, 100, 1}), std::invalid_argument);
