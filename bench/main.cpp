@@ -174,6 +174,14 @@ int main(int argc, char** argv) {
     auto* calibrate = app.add_subcommand("calibrate", "timer, harness floor, add ladder and drift");
     calibrate->add_flag("--json", json_out, "one JSON object");
 
+    std::string exp_name, exp_out;
+    bool exp_list = false, exp_quick = false;
+    auto* experiment = app.add_subcommand("experiment", "a claim of the 2014 review, measured and judged");
+    experiment->add_option("name", exp_name, "the experiment (see --list)");
+    experiment->add_flag("--list", exp_list, "list the experiments");
+    experiment->add_flag("--quick", exp_quick, "fewer repetitions, shorter runs");
+    experiment->add_option("--out", exp_out, "result file (default results/runs/<host>-<UTC>-NAME.json)");
+
     dmabench::RunArgs ra;
     auto* run = app.add_subcommand("run", "run benchmarks; write Google Benchmark JSON");
     run->add_option("--filter", ra.filter, "POSIX extended regex over the names");
@@ -215,6 +223,14 @@ int main(int argc, char** argv) {
     try {
         if (*info) return cmd_info(json_out);
         if (*calibrate) return dmabench::cmd_calibrate(json_out);
+        if (*experiment) {
+            if (exp_out.empty() && !exp_list && !exp_name.empty()) {
+                fs::create_directories(runs_dir());
+                exp_out = dmabench::results::default_path(runs_dir());
+                exp_out.replace(exp_out.size() - 5, 5, "-" + exp_name + ".json");
+            }
+            return dmabench::cmd_experiment(exp_name, exp_list, exp_quick, exp_out);
+        }
         if (*list) return cmd_list(filter, json_out, quick);
         if (*run) {
             ra.argv0 = argv[0];

@@ -1,6 +1,8 @@
 // `dmabench run`: options checked up front, benchmarks run through Google
 // Benchmark, and one result file written whole at the end.
 #pragma once
+#include <nlohmann/json.hpp>
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,6 +23,9 @@ struct RunArgs {
     std::string argv0, command_line;
 };
 
+// Runs, writes the record to args.out and returns it.
+nlohmann::json execute(const RunArgs& args);
+// execute(), then the record's path on stdout.
 int run(const RunArgs& args);
 
 }  // namespace dmabench

@@ -83,17 +83,22 @@ Ratio median_ratio(const std::vector<double>& subject, const std::vector<double>
     return r;
 }
 
-std::map<std::string, std::vector<double>> samples_ns(const nlohmann::json& doc) {
+std::map<std::string, std::vector<double>> samples(const nlohmann::json& doc,
+                                                   const std::string& metric) {
     std::map<std::string, std::vector<double>> by_name;
-    for (auto& b : doc["benchmarks"])
-        if (b.value("run_type", "iteration") == "iteration" && !b.value("error_occurred", false))
-            by_name[b.value("run_name", b.value("name", ""))].push_back(to_ns(b, "real_time"));
+    for (auto& b : doc["benchmarks"]) {
+        if (b.value("run_type", "iteration") != "iteration" || b.value("error_occurred", false))
+            continue;
+        if (metric != "real_time" && !(b.contains(metric) && b[metric].is_number())) continue;
+        by_name[b.value("run_name", b.value("name", ""))].push_back(
+            metric == "real_time" ? to_ns(b, "real_time") : b[metric].get<double>());
+    }
     return by_name;
 }
 
 nlohmann::json statistics(const nlohmann::json& doc, double cv_limit) {
     nlohmann::json out = nlohmann::json::object();
-    for (auto& [name, v] : samples_ns(doc)) {
+    for (auto& [name, v] : samples(doc)) {
         auto s = summarise(v);
         nlohmann::json j = {{"n", s.n}, {"median_ns", s.median}, {"min_ns", s.min},
                             {"max_ns", s.max}, {"mad_ns", s.mad}, {"cv", s.cv},

@@ -37,8 +37,10 @@ Ratio median_ratio(const std::vector<double>& subject, const std::vector<double>
 
 // Per benchmark of a Google Benchmark document: its repetitions' real time
 // (ns) summarised, and "unstable" when the CV exceeds cv_limit.
-// Every repetition's real time in ns, per run name (aggregates left out).
-std::map<std::string, std::vector<double>> samples_ns(const nlohmann::json& doc);
+// Every repetition's value per run name (aggregates left out): the real time
+// in ns, or a counter the family reports per unit (ns_per_call, ...).
+std::map<std::string, std::vector<double>> samples(const nlohmann::json& doc,
+                                                   const std::string& metric = "real_time");
 
 nlohmann::json statistics(const nlohmann::json& doc, double cv_limit);
 
