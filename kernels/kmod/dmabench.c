@@ -179,7 +179,7 @@ static long dmabench_call(struct dmabench_call_req *r)
 	bool hyper = dmabench_info.conduit != DMABENCH_CONDUIT_NONE;
 	u64 hz = dmabench_info.counter_hz, *timer, *call, *hvc;
 	unsigned long flags;
-	u32 s;
+	u32 s, k;
 	long err = 0;
 
 	timer = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
@@ -189,7 +189,7 @@ static long dmabench_call(struct dmabench_call_req *r)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (s = 0; s < r->samples; s++) {
+	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			goto out;
@@ -197,13 +197,14 @@ static long dmabench_call(struct dmabench_call_req *r)
 		/* Interrupts off for one short sample; which side goes first
 		 * alternates so neither always follows the other. */
 		local_irq_save(flags);
+		k = s ? s - 1 : 0;
 		if (s & 1)
-			call[s] = DMABENCH_TIME_BATCH(r->batch, dmabench_empty());
+			call[k] = DMABENCH_TIME_BATCH(r->batch, dmabench_empty());
 		if (hyper)
-			hvc[s] = dmabench_time_hypercalls(r->batch, &r->hypercall_ret);
+			hvc[k] = dmabench_time_hypercalls(r->batch, &r->hypercall_ret);
 		if (!(s & 1))
-			call[s] = DMABENCH_TIME_BATCH(r->batch, dmabench_empty());
-		timer[s] = DMABENCH_TIME_BATCH(0, (void)0);
+			call[k] = DMABENCH_TIME_BATCH(r->batch, dmabench_empty());
+		timer[k] = DMABENCH_TIME_BATCH(0, (void)0);
 		local_irq_restore(flags);
 		cond_resched();
 	}
@@ -300,7 +301,7 @@ static long dmabench_map(struct dmabench_map_req *r)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (s = 0; s < r->samples; s++) {
+	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
 		bool failed = false;
 
 		if (fatal_signal_pending(current)) {
@@ -318,7 +319,7 @@ static long dmabench_map(struct dmabench_map_req *r)
 			for (i = 0; i < batch; i++)
 				b->handle[i] = dma_map_single(dev, page_address(b->page[i]), size, dir);
 		t1 = dmabench_ticks();
-		map[s] = t1 - t0;
+		map[s ? s - 1 : 0] = t1 - t0;
 		for (i = 0; i < batch; i++)
 			failed |= dma_mapping_error(dev, b->handle[i]) != 0;
 		if (failed) {
@@ -338,7 +339,7 @@ static long dmabench_map(struct dmabench_map_req *r)
 				dma_unmap_single(dev, b->handle[i], size, dir);
 		t1 = dmabench_ticks();
 		preempt_enable();
-		unmap[s] = t1 - t0;
+		unmap[s ? s - 1 : 0] = t1 - t0;
 		cond_resched();
 	}
 	dmabench_summarise(&r->map, map, r->samples, batch, hz);
@@ -484,7 +485,7 @@ static long dmabench_cache(struct dmabench_cache_req *r)
 		if (err)
 			goto out;
 	}
-	for (s = 0; s < r->samples; s++) {
+	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			goto out;
@@ -492,8 +493,8 @@ static long dmabench_cache(struct dmabench_cache_req *r)
 		if (r->state == DMABENCH_STATE_DIRTY)
 			dmabench_dirty(b, s);
 		preempt_disable();
-		ticks[s] = direct ? dmabench_time_cache_direct(b, r->op)
-				  : dmabench_time_cache_sync(b, r->op);
+		ticks[s ? s - 1 : 0] = direct ? dmabench_time_cache_direct(b, r->op)
+					      : dmabench_time_cache_sync(b, r->op);
 		preempt_enable();
 		cond_resched();
 	}

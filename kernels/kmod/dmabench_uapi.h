@@ -9,6 +9,9 @@
  * still resolved. Results are per sample in ticks (exact integers) and per
  * operation in picoseconds.
  *
+ * Each request first runs one untimed warm-up sample (code, TLB and branch
+ * predictors), then the timed ones.
+ *
  * Every input field is checked (see dmabench_core.h); reserved fields must be
  * zero. Results carry counts and times only, never an address.
  */

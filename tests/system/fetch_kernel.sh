@@ -27,35 +27,46 @@ cache=$(cd "$cache" && pwd)
 exec 9>"$cache/.lock"
 flock 9
 
-# The candidate's Depends, package names only (no versions, no alternatives).
-depends() {
-    apt-cache show --no-all-versions "$1" 2>/dev/null |
-        sed -n 's/^Depends: //p' | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g' | grep -v '^$'
+# "Package Version Dep1 Dep2 ..." per candidate paragraph of apt-cache show
+# (dependency names only: no versions, no alternatives).
+show() {
+    apt-cache show --no-all-versions "$@" 2>/dev/null | awk '
+        /^Package: / { p = $2 } /^Version: / { v = $2 }
+        /^Depends: / { d = substr($0, 10); gsub(/\|[^,]*/, "", d); gsub(/\([^)]*\)/, "", d); gsub(/[ ,]+/, " ", d) }
+        /^$/ { if (p) print p, v, d; p = v = d = "" }
+        END { if (p) print p, v, d }'
 }
 
-# The metapackage names the real package of the current ABI; that one names
-# its -common headers and the kbuild tools (for the build host's architecture).
-resolve() {
-    local meta=$1 real
-    real=$(depends "$meta:$arch" | grep -m1 '^linux-') ||
-        { echo "fetch_kernel.sh: cannot resolve $meta:$arch (is arm64 a dpkg foreign architecture? run apt-get update)" >&2; return 1; }
-    echo "$real:$arch"
-    if [[ $meta == linux-headers-* ]]; then
-        depends "$real:$arch" | grep -E '^linux-headers-.*-common$' | sed 's/$/:all/'
-        depends "$real:$arch" | grep -E '^linux-kbuild-' | sed "s/\$/:$host_arch/"
-    fi
-}
+# The metapackages name the real packages of the current ABI.
+metas=("linux-headers-$arch:$arch")
+[[ $want_image == --image ]] && metas+=("linux-image-$arch:$arch")
+meta_lines=$(show "${metas[@]}")
+version=$(awk -v p="linux-headers-$arch" '$1 == p { print $2 }' <<<"$meta_lines")
+real_headers=$(awk -v p="linux-headers-$arch" '$1 == p { for (i = 3; i <= NF; i++) if ($i ~ /^linux-/) { print $i; exit } }' <<<"$meta_lines")
+real_image=$(awk -v p="linux-image-$arch" '$1 == p { for (i = 3; i <= NF; i++) if ($i ~ /^linux-/) { print $i; exit } }' <<<"$meta_lines")
+[[ -n $version && -n $real_headers && ( $want_image != --image || -n $real_image ) ]] ||
+    { echo "fetch_kernel.sh: cannot resolve ${metas[*]} (is arm64 a dpkg foreign architecture? run apt-get update)" >&2; exit 1; }
 
-pkgs=$(resolve linux-headers-$arch)
-[[ $want_image == --image ]] && pkgs+=$'\n'$(resolve linux-image-$arch)
-version=$(apt-cache show --no-all-versions "linux-headers-$arch:$arch" | sed -n 's/^Version: //p')
+# The real headers package names its -common headers and the kbuild tools (for
+# the build host's architecture); kept per version, as it cannot change.
+resolved="$cache/$real_headers-$version.deps"
+if [[ ! -s $resolved ]]; then
+    show "$real_headers:$arch" | tr ' ' '\n' | tail -n +3 | grep -E '^linux-(headers-.*-common|kbuild-)' >"$resolved.tmp" ||
+        { echo "fetch_kernel.sh: $real_headers:$arch names no -common headers or kbuild" >&2; exit 1; }
+    mv "$resolved.tmp" "$resolved"
+fi
+pkgs="$real_headers:$arch"
+while read -r dep; do
+    case $dep in *-common) pkgs+=" $dep:all" ;; *) pkgs+=" $dep:$host_arch" ;; esac
+done <"$resolved"
+[[ $want_image == --image ]] && pkgs+=" $real_image:$arch"
 root="$cache/$arch-$version"
 
 if [[ ! -e $root/.complete || ( $want_image == --image && ! -e $root/.image ) ]]; then
     cd "$cache/debs"
     for p in $pkgs; do
         name=${p%%:*}
-        ls "${name}"_*.deb >/dev/null 2>&1 && ls "${name}_${version//:/%3a}"_*.deb >/dev/null 2>&1 && continue
+        ls "${name}_${version//:/%3a}"_*.deb >/dev/null 2>&1 && continue
         echo "fetch_kernel.sh: apt-get download $p" >&2
         apt-get download -qq "$p" 2>/dev/null || {
             # A stale package list names a version the mirror has dropped.
@@ -65,8 +76,7 @@ if [[ ! -e $root/.complete || ( $want_image == --image && ! -e $root/.image ) ]]
     rm -rf "$root.tmp" && mkdir -p "$root.tmp"
     for p in $pkgs; do
         name=${p%%:*}
-        deb=$(ls -t "${name}_${version//:/%3a}"_*.deb 2>/dev/null | head -1)
-        [[ -n $deb ]] || deb=$(ls -t "${name}"_*.deb | head -1)
+        deb=$(ls -t "${name}"_*.deb | head -1)  # the one just fetched
         dpkg-deb -x "$deb" "$root.tmp"
     done
     rm -rf "$root" && mv "$root.tmp" "$root"

@@ -1,0 +1,52 @@
+// The kmod/ family's side of /dev/dmabench (kernels/kmod/dmabench.ko): open
+// it and ask what it offers, split a run into ioctls, and turn the module's
+// per-sample statistics into per-operation figures.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/kmod/dmabench_uapi.h"
+
+namespace dmabench::kmod {
+
+struct Device {
+    int fd = -1;
+    dmabench_info info{};
+    std::string skip;  // empty: usable; otherwise why not (absent, permission, ABI)
+    std::string hypercall_note() const;
+};
+
+// Opens path and asks DMABENCH_IOC_INFO. Never fails: skip says what is wrong.
+Device open_device(const std::string& path = DMABENCH_DEVICE);
+// This process's device, opened once and kept open (so the module stays
+// loaded while dmabench may use it).
+const Device& device();
+
+// Operations per timed sample for buffers of size bytes: about 256 KiB
+// touched per sample, within the module's limits (1..DMABENCH_MAX_BATCH and
+// DMABENCH_MAX_BATCH_BYTES).
+uint32_t batch_for(uint64_t size, uint32_t page_size);
+
+// ioctls needed to cover ops operations at batch per sample.
+struct Chunks {
+    uint32_t samples = 0;  // per ioctl, <= DMABENCH_MAX_SAMPLES
+    uint32_t calls = 0;
+};
+Chunks chunks_for(uint64_t ops, uint32_t batch);
+
+// Per-operation figures from one or more ioctls' statistics of one operation.
+// min, max and mean are exact over all samples; the median is exact for one
+// ioctl, and for several the sample-weighted median of their medians.
+struct OpStats {
+    uint64_t samples = 0;
+    uint32_t batch = 0;
+    double ticks_min = 0, ticks_median = 0, ticks_mean = 0, ticks_max = 0;
+    double ns_min = 0, ns_median = 0, ns_mean = 0, ns_max = 0;
+};
+OpStats combine(const std::vector<dmabench_stats>& parts);
+
+const char* dir_name(uint32_t dir);         // "bidirectional", "to_device", "from_device"
+const char* cache_op_name(uint32_t op);     // "clean", "inval", "clean_inval", "clean_inval_pou"
+
+}  // namespace dmabench::kmod

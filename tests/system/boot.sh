@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Boots Debian's arm64 kernel with the test initramfs under qemu-system-aarch64
+# (TCG: every timing is emulated) and cuts the results out of the console.
+#
+#   boot.sh KERNEL INITRD CPU MODE OUTDIR [TIMEOUT_SECONDS [QEMU_ARGS...]]
+#
+# CPU: a -cpu model (max,pauth-impdef=on or cortex-a57); MODE: init.sh's
+# dmabench.mode. OUTDIR gets console.log and one file per result section.
+# Exit status 0 only when the guest printed DMABENCH-DONE.
+set -euo pipefail
+kernel=${1:?usage: boot.sh KERNEL INITRD CPU MODE OUTDIR [TIMEOUT]}
+initrd=${2:?} cpu=${3:?} mode=${4:?} outdir=${5:?} limit=${6:-150}
+shift $(($# < 6 ? $# : 6))
+mkdir -p "$outdir"
+rm -f "$outdir"/*
+
+# -nic none: no network ROM to look for. QEMU_ARGS such as -icount shift=0
+# (one instruction per virtual ns: the PMU's instruction event then counts).
+set +e
+timeout --foreground -k 5 "$limit" qemu-system-aarch64 -M virt -cpu "$cpu" -smp 2 -m 1024 \
+    -nographic -nic none -no-reboot -monitor none -serial stdio \
+    -kernel "$kernel" -initrd "$initrd" "$@" \
+    -append "console=ttyAMA0 panic=-1 dmabench.mode=$mode" </dev/null >"$outdir/console.log" 2>&1
+rc=$?
+set -e
+tr -d '\r' <"$outdir/console.log" >"$outdir/console.txt"
+
+# Each DMABENCH-BEGIN/END section, base64-decoded, into OUTDIR/<name>.
+awk -v dir="$outdir" '
+    /^DMABENCH-BEGIN / { name = $2; file = dir "/" name ".b64"; printf "" > file; next }
+    /^DMABENCH-END /   { if (name != "") { close(file); split($3, kv, "="); print kv[2] > (dir "/" name ".rc"); close(dir "/" name ".rc") } name = ""; next }
+    name != ""         { print >> file }
+' "$outdir/console.txt"
+for f in "$outdir"/*.b64; do
+    [[ -e $f ]] || continue
+    base64 -d "$f" >"${f%.b64}" || echo "boot.sh: section $(basename "${f%.b64}") is not valid base64" >&2
+    rm -f "$f"
+done
+if ! grep -q '^DMABENCH-DONE' "$outdir/console.txt"; then
+    echo "boot.sh: the guest did not finish (qemu exit $rc, limit ${limit}s); console tail:" >&2
+    tail -n 40 "$outdir/console.txt" >&2
+    exit 1
+fi

@@ -1,0 +1,67 @@
+#!/bin/busybox sh
+# /init of the system test's initramfs (busybox, dmabench, dmabench.ko).
+# Each result goes to the serial console as base64 between
+#   DMABENCH-BEGIN <name>   and   DMABENCH-END <name> rc=<status>
+# which boot.sh cuts out; then the machine powers off.
+# The kernel command line picks the work: dmabench.mode=full or pmu.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# Kernel messages would cut into the base64 lines: keep them in dmesg.
+echo 1 >/proc/sys/kernel/printk
+
+mode=$(sed -n 's/.*dmabench\.mode=\([a-z]*\).*/\1/p' /proc/cmdline)
+export HOME=/tmp
+
+# emit NAME COMMAND...: COMMAND's stdout (stderr kept in NAME.err) to the console.
+emit() {
+    name=$1
+    shift
+    mkdir -p /tmp/emit
+    "$@" >/tmp/emit/$name 2>/tmp/emit/$name.err
+    rc=$?
+    echo "DMABENCH-BEGIN $name"
+    base64 /tmp/emit/$name
+    echo "DMABENCH-END $name rc=$rc"
+    echo "DMABENCH-BEGIN $name.err"
+    tail -c 20000 /tmp/emit/$name.err | base64
+    echo "DMABENCH-END $name.err rc=0"
+}
+
+# The module's life: loads; refuses rmmod while a file is open on it;
+# unloads when idle; loads again for the run.
+lifecycle() {
+    insmod /dmabench.ko; echo "insmod=$?"
+    [ -c /dev/dmabench ]; echo "device=$?"
+    exec 3</dev/dmabench
+    rmmod dmabench 2>/dev/null; echo "rmmod_while_open=$?"
+    exec 3<&-
+    rmmod dmabench; echo "rmmod_idle=$?"
+    [ -e /dev/dmabench ]; echo "device_after_rmmod=$?"
+    insmod /dmabench.ko; echo "insmod_again=$?"
+}
+
+case $mode in
+full)
+    emit lifecycle lifecycle
+    emit info.json /dmabench/dmabench info --json
+    emit run.log /dmabench/dmabench run --quick --out /tmp/result.json
+    emit result.json cat /tmp/result.json
+    ;;
+pmu)
+    emit info.json /dmabench/dmabench info --json
+    emit pmu-run.log /dmabench/dmabench run --quick --filter '^calib/empty' \
+        --pmu arm_ac57::CPU_CYCLES,arm_ac57::INST_RETIRED --out /tmp/pmu.json
+    emit pmu-result.json cat /tmp/pmu.json
+    ;;
+*)
+    echo "init: dmabench.mode='$mode': accepted: full or pmu" >/tmp/mode
+    emit mode cat /tmp/mode
+    ;;
+esac
+emit dmesg dmesg
+echo DMABENCH-DONE
+sync
+poweroff -f
