@@ -77,7 +77,6 @@ PieceCounts claimed(Path path, Dir dir, std::size_t size) {
 
 namespace {
 [[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
-constexpr int kReserve = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 }  // namespace
 
 TempMapper::TempMapper(std::size_t foreign_bytes, unsigned batch, std::size_t window_pages)
@@ -86,49 +85,78 @@ TempMapper::TempMapper(std::size_t foreign_bytes, unsigned batch, std::size_t wi
     fd_ = memfd_create("dmabench-foreign", MFD_CLOEXEC);
     if (fd_ < 0) fail("memfd_create");
     if (ftruncate(fd_, off_t(foreign_bytes_)) != 0) {
+        int err = errno;
         close(fd_);
+        errno = err;
         fail("ftruncate");
     }
     void* owner = ::mmap(nullptr, foreign_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
-    void* window = ::mmap(nullptr, window_pages_ * kPage, PROT_NONE, kReserve, -1, 0);
-    if (owner == MAP_FAILED || window == MAP_FAILED) {
+    if (owner == MAP_FAILED) {
         int err = errno;
-        if (owner != MAP_FAILED) ::munmap(owner, foreign_bytes_);
-        if (window != MAP_FAILED) ::munmap(window, window_pages_ * kPage);
         close(fd_);
         errno = err;
-        fail("mmap");
+        fail("mmap (the owner's view)");
     }
     owner_ = static_cast<unsigned char*>(owner);
-    window_ = static_cast<unsigned char*>(window);
+    try {
+        move_window();
+    } catch (...) {
+        ::munmap(owner_, foreign_bytes_);
+        close(fd_);
+        throw;
+    }
 }
 
 TempMapper::~TempMapper() {
-    ::munmap(window_, window_pages_ * kPage);
+    purge();
     ::munmap(owner_, foreign_bytes_);
     close(fd_);
+}
+
+// Finds window_pages of free address space: reserve it, then give it back, so
+// the window is a hole only this object maps into.
+void TempMapper::move_window() {
+    void* w = ::mmap(nullptr, window_pages_ * kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (w == MAP_FAILED) fail("mmap (finding a window)");
+    ::munmap(w, window_pages_ * kPage);
+    window_ = static_cast<unsigned char*>(w);
+    cursor_ = 0;
 }
 
 unsigned char* TempMapper::map(std::size_t offset, std::size_t len) {
     const std::size_t pages = pages_spanned(len);
     if (offset % kPage || offset + pages * kPage > foreign_bytes_)
         throw std::out_of_range("TempMapper::map: range outside the foreign memory");
-    if (cursor_ + pages > window_pages_) purge();
+    if (live_pages_ == 0 && cursor_ + pages > window_pages_) purge();
     if (cursor_ + pages > window_pages_) throw std::length_error("TempMapper::map: window full of live mappings");
-    unsigned char* at = window_ + cursor_ * kPage;
-    // MAP_POPULATE: the PTEs are written here, not at the first flush.
-    void* got = ::mmap(at, pages * kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE,
-                       fd_, off_t(offset));
-    if (got == MAP_FAILED) fail("mmap (temporary mapping)");
-    ++map_syscalls_;
-    cursor_ += pages;
-    live_pages_ += pages;
-    return at;
+    for (int attempt = 0;; ++attempt) {
+        unsigned char* at = window_ + cursor_ * kPage;
+        // MAP_POPULATE: the PTEs are written here, not at the first flush.
+        void* got = ::mmap(at, pages * kPage, PROT_READ | PROT_WRITE,
+                           MAP_SHARED | MAP_FIXED_NOREPLACE | MAP_POPULATE, fd_, off_t(offset));
+        ++map_syscalls_;
+        if (got == at) {
+            cursor_ += pages;
+            live_pages_ += pages;
+            return at;
+        }
+        // Something else took the window (EEXIST), or a kernel without
+        // NOREPLACE put the mapping elsewhere: move on, keeping batches whole.
+        if (got != MAP_FAILED) ::munmap(got, pages * kPage);
+        else if (errno != EEXIST) fail("mmap (temporary mapping)");
+        if (attempt == 2 || live_pages_ != 0) {
+            errno = EEXIST;
+            fail("mmap (temporary mapping: the window keeps being taken)");
+        }
+        purge();
+        move_window();
+        ++window_moves_;
+    }
 }
 
 void TempMapper::release(unsigned char* p, std::size_t len) {
     const std::size_t pages = pages_spanned(len);
-    if (pending_pages_ == 0) pending_from_ = std::size_t(p - window_) / kPage;
+    if (pending_pages_ == 0) pending_from_ = p;
     pending_pages_ += pages;
     live_pages_ -= pages;
     if (pending_pages_ >= batch_) purge();
@@ -136,10 +164,8 @@ void TempMapper::release(unsigned char* p, std::size_t len) {
 
 void TempMapper::purge() {
     if (pending_pages_ == 0) return;
-    // One call over the whole queued range: its PTEs zapped, one TLB invalidation.
-    void* got = ::mmap(window_ + pending_from_ * kPage, pending_pages_ * kPage, PROT_NONE,
-                       kReserve | MAP_FIXED, -1, 0);
-    if (got == MAP_FAILED) fail("mmap (unmapping the temporary range)");
+    // One munmap over the whole queued range: its PTEs zapped, one TLB invalidation.
+    if (::munmap(pending_from_, pending_pages_ * kPage) != 0) fail("munmap (temporary mapping)");
     ++unmap_syscalls_;
     pending_pages_ = 0;
     if (live_pages_ == 0) cursor_ = 0;

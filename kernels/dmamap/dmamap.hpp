@@ -43,17 +43,17 @@ using PieceCounts = std::array<uint64_t, kPieces>;
 
 // A window of virtual addresses where foreign pages (pages of a memfd, standing
 // for another domain's memory) are mapped for a moment. map() is a real
-// mmap(MAP_FIXED | MAP_POPULATE) of the memfd: the page-table entries are
-// written there. release() unmaps at once (batch 1, "eager") or queues the
-// range and unmaps everything queued in one call when `batch` pages are
-// pending ("lazy", like the kernel's lazy vunmap purge): one syscall and one
-// TLB invalidation of the whole range. Unmapping replaces the range with a
-// PROT_NONE reservation (mmap MAP_FIXED), which zaps the PTEs and invalidates
-// the TLB just as munmap does, but keeps the window so no other mapping can
-// land in it between two uses.
+// mmap(MAP_FIXED_NOREPLACE | MAP_POPULATE) of the memfd into the window: the
+// page-table entries are written there. release() munmaps at once (batch 1,
+// "eager") or queues the range and munmaps everything queued in one call when
+// `batch` pages are pending ("lazy", like the kernel's lazy vunmap purge): one
+// syscall and one TLB invalidation for the whole range. The window is address
+// space left free for the purpose; should anything else be mapped into it
+// meanwhile, NOREPLACE refuses to clobber it and the window moves elsewhere.
 class TempMapper {
 public:
-    // foreign_bytes of foreign memory; batch >= 1 pages; window_pages >= batch + the largest map.
+    // foreign_bytes of foreign memory; 1 <= batch <= window_pages; the window
+    // must hold a batch plus the largest map.
     TempMapper(std::size_t foreign_bytes, unsigned batch, std::size_t window_pages);
     ~TempMapper();
     TempMapper(const TempMapper&) = delete;
@@ -70,27 +70,28 @@ public:
     // Gives back a range returned by map(), in the order mapped: unmapped now
     // or with its batch.
     void release(unsigned char* p, std::size_t len);
-    // Unmaps everything queued (one call). Called by release() and the destructor.
+    // Unmaps everything queued (one munmap). Called by release() and the destructor.
     void purge();
 
     std::size_t pending_pages() const { return pending_pages_; }
     uint64_t map_syscalls() const { return map_syscalls_; }
     uint64_t unmap_syscalls() const { return unmap_syscalls_; }
+    uint64_t window_moves() const { return window_moves_; }
     const unsigned char* window() const { return window_; }
-    std::size_t window_bytes() const { return window_pages_ * kPage; }
 
 private:
+    void move_window();
     int fd_ = -1;
     std::size_t foreign_bytes_;
     unsigned batch_;
     std::size_t window_pages_;
     unsigned char* owner_ = nullptr;
     unsigned char* window_ = nullptr;
-    std::size_t cursor_ = 0;         // next free window page
-    std::size_t live_pages_ = 0;     // mapped and not yet released
-    std::size_t pending_from_ = 0;   // first page of the queued range
+    std::size_t cursor_ = 0;               // next free window page
+    std::size_t live_pages_ = 0;           // mapped and not yet released
+    unsigned char* pending_from_ = nullptr;  // first byte of the queued range
     std::size_t pending_pages_ = 0;
-    uint64_t map_syscalls_ = 0, unmap_syscalls_ = 0;
+    uint64_t map_syscalls_ = 0, unmap_syscalls_ = 0, window_moves_ = 0;
 };
 
 // A hypercall from the call family, bound to whatever it needs (nothing for

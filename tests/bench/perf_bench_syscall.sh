@@ -4,10 +4,15 @@
 # dmabench through libc (syscall_libc) and through the raw instruction.
 #
 #   bash tests/bench/perf_bench_syscall.sh [dmabench command...]
-#   (default: build/release/bench/dmabench; ROUNDS=3 LOOPS=2000000 to change)
+#   (default: build/release/dmabench; ROUNDS=3 LOOPS=2000000 to change)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-if [ $# -eq 0 ]; then set -- "$here/build/release/bench/dmabench"; fi
+if [ $# -eq 0 ]; then
+    for b in "$here/build/release/dmabench" "$here/build/release/bench/dmabench"; do
+        if [ -x "$b" ]; then set -- "$b"; break; fi
+    done
+    [ $# -gt 0 ] || { echo "perf_bench_syscall: no build/release/dmabench; build it or name a dmabench command" >&2; exit 2; }
+fi
 rounds=${ROUNDS:-3}
 loops=${LOOPS:-2000000}
 case "$rounds$loops" in *[!0-9]*|'') echo "ROUNDS '$rounds' / LOOPS '$loops': accepted: positive integers" >&2; exit 2;; esac

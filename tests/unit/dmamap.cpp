@@ -198,6 +198,22 @@ TEST(TempMapper, MultiPageMapsAndBadRanges) {
     EXPECT_THROW(TempMapper(kPage, 0, 4), std::invalid_argument);
 }
 
+TEST(TempMapper, MovesAsideWhenSomethingElseTakesTheWindow) {
+    TempMapper t(4 * kPage, 1, 8);
+    unsigned char* v = t.map(0, kPage);
+    t.release(v, kPage);
+    // Another mapping lands exactly where the next temporary one would go.
+    void* squatter = mmap(v, kPage, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    ASSERT_EQ(squatter, v);
+    unsigned char* w = t.map(kPage, kPage);
+    EXPECT_NE(w, v);
+    EXPECT_EQ(t.window_moves(), 1u);
+    EXPECT_FALSE(memfd_mapped_at(v)) << "the squatter is left alone: " << maps_line(v);
+    EXPECT_TRUE(memfd_mapped_at(w));
+    t.release(w, kPage);
+    munmap(squatter, kPage);
+}
+
 TEST(Swiotlb, BouncesTheDataBothWays) {
     Fixture fx;
     std::memset(fx.buf.data(), 0x11, 4096);
