@@ -2,11 +2,14 @@
 // pfn_valid() has had, through Xen's p2m tree, and by the two alternatives the
 // 2014 review proposed (a flag, a pfn != mfn compare).
 //
-// Names: lookup/<replica>/map:<m>/nodes:<k>/pattern:<p>/foreign:<pct>
+// Names: lookup/<replica>/map:<m>/nodes:<k>/pattern:<p>/foreign:<pct>/chain:<c>
 //   map      a board profile (kernels/lookup/profiles), "host", or regions-N (synthetic, N regions)
 //   nodes    foreign single-page grants in the p2m tree (a profile's own, or added)
 //   pattern  sequential | random_ram | random_phys (local frames; see memmap.hpp)
 //   foreign  percent of the stream that are foreign grant frames
+//   chain    data: the next frame's address is computed from the answer (latency);
+//            branch: the loop branches on the answer, as the DMA path's caller
+//            does, and lookups overlap as far as prediction allows
 //
 // Method: a stream of 4096 frames is precomputed per case (outside the timed
 // loop); one iteration looks every frame up through lookup_stream(), where
@@ -50,6 +53,7 @@ struct CaseSpec {
     unsigned nodes;  // grants to add (synthetic maps); a profile's own count otherwise
     Pattern pattern;
     unsigned foreign;
+    const Chain* chain = nullptr;
 };
 
 // Built once per (map, nodes) and reused by every case on it: Google Benchmark
@@ -93,12 +97,13 @@ void run_case(benchmark::State& s, Thread& t, const CaseSpec& c) {
     std::memcpy(frames, cached.data(), cached.size() * sizeof(Frame));
     const ReplicaFn fn = c.replica->fn;
     const Tables* tables = w.tables.get();
-    uint64_t local = lookup_stream(fn, tables, frames, kStreamLength);  // warm caches and predictors
+    const auto run = c.chain->run;
+    uint64_t local = run(fn, tables, frames, kStreamLength);  // warm caches and predictors
     t.per(double(kStreamLength));
     uint64_t ticks = 0;
     for (auto _ : t.timed(s)) {
         uint64_t a = clock::start();
-        uint64_t n = lookup_stream(fn, tables, frames, kStreamLength);
+        uint64_t n = run(fn, tables, frames, kStreamLength);
         ticks += clock::stop() - a;
         benchmark::DoNotOptimize(n);
     }
@@ -164,14 +169,21 @@ std::shared_ptr<const MapSource> host_source() {
     return s;
 }
 
-void add_case(Registry& r, const CaseSpec& c) {
+void add_one(Registry& r, const CaseSpec& c) {
     std::string name = std::string("lookup/") + c.replica->name + "/map:" + c.source->name +
                        "/nodes:" + std::to_string(c.nodes) + "/pattern:" + pattern_name(c.pattern) +
-                       "/foreign:" + std::to_string(c.foreign);
+                       "/foreign:" + std::to_string(c.foreign) + "/chain:" + c.chain->name;
     r.add({.name = name,
            .body = [c](benchmark::State& s, Thread& t) { run_case(s, t, c); },
            .skip = c.source->skip,
            .unit = "lookup"});
+}
+
+void add_case(Registry& r, CaseSpec c) {
+    for (const Chain& chain : chains) {
+        c.chain = &chain;
+        add_one(r, c);
+    }
 }
 
 void register_lookup(Registry& r) {

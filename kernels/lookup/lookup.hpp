@@ -284,4 +284,17 @@ const Replica& replica(std::string_view name);
 // lookup includes one indirect call, which `flag` measures nearly alone.
 uint64_t lookup_stream(ReplicaFn fn, const Tables* tables, const Frame* frames, size_t n);
 
+// The caller's shape in the DMA path: branch on the answer (native path or
+// Xen path) and go on to the next frame, whose address does not wait. Lookups
+// overlap as far as the CPU can predict; a mispredicted answer costs its
+// flush. Same count as lookup_stream().
+uint64_t lookup_stream_branch(ReplicaFn fn, const Tables* tables, const Frame* frames, size_t n);
+
+// The two ways of chaining lookups, by name, for the benchmarks and the tests.
+struct Chain {
+    const char* name;  // "data" or "branch"
+    uint64_t (*run)(ReplicaFn, const Tables*, const Frame*, size_t);
+};
+inline constexpr std::array<Chain, 2> chains{{{"data", lookup_stream}, {"branch", lookup_stream_branch}}};
+
 }  // namespace dmabench::lookup

@@ -111,3 +111,24 @@ __attribute__((noinline)) uint64_t lookup_stream(ReplicaFn fn, const Tables* tab
 }
 
 }  // namespace dmabench::lookup
+
+namespace dmabench::lookup {
+
+__attribute__((noinline)) uint64_t lookup_stream_branch(ReplicaFn fn, const Tables* tables,
+                                                        const Frame* frames, size_t n) {
+    uint64_t local = 0, foreign = 0;
+    for (size_t k = 0; k < n; ++k) {
+        asm volatile("" : "+r"(fn));  // opaque target, as above
+        // A volatile asm on each side keeps the branch a branch (no cmov).
+        if (fn(tables, frames + k)) {
+            asm volatile("" : "+r"(local));
+            ++local;
+        } else {
+            asm volatile("" : "+r"(foreign));
+            ++foreign;
+        }
+    }
+    return local;
+}
+
+}  // namespace dmabench::lookup

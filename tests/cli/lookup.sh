@@ -27,7 +27,7 @@ start=$(date +%s)
     || bad "quick run: $(tail -3 "$work/run.err")"
 echo "     quick run took $(( $(date +%s) - start )) s"
 # A few full-sweep cases on the profiles, where the answer is known.
-"${DB[@]}" run --filter '^lookup/(xen_p2m|flag|memblock|sparsemem)/map:xen-dom0/nodes:384/pattern:random_ram/foreign:(0|100)$|^lookup/memblock_nomap/map:(server-efi|host)/nodes:0/pattern:sequential/foreign:0$' \
+"${DB[@]}" run --filter '^lookup/(xen_p2m|flag|memblock|sparsemem)/map:xen-dom0/nodes:384/pattern:random_ram/foreign:(0|100)/chain:branch$|^lookup/memblock_nomap/map:(server-efi|host)/nodes:0/pattern:sequential/foreign:0/chain:data$' \
     --min-time 0.01 --out "$work/profiles.json" >/dev/null 2>"$work/run2.err" \
     || bad "profile run: $(tail -3 "$work/run2.err")"
 
@@ -44,18 +44,19 @@ for n, b in ran.items():
     assert b["ns_per_lookup"] > 0, n
     assert b.get("error_occurred") is not True, n
     # random_ram locals are RAM, foreign frames are not: every replica sees the share.
-    share = int(n.rsplit("foreign:", 1)[1]) / 100
+    share = int(n.split("foreign:", 1)[1].split("/")[0]) / 100
     assert abs(b["local_share"] - (1 - share)) < 1e-9, (n, b["local_share"])
-assert ran["lookup/memblock/map:regions-1024/nodes:0/pattern:random_ram/foreign:0"]["regions"] == 1024
-assert ran["lookup/xen_p2m/map:regions-16/nodes:512/pattern:random_ram/foreign:50"]["p2m_nodes"] == 512
+for chain in ["data", "branch"]:
+    assert ran[f"lookup/memblock/map:regions-1024/nodes:0/pattern:random_ram/foreign:0/chain:{chain}"]["regions"] == 1024
+    assert ran[f"lookup/xen_p2m/map:regions-16/nodes:512/pattern:random_ram/foreign:50/chain:{chain}"]["p2m_nodes"] == 512
 p = {b["name"]: b for b in prof["benchmarks"]}
 for r in ["xen_p2m", "flag", "memblock", "sparsemem"]:
-    assert p[f"lookup/{r}/map:xen-dom0/nodes:384/pattern:random_ram/foreign:0"]["local_share"] == 1, r
-    assert p[f"lookup/{r}/map:xen-dom0/nodes:384/pattern:random_ram/foreign:100"]["local_share"] == 0, r
+    assert p[f"lookup/{r}/map:xen-dom0/nodes:384/pattern:random_ram/foreign:0/chain:branch"]["local_share"] == 1, r
+    assert p[f"lookup/{r}/map:xen-dom0/nodes:384/pattern:random_ram/foreign:100/chain:branch"]["local_share"] == 0, r
 # server-efi walks its RAM in order: NOMAP is never drawn, every answer is local.
-assert p["lookup/memblock_nomap/map:server-efi/nodes:0/pattern:sequential/foreign:0"]["local_share"] == 1
+assert p["lookup/memblock_nomap/map:server-efi/nodes:0/pattern:sequential/foreign:0/chain:data"]["local_share"] == 1
 host = [s for s in prof["context"]["dmabench"]["skipped"] if "/map:host/" in s["name"]]
-assert ("lookup/memblock_nomap/map:host/nodes:0/pattern:sequential/foreign:0" in p) != bool(host)
+assert ("lookup/memblock_nomap/map:host/nodes:0/pattern:sequential/foreign:0/chain:data" in p) != bool(host)
 for s in host:
     assert s["reason"].startswith("no host memory map: "), s
     print("     host skipped:", s["reason"])
