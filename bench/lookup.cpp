@@ -43,6 +43,7 @@ constexpr uint64_t kMapSeed = 2014, kGrantSeed = 7, kStreamSeed = 11;
 struct MapSource {
     std::string name;    // as in map:<name>
     std::string skip;    // why it cannot be used here
+    std::string origin;  // where it comes from, for `dmabench info` and the result context
     std::shared_ptr<const MemoryMap> map;  // null for synthetic maps (built on first use)
     unsigned regions = 0;                  // synthetic: number of regions
 };
@@ -123,15 +124,16 @@ void run_case(benchmark::State& s, Thread& t, const CaseSpec& c) {
 // paths); a malformed one is bad input: one line naming file and line, exit 2.
 std::vector<std::shared_ptr<const MapSource>> profile_sources() {
     std::vector<std::shared_ptr<const MapSource>> out;
-    auto add = [&](MemoryMap m) {
+    auto add = [&](MemoryMap m, const std::string& file) {
         for (const auto& o : out)
             if (o->name == m.name) bad_profile("profile name \"" + m.name + "\" is used twice");
         auto src = std::make_shared<MapSource>();
         src->name = m.name;
+        src->origin = file;
         src->map = std::make_shared<const MemoryMap>(std::move(m));
         out.push_back(std::move(src));
     };
-    for (const EmbeddedProfile& p : embedded_profiles()) add(parse_profile(p.text, p.file));
+    for (const EmbeddedProfile& p : embedded_profiles()) add(parse_profile(p.text, p.file), p.file);
     if (const char* env = std::getenv("DMABENCH_LOOKUP_PROFILE"); env && *env) {
         std::stringstream paths(env);
         std::string path;
@@ -142,7 +144,7 @@ std::vector<std::shared_ptr<const MapSource>> profile_sources() {
             std::stringstream text;
             text << in.rdbuf();
             try {
-                add(parse_profile(text.str(), path));
+                add(parse_profile(text.str(), path), path);
             } catch (const ParseError& e) {
                 bad_profile(e.what());
             }
@@ -162,10 +164,13 @@ std::shared_ptr<const MapSource> host_source() {
     auto s = std::make_shared<MapSource>();
     s->name = "host";
     HostMap h = read_host_map();
-    if (h.ok())
+    if (h.ok()) {
+        s->origin = h.map.source;
         s->map = std::make_shared<const MemoryMap>(std::move(h.map));
-    else
+    } else {
         s->skip = "no host memory map: " + h.why;
+        s->origin = s->skip;
+    }
     return s;
 }
 
@@ -192,6 +197,13 @@ void register_lookup(Registry& r) {
 
     const bool quick = r.options().quick;
     const auto profiles = profile_sources();
+    auto host = host_source();
+    // Where every map comes from, carried into `dmabench info` and the result context.
+    std::string origins = "memory maps used by lookup/ (map:<name>): regions-N: synthetic, N regions from seed " +
+                          std::to_string(kMapSeed) + " (kernels/lookup/memmap.cpp synthetic_map)";
+    for (const auto& p : profiles) origins += "; " + p->name + ": " + p->origin;
+    origins += "; host: " + host->origin;
+    r.variant({"lookup/maps", origins, ""});
     const auto is_pfn_valid_shape = [](const Replica& rep) { return rep.uses_map && !rep.uses_p2m; };
     const Pattern all_patterns[] = {Pattern::sequential, Pattern::random_ram, Pattern::random_phys};
 
@@ -225,7 +237,6 @@ void register_lookup(Registry& r) {
                 add_case(r, {&replica(name), tree, nodes, Pattern::random_ram, foreign});
         }
     // Profiles and the host: every replica, every pattern; dom0's grants at every share.
-    auto host = host_source();
     std::vector<std::shared_ptr<const MapSource>> maps(profiles.begin(), profiles.end());
     maps.push_back(host);
     for (const auto& src : maps) {

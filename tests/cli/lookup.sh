@@ -61,6 +61,9 @@ for s in host:
     assert s["reason"].startswith("no host memory map: "), s
     print("     host skipped:", s["reason"])
 ctx = quick["context"]["dmabench"]
+maps = [v for v in ctx["variants"] if v["name"] == "lookup/maps"]
+assert maps and "host: " in maps[0]["description"] and "profiles/xen-dom0.json" in maps[0]["description"], maps
+print("     " + maps[0]["description"].split("; host: ")[1])
 stamp = " (emulated)" if ctx["emulated"]["value"] else " (virtualised)" if ctx["hypervisor"].get("present") else ""
 for n in sorted(ran, key=lambda n: ran[n]["ns_per_lookup"]):
     print(f"     {n:80s} {ran[n]['ns_per_lookup']:8.2f} ns{stamp}")
