@@ -11,15 +11,18 @@
 //            branch: the loop branches on the answer, as the DMA path's caller
 //            does, and lookups overlap as far as prediction allows
 //
-// Method: a stream of 4096 frames is precomputed per case (outside the timed
-// loop); one iteration looks every frame up through lookup_stream(), where
-// each lookup is an opaque indirect call whose answer the next frame's
-// address is computed from (where a replica answers through predicted
-// branches, speculation still runs ahead, as it would in the kernel's caller:
-// branch prediction is part of the answer). ns_per_lookup is the stream's
-// time on the fine clock (runners/clock.hpp) / 4096 / iterations; PMU counts
-// are also given per lookup. `flag` is the floor: one indirect call and one
-// load, which every other replica also pays.
+// Method: a stream of 4096 frames is precomputed per case, outside the timed
+// loop. One iteration looks every frame up, each lookup an opaque indirect
+// call: through lookup_stream() for chain:data, where a replica answering from
+// data (flag, the compare, flat) is fully serialised while one answering
+// through predicted branches lets speculation run ahead; through
+// lookup_stream_branch() for chain:branch, which treats every replica alike.
+// Each iteration is timed on the fine clock (runners/clock.hpp):
+// ns_per_lookup is the median iteration / 4096 (p10, p90 and the mean beside
+// it; a busy machine's preemptions inflate the mean, not the median). PMU
+// counts are also given per lookup. `flag` is the floor: one indirect call and
+// one load, which every other replica also pays.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -101,15 +104,29 @@ void run_case(benchmark::State& s, Thread& t, const CaseSpec& c) {
     const auto run = c.chain->run;
     uint64_t local = run(fn, tables, frames, kStreamLength);  // warm caches and predictors
     t.per(double(kStreamLength));
-    uint64_t ticks = 0;
+    // One sample per iteration (a few microseconds): the median shrugs off the
+    // iterations a busy machine preempts, which inflate a mean.
+    std::vector<uint64_t> ticks;
+    ticks.reserve(size_t(s.max_iterations));
     for (auto _ : t.timed(s)) {
         uint64_t a = clock::start();
         uint64_t n = run(fn, tables, frames, kStreamLength);
-        ticks += clock::stop() - a;
+        ticks.push_back(clock::stop() - a);
         benchmark::DoNotOptimize(n);
     }
-    if (s.iterations() == 0) return;
-    s.counters["ns_per_lookup"] = clock::seconds(ticks) * 1e9 / double(s.iterations() * kStreamLength);
+    if (ticks.empty()) return;
+    const double ns_per_tick_per_lookup = 1e9 / clock::hz() / double(kStreamLength);
+    auto at = [&](double q) {
+        size_t k = size_t(q * double(ticks.size() - 1));
+        std::nth_element(ticks.begin(), ticks.begin() + std::ptrdiff_t(k), ticks.end());
+        return double(ticks[k]) * ns_per_tick_per_lookup;
+    };
+    uint64_t total = 0;
+    for (uint64_t x : ticks) total += x;
+    s.counters["ns_per_lookup"] = at(0.5);
+    s.counters["ns_per_lookup_p10"] = at(0.1);
+    s.counters["ns_per_lookup_p90"] = at(0.9);
+    s.counters["ns_per_lookup_mean"] = double(total) * ns_per_tick_per_lookup / double(ticks.size());
     s.counters["local_share"] = double(local) / double(kStreamLength);
     s.counters["regions"] = double(w.tables->memblock.regions.size());
     s.counters["p2m_nodes"] = double(w.tables->p2m.size());
