@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
-from . import stats, textfmt  # noqa: E402
+from . import identity, stats, textfmt  # noqa: E402
 from .model import Bench, Metric, arg_number  # noqa: E402
 
 plt.rcParams.update({
@@ -321,44 +321,51 @@ def stacked(runs, family: str, title: str, outdir: str, stem: str):
 
 def thread_scaling(runs, family: str, value, ylabel: str, outdir: str, stem: str,
                    limit: int = 16):
-    """Value against thread count for every name run at several thread counts.
-    Returns (stem, shown, total) or None."""
+    """Value against thread count for every name measured at several thread
+    counts: within one run, or across runs of one machine (each `dmabench run
+    --threads N` is a run of its own). Returns (stem, shown, total) or None."""
+    machines = []   # one entry per distinct machine identity, in run order
     groups, order = {}, []
-    for ri, run in enumerate(runs):
+    for run in runs:
+        who = identity.machine_line(run, 500)
+        if who not in machines:
+            machines.append(who)
+        mi = machines.index(who)
         for b in run.in_family(family):
-            t = arg_number(b.name.args.get("threads", ""))
             m = value(b)
-            if t is None or not m or not m.samples:
+            if not m or not m.samples:
                 continue
             key = b.name.without("threads")
             if key not in order:
                 order.append(key)
-            groups.setdefault((ri, key), []).append((t, stats.summarise(m.samples)))
-    keys = [k for k in order
-            if any(len({t for t, _ in groups.get((ri, k), [])}) >= 2 for ri in range(len(runs)))]
+            groups.setdefault((mi, key), {})[b.threads] = stats.summarise(m.samples)
+    keys = [k for k in order if any(len(groups.get((mi, k), {})) >= 2
+                                    for mi in range(len(machines)))]
     if not keys:
         return None
     shown = keys[:limit]
+    label_of = {identity.machine_line(r, 500): r.label for r in runs}
     fig, ax = plt.subplots(figsize=(10, 4.2))
     cmap = plt.get_cmap("tab10" if len(shown) <= 10 else "tab20")
-    handles, labels, yv = [], [], []
-    for ri, run in enumerate(runs):
+    handles, labels, yv, xs_all = [], [], [], set()
+    for mi, who in enumerate(machines):
         for si, key in enumerate(shown):
-            pts = sorted(groups.get((ri, key), []), key=lambda p: p[0])
+            pts = sorted(groups.get((mi, key), {}).items())
             if len(pts) < 2:
                 continue
             med = [p[1].median for p in pts]
             yv += med
+            xs_all.update(p[0] for p in pts)
             h = ax.errorbar([p[0] for p in pts], med,
                             yerr=[[p[1].median - p[1].lo for p in pts],
                                   [p[1].hi - p[1].median for p in pts]],
-                            color=cmap(si % cmap.N), linestyle=LINESTYLES[ri % 4],
+                            color=cmap(si % cmap.N), linestyle=LINESTYLES[mi % 4],
                             marker=MARKERS[si % len(MARKERS)], capsize=2, markersize=4)
             handles.append(h)
-            labels.append(key if len(runs) == 1 else f"{key} - {run.label}")
+            labels.append(key if len(machines) == 1 else f"{key} - {label_of[who]}")
     ax.set_xlabel("threads (pinned, running at once)")
     ax.xaxis.set_major_formatter(FuncFormatter(_plain_label))
-    ax.set_xticks(sorted({p[0] for v in groups.values() for p in v}))
+    ax.set_xticks(sorted(xs_all))
     _log_y_if_wide(ax, yv)
     ax.set_ylabel(ylabel)
     ax.set_title(f"{family}: thread scaling")

@@ -71,6 +71,17 @@ def _spread(s) -> str:
     return f"{r * 100:.1f}%" if r < 0.1 else f"{r * 100:.0f}%"
 
 
+def _unstable(run, name) -> bool:
+    """The run's own verdict (context.dmabench.statistics, from --cv-limit)."""
+    st = (run.get("statistics", {}) or {}).get(name)
+    return isinstance(st, dict) and st.get("unstable") is True
+
+
+def _cv_limit(run):
+    v = run.get("options.cv_limit")
+    return v if isinstance(v, (int, float)) else None
+
+
 def _compact(headers, rows, value_col, unit_col, n_col):
     """For 72 columns: a unit shared by every row moves into the caption (or
     the value header), as does a repetition count shared by every row."""
@@ -118,9 +129,11 @@ def family_tables(runs, family) -> dict:
             ratios = [_ratio_cell(b, k, True) for k in ratio_keys]
             tratios = [_ratio_cell(b, k, False) for k in ratio_keys]
             nrep = f"{s.n}" + (" (aggr.)" if b.aggregates_only else "")
-            rows.append((n, [textfmt.num(s.median), m.unit, _spread(s), textfmt.num(s.lo),
+            flag = "*" if _unstable(runs[0], n) else ""
+            rows.append((n, [textfmt.num(s.median), m.unit, _spread(s) + flag, textfmt.num(s.lo),
                              textfmt.num(s.hi), nrep] + ratios))
-            trows.append((n, [textfmt.num(s.median), m.unit, _spread(s), str(s.n)] + tratios))
+            trows.append((n, [textfmt.num(s.median), m.unit, _spread(s) + flag, str(s.n)]
+                          + tratios))
         theads, trows, note = _compact(["median", "unit", "MAD%", "n"] + rk_heads, trows,
                                        value_col=0, unit_col=1, n_col=3)
         if note:
@@ -133,7 +146,7 @@ def family_tables(runs, family) -> dict:
         rows, trows = [], []
         for n in names:
             unit, cells, tcells = "", [], []
-            for d in by:
+            for ri, d in enumerate(by):
                 b = d.get(n)
                 m = b.metric() if b else None
                 if not m or not m.samples:
@@ -142,8 +155,9 @@ def family_tables(runs, family) -> dict:
                     continue
                 unit = unit or m.unit
                 s = stats.summarise(m.samples)
-                cells.append(f"{textfmt.num(s.median)} ({_spread(s)}, n={s.n})")
-                tcells.append(f"{textfmt.num(s.median)} +-{_spread(s)}")
+                flag = "*" if _unstable(runs[ri], n) else ""
+                cells.append(f"{textfmt.num(s.median)} ({_spread(s)}{flag}, n={s.n})")
+                tcells.append(f"{textfmt.num(s.median)} +-{_spread(s)}{flag}")
             rows.append((n, [unit] + cells))
             trows.append((n, [unit] + tcells))
         theads, trows, note = _compact(["unit"] + theads, trows, value_col=None, unit_col=0,
@@ -153,6 +167,13 @@ def family_tables(runs, family) -> dict:
                             caption="median and robust spread (MAD%) per machine; "
                                     "machines M1, M2... as listed at the top"
                                     + (f"; {note}" if note else "")))
+    marked = [n for n in names for ri, d in enumerate(by) if n in d and _unstable(runs[ri], n)]
+    if marked:
+        limits = sorted({_cv_limit(r) for r in runs if _cv_limit(r) is not None})
+        lim = " or ".join(f"{x * 100:.0f}%" for x in limits) or "the limit"
+        blocks.append(Para(f"* unstable: the repetitions' coefficient of variation exceeded "
+                           f"{lim} (dmabench run --cv-limit); treat the median with care "
+                           f"({len(marked)} of {len(names)} in {family})."))
     # Every other counter the family records, for the page.
     blocks = out["other"]
     for ri, run in enumerate(runs):
