@@ -198,6 +198,8 @@ def _num(v) -> bool:
 
 
 def _value(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):

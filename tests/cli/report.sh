@@ -5,6 +5,7 @@
 # Usage: report.sh <dmabench command...>   (e.g. qemu-aarch64 -L / dmabench)
 set -uo pipefail
 DB=("$@")
+PY=${DMABENCH_PYTHON:-/usr/bin/python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
@@ -28,7 +29,8 @@ grep -q 'calib/ladder/adds:64' "$work/rep/summary.txt" && ok "summary lists the 
     || bad "calib/ladder/adds:64 missing from summary.txt"
 awk 'length > 72 { exit 1 }' "$work/rep/summary.txt" && ok "summary within 72 columns" \
     || bad "summary.txt has lines over 72 columns"
-if grep -q '"value": true' <(grep -A1 '"emulated"' "$work/a.json"); then
+emulated=$("${PY}" -c 'import json, sys; print(json.load(open(sys.argv[1]))["context"]["dmabench"]["emulated"]["value"])' "$work/a.json" 2>/dev/null)
+if [ "$emulated" = True ]; then
     grep -q 'class="banner emulated"' "$work/rep/index.html" && ok "emulated banner" \
         || bad "emulated run without its banner"
 fi
