@@ -3,12 +3,18 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace dmabench {
 
 // `dmabench calibrate [--json]`: timer, harness floor, ladder, drift.
 nlohmann::json calibration();
 int cmd_calibrate(bool as_json);
+
+// The report is Python (matplotlib): Debian's interpreter runs report/ with
+// these arguments. exec_report replaces this process; run_report waits for it.
+int exec_report(const std::vector<std::string>& args);
+int run_report(const std::vector<std::string>& args);
 
 // `dmabench experiment [--list] [NAME] [--quick] [--out FILE]`.
 int cmd_experiment(const std::string& name, bool list, bool quick, const std::string& out);

@@ -11,8 +11,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <regex>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace dmabench {
 using nlohmann::json;
@@ -155,18 +153,6 @@ std::vector<std::string> missing_pieces(const Experiment& e, bool quick) {
     return missing;
 }
 
-int render_report(const std::string& run_file) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        std::string self = fs::read_symlink("/proc/self/exe");
-        execl(self.c_str(), "dmabench", "report", run_file.c_str(), nullptr);
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
 }  // namespace
 
 int cmd_experiment(const std::string& name, bool list, bool quick, const std::string& out) {
@@ -223,8 +209,8 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     if (probe::platform()["emulated"]["value"].get<bool>())
         std::printf("note       EMULATED: these ratios describe qemu, not hardware\n");
     std::printf("record     %s\n", out.c_str());
-    std::fflush(stdout);
-    if (render_report(out) != 0) std::fprintf(stderr, "dmabench: the report could not be rendered\n");
+    if (run_report({"render", out}) != 0)
+        std::fprintf(stderr, "dmabench: the report of %s could not be rendered\n", out.c_str());
     return 0;
 }
 

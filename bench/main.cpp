@@ -136,24 +136,6 @@ std::string latest_run() {
     return newest;
 }
 
-// The report is Python (matplotlib): run Debian's interpreter on report/.
-int exec_report(const std::vector<std::string>& args) {
-    const char* py = std::getenv("DMABENCH_PYTHON");
-    std::string python = py && *py ? py : DMABENCH_PYTHON;
-    fs::path src = DMABENCH_SOURCE_DIR;
-    if (!fs::is_directory(src / "report"))
-        throw BadInput("report package not found in " + src.string() + "/report");
-    setenv("PYTHONPATH", src.c_str(), 1);
-    std::vector<std::string> argv = {python, "-m", "report"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    execvp(cargv[0], cargv.data());
-    std::fprintf(stderr, "dmabench: cannot run %s: %s\n", python.c_str(), std::strerror(errno));
-    return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -250,7 +232,7 @@ int main(int argc, char** argv) {
             args = {"compare", compare_runs[0], compare_runs[1]};
         }
         if (!report_dir.empty()) args.insert(args.end(), {"-o", report_dir});
-        return exec_report(args);
+        return dmabench::exec_report(args);
     } catch (const BadInput& e) {
         std::fprintf(stderr, "dmabench: %s\n", e.what());
         return 2;

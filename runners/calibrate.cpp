@@ -9,8 +9,20 @@
 namespace dmabench::calibrate {
 namespace {
 
+// Batches last at least 20 us, so a coarse counter (qemu's CNTVCT_EL0 moves in
+// ~1 us steps) quantises each batch by a few percent at most.
+template <class F>
+int batch_for(int calls, F&& f) {
+    for (;; calls *= 2) {
+        uint64_t t0 = clock::start();
+        for (int i = 0; i < calls; ++i) f();
+        if (clock::seconds(clock::stop() - t0) >= 20e-6 || calls > (1 << 24)) return calls;
+    }
+}
+
 template <class F>
 double median_ns_per_call(int samples, int calls, F&& f) {
+    calls = batch_for(calls, f);
     std::vector<double> v;
     for (int s = 0; s < samples; ++s) {
         uint64_t t0 = clock::start();
