@@ -148,10 +148,12 @@ def summarise(result):
     for b in by_name(result, "kmod/hypercall"):
         print(f"  hypercall {b['hypercall_ns_median']:.1f} ns vs call {b['call_ns_median']:.1f} ns "
               f"(medians per op): ratio {b['ratio_to_call']:.2f}")
-    for b in by_name(result, "kmod/dma_map_page/"):
-        if "/dir:to_device/" in b["name"]:
-            print(f"  {b['name'].split('/manual_time')[0]:<70} map {b['map_ns_median']:9.1f} ns  "
-                  f"unmap {b['unmap_ns_median']:9.1f} ns")
+    for b in by_name(result, "kmod/dma_map_"):
+        print(f"  {b['name'].split('/manual_time')[0]:<72} map {b['map_ns_median']:8.1f} ns  "
+              f"unmap {b['unmap_ns_median']:8.1f} ns")
+    for b in by_name(result, "kmod/cache_"):
+        how = "kernel routine" if b.get("direct") else "dma_sync_*"
+        print(f"  {b['name'].split('/manual_time')[0]:<72} {b['cache_ns_median']:8.1f} ns per buffer ({how})")
     print()
 
 

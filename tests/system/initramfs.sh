@@ -13,10 +13,10 @@ readelf=aarch64-linux-gnu-readelf
 libdirs=(/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu)
 busybox=/bin/busybox  # busybox-static:arm64
 
-[[ $(file -bL "$busybox") == *aarch64*statically* ]] ||
+is_arm64() { $readelf -h "$1" 2>/dev/null | grep -q 'Machine:.*AArch64'; }
+is_arm64 "$busybox" && ! $readelf -l "$busybox" | grep -q 'INTERP' ||
     { echo "initramfs.sh: $busybox is not a static arm64 busybox (install busybox-static:arm64)" >&2; exit 1; }
-[[ $(file -bL "$bin") == *aarch64* ]] ||
-    { echo "initramfs.sh: $bin is not an arm64 executable" >&2; exit 1; }
+is_arm64 "$bin" || { echo "initramfs.sh: $bin is not an arm64 executable" >&2; exit 1; }
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
