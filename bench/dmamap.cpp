@@ -337,12 +337,12 @@ void register_dmamap(Registry& r) {
     const std::vector<Dir> dirs = quick ? std::vector<Dir>{Dir::bidirectional}
                                         : std::vector<Dir>{Dir::to_device, Dir::from_device, Dir::bidirectional};
     std::vector<std::size_t> sizes;
-    if (quick) sizes = {64, 4 * KiB, 64 * KiB};
+    if (quick) sizes = {64, 4 * KiB};
     else
         for (std::size_t sz = 64; sz <= 1 * MiB; sz *= 4) sizes.push_back(sz);  // 64 B .. 1 MiB
     const std::vector<std::size_t> temp_sizes =
         quick ? std::vector<std::size_t>{4 * KiB} : std::vector<std::size_t>{64, 4 * KiB, 64 * KiB, 1 * MiB};
-    const std::vector<unsigned> batches = {1, 8, 64, 512};
+    const std::vector<unsigned> batches = quick ? std::vector<unsigned>{1, 64} : std::vector<unsigned>{1, 8, 64, 512};
     const lookup::Replica* era = &lookup::replica(kEraLookup);
 
     auto add = [&](const Spec& sp, const std::string& skip) {

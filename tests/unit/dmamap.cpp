@@ -189,8 +189,13 @@ TEST(TempMapper, LazyUnmapsABatchInOneCall) {
 
 TEST(TempMapper, MultiPageMapsAndBadRanges) {
     TempMapper t(64 * kPage, 64, 80);
+    std::memset(t.owner(), 0x77, 17 * kPage);  // the foreign pages exist (mincore reports the page cache)
     unsigned char* v = t.map(0, 16 * kPage + 1);  // 17 pages
-    for (int i = 0; i < 17; ++i) EXPECT_TRUE(resident(v + i * kPage)) << i;
+    for (int i = 0; i < 17; ++i) {
+        EXPECT_TRUE(memfd_mapped_at(v + i * kPage)) << i;
+        EXPECT_TRUE(resident(v + i * kPage)) << i;
+        EXPECT_EQ(v[i * kPage + 9], 0x77) << i;
+    }
     t.release(v, 16 * kPage + 1);
     EXPECT_EQ(t.pending_pages(), 17u);
     EXPECT_THROW(t.map(1, kPage), std::out_of_range);
