@@ -45,7 +45,7 @@ for n, b in ran.items():
     assert b.get("error_occurred") is not True, n
     # random_ram locals are RAM, foreign frames are not: every replica sees the share.
     share = int(n.split("foreign:", 1)[1].split("/")[0]) / 100
-    assert abs(b["local_share"] - (1 - share)) < 1e-9, (n, b["local_share"])
+    assert abs(b["local_share"] - (1 - share)) < 1e-3, (n, b["local_share"])
 for chain in ["data", "branch"]:
     assert ran[f"lookup/memblock/map:regions-1024/nodes:0/pattern:random_ram/foreign:0/chain:{chain}"]["regions"] == 1024
     assert ran[f"lookup/xen_p2m/map:regions-16/nodes:512/pattern:random_ram/foreign:50/chain:{chain}"]["p2m_nodes"] == 512
