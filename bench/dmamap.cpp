@@ -4,11 +4,13 @@
 //
 // Names: dmamap/<path>[/unmap_batch:K][/lookup:<replica>]/dir:<d>/size:<bytes>
 //
-// Method: manual timing, one pair per iteration. Before each pair, untimed and
-// with the PMU paused, the CPU touches the buffer as a driver would: it writes
-// every line for to_device/bidirectional (dirty lines to clean) and reads every
-// line for from_device (it consumed the last transfer). Each iteration is then,
-// at random (so a lazy batch's purge cannot line up with one kind):
+// Method: manual timing in batches of distinct buffers (16 KiB of them, at
+// least one), one Google Benchmark iteration per map+unmap pair. Before each
+// batch, untimed and with the PMU paused, the CPU touches every buffer as a
+// driver would: it writes every line for to_device/bidirectional (dirty lines
+// to clean) and reads every line for from_device (it consumed the last
+// transfer). Each pair of the batch is then, at random (so a lazy batch's
+// purge cannot line up with one kind):
 //   whole:      one clock reading before the pair, one after: the Time column;
 //               ns_per_pair is their mean less the cost of one clock reading
 //               (timer_floor_ns), ns_per_pair_median the typical pair;
@@ -16,8 +18,13 @@
 //               the gap before its reading, less one reading: ns_<piece>, and
 //               share_<piece> = ns_<piece> / the sum of them.
 // <piece>_per_pair counts how often each piece ran. Means throughout, so the
-// lazy purge that comes every K pages is amortised over the pairs it serves.
+// lazy purge that comes every K pages is amortised over the pairs it serves;
+// batches during which the thread was switched out (getrusage ru_nivcsw, read
+// untimed around the batch) are left out of the counters and counted in
+// preempted_pairs: on a busy machine one lost time slice would otherwise
+// outweigh a thousand pairs.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,6 +48,7 @@ using namespace dmamap;
 constexpr std::size_t KiB = 1024, MiB = 1024 * KiB;
 constexpr const char* kEraLookup = "memblock";  // arm64 pfn_valid() of the 2014 thread (v3.7-v4.4)
 constexpr std::size_t kFrames = 4096;
+constexpr std::size_t kBatchBytes = 16 * KiB;  // buffers prepared per batch: fits any L1D
 
 // --- what this machine gives the pieces, decided once at registration ---------
 
@@ -151,6 +159,12 @@ uint64_t read_cost_ticks() {
     return d[500];
 }
 
+long involuntary_switches() {
+    rusage ru{};
+    getrusage(RUSAGE_THREAD, &ru);
+    return ru.ru_nivcsw;
+}
+
 // What a driver's CPU does to the buffer between two transfers.
 void touch(Dir dir, unsigned char* buf, std::size_t size, std::size_t line, unsigned pass) {
     if (dir == Dir::from_device) {
@@ -185,65 +199,96 @@ void run_case(benchmark::State& s, Thread& t, const Spec& sp, const Maintenance&
     }
     struct CloseFd { int& fd; ~CloseFd() { if (fd >= 0) close(fd); } } closer{ptp_fd};
 
+    // A batch of `count` distinct buffers, each prepared before the batch and
+    // used by one pair, so the untimed work (preparation, PMU switching, the
+    // preemption check) is paid once per batch, not per pair.
+    const bool temp_path = sp.path == Path::temp_mapping;
+    const std::size_t stride = temp_path || sp.size >= kPage ? span : (sp.size + line - 1) / line * line;
+    const std::size_t count = std::max<std::size_t>(1, kBatchBytes / stride);
     std::optional<TempMapper> temp;
-    unsigned char* buf = nullptr;
-    Request r;
-    r.dir = sp.dir;
-    r.size = sp.size;
-    if (sp.path == Path::temp_mapping) {
-        temp.emplace(span, sp.batch, sp.batch + pages_spanned(sp.size) + 1);
+    unsigned char* base = nullptr;
+    if (temp_path) {
+        temp.emplace(count * stride, sp.batch, sp.batch + pages_spanned(sp.size) + 1);
         env.temp = &*temp;
-        buf = temp->owner();  // the owner's view: where its data is written
-        r.foreign_offset = 0;
+        base = temp->owner();  // the owner's view: where its data is written
     } else {
-        buf = static_cast<unsigned char*>(t.alloc(span));
+        base = static_cast<unsigned char*>(t.alloc(count * stride));
     }
     if (sp.path == Path::swiotlb) env.bounce = static_cast<unsigned char*>(t.alloc(span));
-    r.buf = buf;
 
     const uint64_t read_cost = read_cost_ticks();
     uint64_t rng = 0x9e3779b97f4a7c15ull;
-    uint64_t whole_ticks = 0, whole_n = 0, attributed_n = 0;
+    uint64_t whole_ticks = 0, whole_n = 0, attributed_n = 0, preempted = 0;
     std::vector<uint64_t> whole;  // for the median pair
-    whole.reserve(std::size_t(s.max_iterations));
     std::array<double, kPieces> piece_ticks{};
     PieceCounts piece_calls{};
+    // This batch's figures, kept only if no other task took the CPU meanwhile
+    // (getrusage ru_nivcsw before and after): one lost time slice would
+    // outweigh a thousand pairs. Google Benchmark's Time keeps every batch.
+    std::vector<uint64_t> batch_whole;
+    std::array<uint64_t, kPieces> batch_ticks{};
+    PieceCounts batch_calls{};
+    uint64_t batch_attributed = 0;
+
     std::size_t frame = 0;
     unsigned pass = 0;
     t.per(1);
-    for (auto _ : t.timed(s)) {
-        t.pmu_off();
-        touch(sp.dir, buf, sp.size, line, ++pass);
-        r.frame = &d.foreign[frame++ % d.foreign.size()];
-        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    while (s.KeepRunningBatch(benchmark::IterationCount(count))) {
+        ++pass;
+        for (std::size_t k = 0; k < count; ++k) touch(sp.dir, base + k * stride, sp.size, line, pass);
+        batch_whole.clear();
+        batch_ticks = {};
+        batch_calls = {};
+        batch_attributed = 0;
+        uint64_t batch_time = 0;
+        const long switches = involuntary_switches();
         t.pmu_on();
-        if (rng & 1) {
-            RealPieces real{env};
-            const uint64_t t0 = clock::start();
-            map_unmap(sp.path, real, env, r);
-            const uint64_t t1 = clock::stop();
-            whole_ticks += t1 - t0;
-            whole.push_back(t1 - t0);
-            ++whole_n;
-            s.SetIterationTime(clock::seconds(t1 - t0));
-        } else {
-            StampedPieces<StampClock> stamped{{env}};
-            stamped.begin();
-            const uint64_t t0 = stamped.last;
-            map_unmap(sp.path, stamped, env, r);
-            uint64_t k = 0;
-            for (unsigned i = 0; i < kPieces; ++i) {
-                // Each piece's gap holds one clock reading besides the piece.
-                piece_ticks[i] += double(stamped.ticks[i]) - double(stamped.counts[i] * read_cost);
-                piece_calls[i] += stamped.counts[i];
-                k += stamped.counts[i];
+        for (std::size_t k = 0; k < count; ++k) {
+            Request r;
+            r.dir = sp.dir;
+            r.size = sp.size;
+            r.buf = base + k * stride;
+            r.foreign_offset = k * stride;
+            r.frame = &d.foreign[frame++ % d.foreign.size()];
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            if (rng & 1) {
+                RealPieces real{env};
+                const uint64_t t0 = clock::start();
+                map_unmap(sp.path, real, env, r);
+                const uint64_t t1 = clock::stop();
+                batch_whole.push_back(t1 - t0);
+                batch_time += t1 - t0;
+            } else {
+                StampedPieces<StampClock> stamped{{env}};
+                stamped.begin();
+                const uint64_t t0 = stamped.last;
+                map_unmap(sp.path, stamped, env, r);
+                uint64_t pieces = 0;
+                for (unsigned i = 0; i < kPieces; ++i) {
+                    batch_ticks[i] += stamped.ticks[i];
+                    batch_calls[i] += stamped.counts[i];
+                    pieces += stamped.counts[i];
+                }
+                ++batch_attributed;
+                // As a whole pair would have seen it: one clock reading, not one per piece.
+                const uint64_t raw = stamped.last - t0;
+                const uint64_t extra = pieces > 1 ? (pieces - 1) * read_cost : 0;
+                batch_time += raw > extra ? raw - extra : read_cost;
             }
-            ++attributed_n;
-            // As a whole iteration would have seen it: one reading, not k.
-            const uint64_t raw = stamped.last - t0;
-            const uint64_t extra = k > 1 ? (k - 1) * read_cost : 0;
-            s.SetIterationTime(clock::seconds(raw > extra ? raw - extra : read_cost));
         }
+        t.pmu_off();
+        s.SetIterationTime(clock::seconds(batch_time));
+        if (involuntary_switches() != switches) {
+            preempted += count;
+            continue;
+        }
+        for (uint64_t w : batch_whole) whole_ticks += w, whole.push_back(w), ++whole_n;
+        for (unsigned i = 0; i < kPieces; ++i) {
+            // Each piece's gap holds one clock reading besides the piece.
+            piece_ticks[i] += double(batch_ticks[i]) - double(batch_calls[i] * read_cost);
+            piece_calls[i] += batch_calls[i];
+        }
+        attributed_n += batch_attributed;
     }
     if (temp) temp->purge();
 
@@ -254,6 +299,8 @@ void run_case(benchmark::State& s, Thread& t, const Spec& sp, const Maintenance&
         s.counters["ns_per_pair_median"] = (double(whole[whole.size() / 2]) - double(read_cost)) * ns_per_tick;
     }
     s.counters["timer_floor_ns"] = double(read_cost) * ns_per_tick;
+    s.counters["preempted_pairs"] = double(preempted);
+    s.counters["pairs_per_batch"] = double(count);
     if (!attributed_n) return;
     double sum = 0;
     for (unsigned i = 0; i < kPieces; ++i)
