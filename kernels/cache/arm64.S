@@ -75,6 +75,7 @@ dmabench_cache_\name\()_\barrier\()_x\unroll:
         mov     x5, #(\unroll - 1)
         mul     x5, x5, x2
         b       1f
+        .p2align 4              // loops start on a fetch block, as compilers place them
 0:
         .rept   \unroll
         op_\op  x0
@@ -88,6 +89,7 @@ dmabench_cache_\name\()_\barrier\()_x\unroll:
         // The lines left, one at a time.
         cmp     x0, x1
         b.hs    9f
+        .p2align 4
 2:      op_\op  x0
         each_\barrier
         add     x0, x0, x2

@@ -68,6 +68,7 @@ dmabench_cache_\name\()_\barrier\()_x\unroll:
         // Whole blocks while a block's last line still starts below the end.
         imul    $(\unroll - 1), %rdx, %r8
         jmp     1f
+        .p2align 4              // loops start on a fetch block, as compilers place them
 0:
         .rept   \unroll
         op_\op  %rdi
@@ -81,6 +82,7 @@ dmabench_cache_\name\()_\barrier\()_x\unroll:
         // The lines left, one at a time.
         cmp     %rsi, %rdi
         jae     9f
+        .p2align 4
 2:      op_\op  %rdi
         each_\barrier
         add     %rdx, %rdi
