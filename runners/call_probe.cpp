@@ -84,7 +84,7 @@ HypercallPlan plan_hypercall(const HypervisorId& id, const ChildProbe& probe) {
     (void)id;
     (void)probe;
     plan.description = "HVC #0 from EL1 (an exit to the hypervisor and back)";
-    plan.skip = "HVC is UNDEFINED at EL0; the in-kernel HVC comes with the kernel module (kernels/kmod)";
+    plan.skip = "HVC is UNDEFINED at EL0; the in-kernel HVC is kmod/hypercall (the dmabench.ko module, kernels/kmod)";
     return plan;
 #else
     if (!id.hypervisor_bit && id.signature.empty()) {
