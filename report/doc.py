@@ -42,6 +42,7 @@ class Table:
     rows: list              # (label, [cells])
     caption: str = ""
     page_only: bool = False
+    text_only: bool = False
     text_headers: list = None   # shorter headers for the 72-column text
     text_rows: list = None      # shorter cells for the 72-column text
 
@@ -83,6 +84,7 @@ color:#fff;border:4px solid #000}
 .banner.unknown{background:#6d4c00}
 .note{background:#fff8d6;border-left:5px solid #d4a000;padding:6px 10px}
 .warn{background:#fde7e9;border-left:5px solid #b00020;padding:6px 10px}
+.strong{font-weight:700;font-size:1.15em}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.85em;color:#444}pre{background:#f6f6f6;padding:8px;overflow-x:auto}
 """
@@ -140,7 +142,8 @@ def to_markdown(doc: Doc) -> str:
         elif isinstance(b, Banner):
             out += [f"> **{b.text}**", ""]
         elif isinstance(b, Para):
-            out += [(f"> {b.text}" if b.kind else b.text), ""]
+            out += [(f"**{b.text}**" if b.kind == "strong" else f"> {b.text}" if b.kind
+                     else b.text), ""]
         elif isinstance(b, Table):
             if b.caption:
                 out += [f"*{b.caption}*", ""]
@@ -170,7 +173,7 @@ def to_text(doc: Doc) -> str:
         elif isinstance(b, Banner):
             out += ["*" * textfmt.WIDTH] + textfmt.wrap(b.text, "* ") + ["*" * textfmt.WIDTH]
         elif isinstance(b, Para):
-            out += textfmt.wrap(("Note: " if b.kind else "") + b.text) + [""]
+            out += textfmt.wrap(("Note: " if b.kind in ("note", "warn") else "") + b.text) + [""]
         elif isinstance(b, Table):
             if b.caption:
                 out += textfmt.wrap(b.caption)

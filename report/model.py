@@ -36,7 +36,8 @@ SUPPORTED_SCHEMA = (1,)
 # The headline time of a family when it records several ns_per_<unit>
 # counters (cache gives ns_per_call and ns_per_line: the line is the unit a
 # reader compares). A family not listed gets its first ns_per_ counter.
-HEADLINE = {"cache": "ns_per_line", "lookup": "ns_per_lookup", "call": "ns_per_call"}
+HEADLINE = {"cache": "ns_per_line", "lookup": "ns_per_lookup", "call": "ns_per_call",
+            "dmamap": "ns_per_pair"}
 FORMAT_HINT = ("a result file written by `dmabench run --out FILE` "
                "(Google Benchmark JSON: {\"context\": {...}, \"benchmarks\": [...]})")
 

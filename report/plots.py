@@ -61,7 +61,7 @@ FAMILY_PLOTS = {
     "lookup": Spec("sweep", x="map", xpattern=r"regions-(\d+)", panel="pattern",
                    xlabel="memory regions in the map"),
     "call": Spec("ratio_bars", reference="direct"),
-    "dmamap": Spec("stacked"),
+    "dmamap": Spec("stacked", x="size", panel="dir", xbytes=True, xlabel="buffer size"),
 }
 
 
@@ -260,13 +260,22 @@ def ratio_to(run, bench: Bench, reference: str, metric):
 
 def components(bench: Bench):
     """{component: median ns} of a composed path, or None when it records none.
-    Components are the family counters other than the headline ones; they may
-    be in ns (summing to about the total), fractions (summing to 1) or percent."""
+    share_<piece> counters (each piece's fraction of the attributed time, as
+    dmamap records them) split the headline time; without them, other
+    counters are taken as components when they add up: in ns (to about the
+    total), as fractions (to 1) or as percentages (to 100)."""
     total_m = bench.metric()
     if not total_m.samples:
         return None
     total = stats.summarise(total_m.samples).median
-    keys = [k for k in bench.family_counters()
+    counters = bench.family_counters()
+    shares = {k[len("share_"):]: stats.summarise(bench.samples(k)).median
+              for k in counters if k.startswith("share_")}
+    shares = {k: v for k, v in shares.items() if math.isfinite(v) and v >= 0}
+    if shares and sum(shares.values()) > 0:
+        s = sum(shares.values())  # medians of fractions need not add to exactly 1
+        return {k: v / s * total for k, v in shares.items()}
+    keys = [k for k in counters
             if k != total_m.key and not k.startswith(("ns_per_", "ratio_", "bytes_per_"))
             and k not in ("items_per_second",)]
     vals = {k: stats.summarise(bench.samples(k)).median for k in keys}
@@ -284,7 +293,9 @@ def components(bench: Bench):
 
 
 def stacked(runs, family: str, title: str, outdir: str, stem: str):
-    """Composed paths: one horizontal bar per path, split into its components."""
+    """Composed paths: one bar per path, split into its components. Paths
+    differ by orders of magnitude, so each bar is its own 100 % and its total
+    time is written beside it; the table and the sweep give the totals to scale."""
     rows = []  # (label, {component: ns}, unit)
     for run in runs:
         for b in run.in_family(family):
@@ -301,18 +312,21 @@ def stacked(runs, family: str, title: str, outdir: str, stem: str):
                 order.append(k)
     fig, ax = plt.subplots(figsize=(10, 1.2 + 0.4 * len(rows)))
     cmap = plt.get_cmap("tab10" if len(order) <= 10 else "tab20")
+    totals = [sum(comp.values()) for _, comp, _ in rows]
     left = [0.0] * len(rows)
     for ci, comp_name in enumerate(order):
-        widths = [comp.get(comp_name, 0.0) for _, comp, _ in rows]
+        widths = [100 * comp.get(comp_name, 0.0) / t if t > 0 else 0.0
+                  for (_, comp, _), t in zip(rows, totals)]
         ax.barh(range(len(rows)), widths, left=left, color=cmap(ci % cmap.N), label=comp_name)
         left = [l + w for l, w in zip(left, widths)]
-    for i, total in enumerate(left):
-        ax.text(total, i, f"  {total:.4g}", va="center", fontsize=8)
+    for i, ((_, _, unit), total) in enumerate(zip(rows, totals)):
+        ax.text(101, i, f" {textfmt.num(total)} {unit}", va="center", fontsize=8)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows])
     ax.invert_yaxis()
-    ax.set_xlim(right=max(left) * 1.15 if max(left) > 0 else 1)
-    ax.set_xlabel(f"{rows[0][2]} (median), split by component")
+    ax.set_xlim(0, 125)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.set_xlabel("share of the path's time (%); median total at the right")
     ax.set_title(title)
     fig.tight_layout()
     _legend_below(fig, *ax.get_legend_handles_labels())
@@ -374,18 +388,22 @@ def thread_scaling(runs, family: str, value, ylabel: str, outdir: str, stem: str
     return save(fig, outdir, stem), len(shown), len(keys)
 
 
-def forest(rows, title: str, outdir: str, stem: str):
-    """A/B: NEW/BASE ratio with its 95 % interval per benchmark, log x axis.
-    rows: (name, Verdict)."""
+VERDICT_COLOURS = {stats.FASTER: "#1a7f37", stats.SLOWER: "#c62828",
+                   stats.NO_CHANGE: "#555555", stats.TOO_FEW: "#b0b0b0"}
+
+
+def forest(rows, title: str, outdir: str, stem: str, colours=None,
+           xlabel="NEW / BASE", meaning="< 1 faster, > 1 slower"):
+    """A ratio with its 95 % interval per row, coloured by its verdict.
+    rows: (name, v) with v.ratio, v.ci_lo, v.ci_hi and v.verdict."""
     rows = [r for r in rows if math.isfinite(r[1].ratio)]
     if not rows:
         return None
-    colours = {stats.FASTER: "#1a7f37", stats.SLOWER: "#c62828",
-               stats.NO_CHANGE: "#555555", stats.TOO_FEW: "#b0b0b0"}
+    colours = colours or VERDICT_COLOURS
     fig, ax = plt.subplots(figsize=(10, 1.3 + 0.3 * len(rows)))
     seen = set()
     for i, (name, v) in enumerate(rows):
-        c = colours[v.verdict]
+        c = colours.get(v.verdict, "#555555")
         lab = v.verdict if v.verdict not in seen else None
         seen.add(v.verdict)
         if math.isfinite(v.ci_lo):
@@ -406,7 +424,7 @@ def forest(rows, title: str, outdir: str, stem: str):
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows])
     ax.invert_yaxis()
-    ax.set_xlabel(f"NEW / BASE ({scale}; < 1 faster, > 1 slower; line: 95 % interval)")
+    ax.set_xlabel(f"{xlabel} ({scale}; {meaning}; line: 95 % interval)")
     ax.set_title(title)
     fig.tight_layout()
     _legend_below(fig, *ax.get_legend_handles_labels())
@@ -454,8 +472,16 @@ def family_figures(runs, family: str, outdir: str) -> dict:
         st = stacked(runs, family, f"{family}: composed paths by component", outdir,
                      safe_stem(family) + "_components")
         if st:
-            main.append((st, f"{family}: each composed path split into the components "
-                         "it records (medians)."))
+            main.append((st, f"{family}: each composed path split by the share of its "
+                         "attributed time each piece took (share_<piece>, medians), with the "
+                         "path's median total beside its bar."))
+        if spec.x:
+            st = sweep(runs, family, spec, metric_of, ylabel, f"{family}: time against {spec.x}",
+                       outdir, safe_stem(family))
+            if st:
+                main.append((st, f"{family}: {ylabel} against {spec.xlabel or spec.x}"
+                             + (f", one panel per {spec.panel}" if spec.panel else "")
+                             + f"; {whisk}"))
     if spec.kind == "sweep":  # what is not on the sweep (other maps, unswept cases): bars
         off = lambda r: [b for b in r.in_family(family)
                          if spec.x_of(b.name.sweep_args()) is None and b.metric().samples]
@@ -465,8 +491,8 @@ def family_figures(runs, family: str, outdir: str) -> dict:
             if st:
                 main.append((st, f"{family}: {ylabel} of the cases off the {spec.x} sweep; "
                              f"bars: {whisk}"))
-    if spec.kind != "sweep":  # bars of the totals: the fallback, and beside a stacked plot
-        if spec.kind in ("bars", "stacked"):
+    if spec.kind != "sweep":  # bars of the totals: the fallback when nothing else drew
+        if spec.kind == "bars" or not main:
             st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel, f"{family}",
                       outdir, safe_stem(family))
             if st:

@@ -261,6 +261,72 @@ def machine_blocks(runs) -> list:
     return blocks
 
 
+OUTCOME_COLOURS = {"supports": "#1a7f37", "contradicts": "#c62828",
+                   "no significant difference": "#555555", "too few repetitions": "#b0b0b0"}
+
+
+def _pair_label(subject: str, baseline: str) -> str:
+    """'map_asymmetric vs xen_hypercall (size:64)': what differs, then what is shared."""
+    a, b = subject.split("/"), baseline.split("/")
+    if len(a) != len(b):
+        return f"{subject} vs {baseline}"
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    shared = [a[i] for i in range(2, len(a)) if i not in diff and ":" in a[i]
+              and not a[i].startswith(("dir:", "lookup:"))]
+    label = "/".join(a[i] for i in diff) + " vs " + "/".join(b[i] for i in diff)
+    return label + (f" ({'/'.join(shared)})" if shared else "")
+
+
+def experiment_blocks(run: Run, outdir: str) -> list:
+    """A `dmabench experiment` record: the claim, the verdict, each comparison."""
+    exp = run.get("experiment")
+    if not isinstance(exp, dict):
+        return []
+    blocks = [Heading(2, f"Experiment: {exp.get('name', '?')}")]
+    if exp.get("claim"):
+        blocks.append(Para(f"Claim (2014 review): \"{exp['claim']}\""))
+    if exp.get("question"):
+        blocks.append(Para(f"Measured: {exp['question']}, compared by {exp.get('metric', '?')}."))
+    comps = [c for c in exp.get("comparisons", []) if isinstance(c, dict)]
+    counts = ", ".join(f"{exp.get(k, 0)} {k}" for k in ("supports", "contradicts", "inconclusive"))
+    blocks.append(Para(f"Verdict: {str(exp.get('verdict', '?')).upper()} ({len(comps)} comparisons: "
+                       f"{counts}).", kind="strong"))
+
+    class Row:
+        def __init__(self, c):
+            ci = c.get("ci95") or [math.nan, math.nan]
+            self.ratio = float(c.get("ratio", math.nan))
+            self.ci_lo, self.ci_hi = float(ci[0]), float(ci[1])
+            self.verdict = str(c.get("outcome", ""))
+
+    stem = plots.forest([(_pair_label(c.get("subject", ""), c.get("baseline", "")), Row(c))
+                         for c in comps], f"experiment {exp.get('name', '')}: subject / baseline",
+                        outdir, plots.safe_stem(f"experiment_{exp.get('name', '')}"),
+                        colours=OUTCOME_COLOURS, xlabel="subject / baseline",
+                        meaning="< 1 the subject is faster")
+    if stem:
+        blocks.append(Figure(stem, "Each comparison's ratio of medians with its 95 % interval, "
+                                   "coloured by what it says of the claim."))
+    rows, trows = [], []
+    for c in comps:
+        r = Row(c)
+        ci = f"{r.ci_lo:.3f}-{r.ci_hi:.3f}" if math.isfinite(r.ci_lo) else "-"
+        rows.append((c.get("subject", "?"), [c.get("baseline", "?"), textfmt.num(r.ratio), ci,
+                                              r.verdict]))
+        trows.append((_pair_label(c.get("subject", ""), c.get("baseline", "")),
+                      [textfmt.num(r.ratio), ci, r.verdict]))
+    # The page names both benchmarks in full; the text says what differs.
+    blocks.append(Table("subject", ["baseline", "ratio", "95% CI", "outcome"], rows,
+                        page_only=True))
+    blocks.append(Table("subject vs baseline", ["ratio", "95% CI", "outcome"], trows,
+                        text_only=True))
+    for missing in exp.get("cannot_run", []) or []:
+        blocks.append(Para(f"Cannot run here: {missing}"))
+    if exp.get("method"):
+        blocks.append(Para(f"Method: {exp['method']}."))
+    return blocks
+
+
 def tail_blocks(runs) -> list:
     blocks = []
     for i, run in enumerate(runs):
@@ -302,6 +368,8 @@ def build(runs: list, outdir: str) -> Doc:
     doc = Doc(title)
     doc.add(Heading(1, title, page_only=True), Text([textfmt.ascii_only(head)[:72]], text_only=True))
     doc.add(*machine_blocks(runs))
+    for run in runs:
+        doc.add(*experiment_blocks(run, outdir))
     families = []
     for run in runs:
         for f in run.families():

@@ -120,8 +120,12 @@ def table(label_header: str, headers: list, rows: list, right=None, width: int =
             if cells is None:
                 out.append(label[:width])
             elif len(label) > label_w:
+                # On a line of its own; a grouped rest that cannot keep its
+                # indent loses it, and only a name wider than the page is cut.
+                if len(label) > width and label.startswith(" /"):
+                    label = label[1:]
                 out.extend(textwrap.wrap(label, width, break_on_hyphens=False,
-                                         subsequent_indent="    ") or [label])
+                                         drop_whitespace=False) or [label])
                 out.append(line("", cells))
             else:
                 out.append(line(label, cells))

@@ -56,14 +56,15 @@ def text_rows(text):
     """{benchmark name: [cells]} from the tables of a summary.txt, first table
     a name appears in. Understands the three row shapes the text uses: the
     name and its cells on one line; a long name on a line of its own with its
-    cells on the next; rows under a family/variant heading (' /rest')."""
+    cells on the next; rows under a family/variant heading (' /rest', or
+    '/rest' when the indent would not fit)."""
     rows, group, pending = {}, None, None
     for line in text.splitlines():
         tokens = line.split()
         if not tokens:
             group = pending = None
             continue
-        if line.startswith(" /") and group:
+        if line.startswith((" /", "/")) and group:
             name = group + tokens[0]
             if len(tokens) > 1:
                 rows.setdefault(name, tokens[1:])

@@ -290,3 +290,37 @@ def test_unstable_benchmarks_are_marked(rendered):
         if name in st:
             assert any(c.endswith("%*") for c in cells) == (name in unstable), (name, cells)
     assert "* unstable: the repetitions' coefficient of variation exceeded" in " ".join(text.split())
+
+
+def test_an_experiment_record_shows_its_claim_verdict_and_comparisons(rendered):
+    exp = load_json(fixture("experiment.json"))["context"]["dmabench"]["experiment"]
+    _, out = rendered("experiment.json")
+    text = read(out, "summary.txt")
+    flat = " ".join(text.split())
+    assert f"Experiment: {exp['name']}" in text
+    assert " ".join(exp["claim"].split())[:60] in flat
+    assert f"Verdict: {exp['verdict'].upper()}" in flat
+    for c in exp["comparisons"]:
+        assert c["outcome"] in text
+        assert textfmt.num(c["ratio"]) in text
+    for line in text.splitlines():
+        assert len(line) <= 72 and line.isascii()
+    page = read(out, "index.html")
+    for c in exp["comparisons"]:  # the page names both benchmarks in full
+        assert c["subject"] in page and c["baseline"] in page
+    assert os.path.exists(os.path.join(out, "plots", f"experiment_{exp['name']}.png"))
+
+
+def test_composed_paths_are_drawn_as_stacked_components(rendered):
+    names = iteration_names(fixture(X86))
+    if not any(n.startswith("dmamap/") for n in names):
+        pytest.skip("no dmamap family in this fixture")
+    _, out = rendered(X86)
+    svg = read(out, "plots/dmamap_components.svg")
+    doc = load_json(fixture(X86))
+    pieces = {k[len("share_"):] for e in doc["benchmarks"] if e["run_name"].startswith("dmamap/")
+              for k in e if k.startswith("share_")}
+    assert pieces
+    for p in pieces:
+        assert p in svg  # each piece is in the legend
+    assert os.path.exists(os.path.join(out, "plots", "dmamap.png"))  # and ns/pair against size

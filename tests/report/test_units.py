@@ -85,23 +85,34 @@ def test_text_is_folded_to_ascii():
     assert textfmt.ascii_only("Ampère").isascii()
 
 
-@pytest.mark.parametrize("shares,scale", [
-    ({"share_map": 0.25, "share_flush": 0.75}, 1.0),        # fractions
-    ({"map_pct": 20.0, "flush_pct": 80.0}, 0.01),           # percent
-    ({"map_ns": 100.0, "flush_ns": 300.0}, None),           # ns, summing to the total
+@pytest.mark.parametrize("shares,scale,names", [
+    # dmamap's form: share_<piece>, fractions of the attributed time
+    ({"share_map": 0.25, "share_flush": 0.75, "ns_map": 90.0, "map_per_pair": 1.0}, 1.0,
+     {"share_map": "map", "share_flush": "flush"}),
+    ({"map_pct": 20.0, "flush_pct": 80.0}, 0.01, None),     # percent
+    ({"map_ns": 100.0, "flush_ns": 300.0}, None, None),     # ns, summing to the total
 ])
-def test_composed_paths_split_into_their_components(shares, scale):
-    b = bench("dmamap/xen_foreign/size:4096", [{"ns_per_map": 400.0, **shares}] * 3)
+def test_composed_paths_split_into_their_components(shares, scale, names):
+    b = bench("dmamap/xen_foreign/size:4096", [{"ns_per_pair": 400.0, **shares}] * 3)
     comp = plots.components(b)
-    assert set(comp) == set(shares)
-    for k, v in shares.items():
-        expected = v if scale is None else v * scale * 400.0
-        assert comp[k] == pytest.approx(expected)
+    names = names or {k: k for k in shares}
+    assert set(comp) == set(names.values())
+    for k, piece in names.items():
+        expected = shares[k] if scale is None else shares[k] * scale * 400.0
+        assert comp[piece] == pytest.approx(expected)
     assert sum(comp.values()) == pytest.approx(400.0)
 
 
+def test_shares_whose_medians_miss_1_are_renormalised():
+    b = bench("dmamap/p/size:64", [{"ns_per_pair": 100.0, "share_a": a, "share_b": 1 - a}
+                                  for a in (0.2, 0.5, 0.9)])  # medians 0.5 and 0.5
+    b.iterations[1]["share_b"] = 0.3                          # medians 0.5 and 0.3
+    comp = plots.components(b)
+    assert comp["a"] == pytest.approx(62.5) and comp["b"] == pytest.approx(37.5)
+
+
 def test_counters_that_are_not_components_are_not_stacked():
-    b = bench("dmamap/native/size:4096", [{"ns_per_map": 400.0, "bytes": 4096.0, "batch": 16.0}])
+    b = bench("dmamap/native/size:4096", [{"ns_per_pair": 400.0, "bytes": 4096.0, "batch": 16.0}])
     assert plots.components(b) is None
 
 
