@@ -128,8 +128,13 @@ def to_html(doc: Doc, outdir: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def _md(s: str) -> str:
+    """Text for Markdown: a '<' must not open an HTML tag (share_<piece>)."""
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _md_cell(s: str) -> str:
-    return str(s).replace("|", "\\|").replace("\n", " ")
+    return _md(s).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(doc: Doc) -> str:
@@ -138,24 +143,25 @@ def to_markdown(doc: Doc) -> str:
         if getattr(b, "text_only", False):
             continue
         if isinstance(b, Heading):
-            out += ["#" * b.level + " " + b.text, ""]
+            out += ["#" * b.level + " " + _md(b.text), ""]
         elif isinstance(b, Banner):
-            out += [f"> **{b.text}**", ""]
+            out += [f"> **{_md(b.text)}**", ""]
         elif isinstance(b, Para):
-            out += [(f"**{b.text}**" if b.kind == "strong" else f"> {b.text}" if b.kind
-                     else b.text), ""]
+            t = _md(b.text)
+            out += [(f"**{t}**" if b.kind == "strong" else f"> {t}" if b.kind else t), ""]
         elif isinstance(b, Table):
             if b.caption:
-                out += [f"*{b.caption}*", ""]
+                out += [f"*{_md(b.caption)}*", ""]
             headers = [b.label_header] + b.headers if b.headers else ["", ""]
+            align = "---:" if b.headers else ":---"  # numbers right, key/value text left
             out.append("| " + " | ".join(_md_cell(h) for h in headers) + " |")
-            out.append("|" + "|".join([":---"] + ["---:"] * (len(headers) - 1)) + "|")
+            out.append("|" + "|".join([":---"] + [align] * (len(headers) - 1)) + "|")
             for label, cells in b.rows:
                 out.append("| " + " | ".join([f"`{_md_cell(label)}`"] + [_md_cell(c) for c in cells])
                            + " |")
             out.append("")
         elif isinstance(b, Figure):
-            out += [f"![{b.caption}](plots/{b.stem}.png)", "", f"*{b.caption}* "
+            out += [f"![{_md(b.caption)}](plots/{b.stem}.png)", "", f"*{_md(b.caption)}* "
                     f"([SVG](plots/{b.stem}.svg))", ""]
         elif isinstance(b, Text):
             out += ["```"] + b.lines + ["```", ""]
@@ -178,7 +184,7 @@ def to_text(doc: Doc) -> str:
             if b.caption:
                 out += textfmt.wrap(b.caption)
             if not b.headers:  # a key/value table: one wrapped line per field
-                for label, cells in b.rows:
+                for label, cells in (b.text_rows or b.rows):
                     out += textfmt.wrap(f"{label}: {' '.join(cells)}", hang="  ")
             else:
                 out += textfmt.table(b.label_header, b.text_headers or b.headers,

@@ -334,7 +334,10 @@ def tail_blocks(runs) -> list:
         skipped = identity.skipped_rows(run)
         if skipped:
             blocks.append(Heading(2, f"Not run here{who}"))
-            blocks.append(Table("reason", [], [(r, [n]) for n, r in skipped]))
+            # The page lists what did not run beside why; the text leads with the
+            # reason, since many variants share one.
+            blocks.append(Table("variants or cases", [], [(n, [r]) for n, r in skipped],
+                                text_rows=[(r, [n]) for n, r in skipped]))
         pmu = identity.pmu_rows(run)
         if pmu:
             avail = [n for n, a, _ in pmu if a == "yes"]
