@@ -14,7 +14,8 @@ namespace dmabench::lookup {
 // arm64 v3.7-v4.4 pfn_valid(): memblock_is_memory(pfn << PAGE_SHIFT).
 DMABENCH_REPLICA(memblock) { return memblock_is_memory(t->memblock, f->bfn << kPageShift); }
 
-// arm64 v4.5-v5.9: memblock_is_map_memory(), NOMAP regions are not valid.
+// arm64 v4.5+: memblock_is_map_memory(), NOMAP regions are not valid (v4.19
+// put the high-bit guard in front, v5.x section checks: see sparsemem_memblock).
 DMABENCH_REPLICA(memblock_nomap) { return memblock_is_map_memory(t->memblock, f->bfn << kPageShift); }
 
 // Generic sparse pfn_valid() with SECTION_SIZE_BITS 27 (arm64 v5.18+).
@@ -63,7 +64,7 @@ DMABENCH_REPLICA(pfn_ne_mfn) {
 const std::array<Replica, 10> replicas{{
     {"memblock", "arm64 v3.7-v4.4 arch/arm64/mm/init.c pfn_valid(): memblock_is_memory()",
      "binary search of memblock.memory for pfn << PAGE_SHIFT", replica_memblock, true, false},
-    {"memblock_nomap", "arm64 v4.5-v5.9 pfn_valid(): memblock_is_map_memory()",
+    {"memblock_nomap", "arm64 v4.5+ pfn_valid(): memblock_is_map_memory() (before the v4.19 guard)",
      "binary search, then false for a MEMBLOCK_NOMAP region", replica_memblock_nomap, true, false},
     {"sparsemem", "generic include/linux/mmzone.h pfn_valid() (arm64 v5.18+), SECTION_SIZE_BITS 27",
      "high-bit guard, section bound, two-level section table, valid_section, early_section or "
