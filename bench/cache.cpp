@@ -21,7 +21,9 @@
 // in the prepared state (16 KiB of lines fits any L1D). One Google Benchmark
 // iteration is one call (KeepRunningBatch), so Time is ns per call. With
 // several threads a spin barrier lines the batches up, so the timed calls of
-// all threads overlap and no thread's preparation runs during another's timing.
+// all threads overlap and no thread's preparation runs during another's timing;
+// Google Benchmark then divides Time by the thread count (time per call of the
+// whole machine), while ns_per_call stays what one call took on its thread.
 #include <atomic>
 #include <cstring>
 #include <memory>
