@@ -73,6 +73,17 @@ assert b["perf::task-clock"] > 0.1, b  # ns of task clock per iteration
 assert "perf::task-clock/call" in b' "$work/pmu.json" && ok "pmu counters in the record" || bad "pmu counters"
 fi
 
+# --- a filter that matches only variants skipped here: a record of skips ----
+"${DB[@]}" run --filter '^call/hypercall_ptp_kvm' --out "$work/skips.json" >/dev/null 2>"$work/skips.err"
+if grep -q 'KVM virtual PTP' /sys/class/ptp/*/clock_name 2>/dev/null; then
+    ok "ptp_kvm present: nothing skipped to check"
+else
+    $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["benchmarks"] == [] and d["context"]["dmabench"]["skipped"][0]["reason"]' "$work/skips.json"         && ok "only-skipped filter writes a record of skips" || bad "only-skipped filter: $(cat "$work/skips.err")"
+fi
+
 # --- compare.py reads a dmabench file unchanged -------------------------------
 if [[ -f /usr/share/benchmark/compare.py ]]; then
     "${DB[@]}" run --quick --filter '^calib/' --out "$work/b.json" >/dev/null 2>&1
