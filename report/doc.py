@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 from dataclasses import dataclass, field
 
 from . import textfmt
@@ -75,9 +76,10 @@ body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max
 padding:16px 24px;color:#1b1b1b;background:#fff;line-height:1.4}
 h1{font-size:1.45em;margin:.3em 0}h2{margin-top:1.6em;border-bottom:2px solid #ddd}
 table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
-th,td{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}
-th{background:#f0f0f0}td:first-child,th:first-child{text-align:left;font-family:monospace}
-table.kv td:last-child{text-align:left}
+table{display:block;max-width:100%;overflow-x:auto}
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;white-space:nowrap}
+th{background:#f0f0f0}td:first-child,th:first-child{font-family:monospace;overflow-wrap:anywhere}
 .banner{padding:18px 22px;margin:12px 0;font-size:1.35em;font-weight:700;border-radius:6px;
 color:#fff;border:4px solid #000}
 .banner.emulated{background:#b00020}.banner.virtualised{background:#c25e00}
@@ -88,6 +90,20 @@ color:#fff;border:4px solid #000}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.85em;color:#444}pre{background:#f6f6f6;padding:8px;overflow-x:auto}
 """
+
+
+def _numeric(cell: str) -> bool:
+    """A number, with its marks and unit ('4.5%*', '3.1e-07/line', '12.3 +-1%'), or '-'."""
+    cell = str(cell).strip()
+    if cell in ("-", ""):
+        return True
+    head = re.split(r"[ /]", cell, maxsplit=1)[0].rstrip("%*")
+    head = head.split("-")[0] if re.fullmatch(r"[0-9.]+-[0-9.]+", head) else head
+    try:
+        float(head)
+        return True
+    except ValueError:
+        return False
 
 
 def to_html(doc: Doc, outdir: str) -> str:
@@ -109,12 +125,18 @@ def to_html(doc: Doc, outdir: str) -> str:
             rows = [f"<table{kv}>"]
             if b.caption:
                 rows.append(f"<caption>{e(b.caption)}</caption>")
+            # A column of numbers is right-aligned, text stays left.
+            numeric = [all(_numeric(r[1][i]) for r in b.rows if i < len(r[1]))
+                       for i in range(max((len(r[1]) for r in b.rows), default=0))]
+            cls = lambda i: ' class="n"' if i < len(numeric) and numeric[i] else ""
             if b.headers:
-                rows.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in [b.label_header] + b.headers)
+                rows.append("<tr>" + f"<th>{e(b.label_header)}</th>" +
+                            "".join(f"<th{cls(i)}>{e(h)}</th>" for i, h in enumerate(b.headers))
                             + "</tr>")
             for label, cells in b.rows:
                 rows.append("<tr>" + f"<td>{e(label)}</td>" +
-                            "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+                            "".join(f"<td{cls(i)}>{e(c)}</td>" for i, c in enumerate(cells))
+                            + "</tr>")
             rows.append("</table>")
             out.append("\n".join(rows))
         elif isinstance(b, Figure):

@@ -184,7 +184,12 @@ def calibration_text(run: Run) -> str:
     if _num(lad.get("r2")):
         parts.append(f"r2 {lad['r2']:.4f}")
     if "linear" in lad:
-        parts.append("linear" if lad["linear"] else "NOT linear: the timer or the clock misbehaved")
+        if lad["linear"]:
+            parts.append("linear")
+        elif status(run)[0] == "emulated":
+            parts.append("not linear (as expected of translated code)")
+        else:
+            parts.append("NOT linear: the timer or the clock misbehaved")
     if _num(cal.get("empty_ns")):
         parts.append(f"empty call {cal['empty_ns']:.3g} ns")
     if _num(cal.get("drift")):
