@@ -31,7 +31,9 @@ TEST(Pmu, PageFaultsCountTheFirstTouchOfEachPage) {
     munmap(p, pages * page);
     ASSERT_EQ(r.counts.size(), 1u);
     EXPECT_GE(r.counts[0].second, pages);
-    EXPECT_LE(r.counts[0].second, pages + 16);  // a few faults from elsewhere at most
+    // A few faults from elsewhere at most; under ASan also the shadow memory:
+    // one shadow page for every 8 pages touched.
+    EXPECT_LE(r.counts[0].second, pages + pages / 8 + 16);
 }
 
 TEST(Pmu, CountsOnlyWhileEnabled) {
