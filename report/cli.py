@@ -104,6 +104,7 @@ def _write(tmp: str, name: str, text: str) -> None:
 
 def _render_into(tmp: str, doc) -> str:
     from . import doc as docmod
+    os.makedirs(os.path.join(tmp, "plots"), exist_ok=True)  # there even when nothing is drawn
     text = docmod.to_text(doc)
     _write(tmp, "summary.txt", text)
     _write(tmp, "report.md", docmod.to_markdown(doc))

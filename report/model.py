@@ -320,8 +320,10 @@ def load(path: str) -> Run:
         else:
             bench.iterations.append(e)
     measured = [b for b in benches.values() if b.iterations or b.aggregates]
-    if not measured:
+    skipped = (dmabench or {}).get("skipped") or []
+    if not measured and not skipped:
         why = "no benchmarks" if not benches else "only benchmarks that reported errors"
-        raise BadInput(f"{shown}: empty run ({why}); expected {FORMAT_HINT} "
-                       "holding at least one measured benchmark")
+        raise BadInput(f"{shown}: empty run ({why}, and none skipped); expected {FORMAT_HINT} "
+                       "holding at least one measured or skipped benchmark")
+    # A run whose every case was skipped is still a record: of why nothing ran.
     return Run(path=path, context=context, benches=benches, dmabench=dmabench)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 
 from . import identity, plots, stats, textfmt
@@ -373,6 +374,12 @@ def build(runs: list, outdir: str) -> Doc:
     doc = Doc(title)
     doc.add(Heading(1, title, page_only=True), Text([textfmt.ascii_only(head)[:72]], text_only=True))
     doc.add(*machine_blocks(runs))
+    for i, run in enumerate(runs):
+        if not any(b.iterations or b.aggregates for b in run.benches.values()):
+            who = "" if len(runs) == 1 else f"M{i + 1}: "
+            doc.add(Para(f"{who}Nothing was measured in {os.path.basename(run.path)}: every "
+                         "benchmark selected was skipped here; what and why is listed under "
+                         "'Not run here'.", kind="warn"))
     for run in runs:
         doc.add(*experiment_blocks(run, outdir))
     families = []

@@ -60,6 +60,7 @@ def test_empty_file(tmp_path):
 def test_empty_run(tmp_path):
     doc = load_json(fixture(RUN))
     doc["benchmarks"] = []
+    doc["context"]["dmabench"]["skipped"] = []
     bad = write(tmp_path, "none.json", json.dumps(doc))
     out = str(tmp_path / "out")
     assert_refused(run_report("render", bad, "-o", out), out, "none.json", "empty run")
@@ -70,6 +71,7 @@ def test_run_with_only_errors(tmp_path):
     doc["benchmarks"] = [{"name": "call/direct", "run_name": "call/direct",
                           "run_type": "iteration", "error_occurred": True,
                           "error_message": "boom"}]
+    doc["context"]["dmabench"]["skipped"] = []
     bad = write(tmp_path, "errs.json", json.dumps(doc))
     out = str(tmp_path / "out")
     assert_refused(run_report("render", bad, "-o", out), out, "errs.json", "empty run",

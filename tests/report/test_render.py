@@ -324,3 +324,16 @@ def test_composed_paths_are_drawn_as_stacked_components(rendered):
     for p in pieces:
         assert p in svg  # each piece is in the legend
     assert os.path.exists(os.path.join(out, "plots", "dmamap.png"))  # and ns/pair against size
+
+
+def test_a_run_where_everything_was_skipped_says_why(rendered):
+    doc = load_json(fixture("only_skipped.json"))
+    assert doc["benchmarks"] == [] and doc["context"]["dmabench"]["skipped"]
+    r, out = rendered("only_skipped.json")
+    text = read(out, "summary.txt")
+    flat = " ".join(text.split())
+    assert "Nothing was measured" in flat
+    for s in doc["context"]["dmabench"]["skipped"]:
+        assert "/".join(s["name"].split("/")[:2]) in flat
+        assert " ".join(s["reason"].split()) in flat
+    assert os.listdir(os.path.join(out, "plots")) == []  # nothing measured, nothing drawn
