@@ -337,3 +337,17 @@ def test_a_run_where_everything_was_skipped_says_why(rendered):
         assert "/".join(s["name"].split("/")[:2]) in flat
         assert " ".join(s["reason"].split()) in flat
     assert os.listdir(os.path.join(out, "plots")) == []  # nothing measured, nothing drawn
+
+
+def test_runs_at_several_thread_counts_give_a_scaling_plot(tmp_path):
+    from conftest import FIXTURES
+    paths = [os.path.join(FIXTURES, f"threads_{n}.json") for n in (1, 2)]
+    if not all(os.path.exists(p) for p in paths):
+        pytest.skip("threads_1/2.json not recorded yet: `dmabench run --threads 2` must run the "
+                    "threaded cache cases (see fixtures/README.md)")
+    out = str(tmp_path / "out")
+    r = run_report("render", *paths, "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(out, "plots", "cache_threads.png"))
+    svg = read(out, "plots/cache_threads.svg")
+    assert "cache/clwb_sfence/size:4096/state:dirty" in svg
