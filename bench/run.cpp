@@ -230,7 +230,11 @@ json execute(const RunArgs& a) {
             t.finish(s, c.unit);
         });
         if (c.manual_time) b->UseManualTime();
-        if (c.threaded && o.threads > 1) b->Threads(int(o.threads))->UseRealTime();
+        if (c.threaded && o.threads > 1) {
+            b->Threads(int(o.threads));
+            // Several threads: wall time, unless the body times itself.
+            if (!c.manual_time) b->UseRealTime();
+        }
         ++selected;
     }
     if (selected == 0 && skipped.empty())
