@@ -238,11 +238,18 @@ def machine_blocks(runs) -> list:
         blocks.append(Table("machine", ["name", "identity"],
                             [(f"M{i + 1}", [r.label, identity.machine_line(r, 200)])
                              for i, r in enumerate(runs)], page_only=True))
+    # One banner per distinct stamp, naming the runs it covers.
+    stamps = {}
     for i, run in enumerate(runs):
-        who = "" if len(runs) == 1 else f"M{i + 1} ({run.label}): "
         level, _, text = identity.status(run)
         if level in ("emulated", "virtualised"):
-            blocks.append(Banner(level, who + text))
+            stamps.setdefault((level, text), []).append(i)
+    for (level, text), idx in stamps.items():
+        who = "" if len(runs) == 1 else \
+            ", ".join(f"M{i + 1}" for i in idx) + (f" ({runs[idx[0]].label})" if len(idx) == 1 else "") + ": "
+        blocks.append(Banner(level, who + text))
+    for i, run in enumerate(runs):
+        who = "" if len(runs) == 1 else f"M{i + 1} ({run.label}): "
         note = run.missing_note()
         if note:
             blocks.append(Banner("unknown", who + "Machine identity unknown.", page_only=True))
@@ -369,7 +376,10 @@ def build(runs: list, outdir: str) -> Doc:
                         f"rev {runs[0].get('git_revision')}" if runs[0].get("git_revision") else "")
             if x)
     else:
-        title = f"dmabench board: {len(runs)} machines"
+        machines = len({identity.machine_line(r, 500) for r in runs})
+        title = (f"dmabench board: {len(runs)} machines" if machines == len(runs) else
+                 f"dmabench board: {len(runs)} runs on {machines} machine"
+                 + ("s" if machines > 1 else ""))
         head = title
     doc = Doc(title)
     doc.add(Heading(1, title, page_only=True), Text([textfmt.ascii_only(head)[:72]], text_only=True))
