@@ -46,8 +46,11 @@ public:
     void finish(benchmark::State& state, const std::string& unit);  // called by the harness
 
 private:
+    std::string placement_label() const;
     struct Block { void* p; std::size_t bytes; };
     int index_ = 0;
+    int threads_ = 1;
+    bool pinned_ = false;
     unsigned pu_ = 0;
     int node_ = -1;
     double units_per_iteration_ = 0;
