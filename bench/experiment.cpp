@@ -56,8 +56,9 @@ const std::vector<Experiment>& experiments() {
          "quicker to simply pass a bool foreign argument",
          "every pfn_valid era and Xen's p2m lookup against the flag and the pfn != mfn compare, "
          "on small and large memory maps and board profiles",
-         "^lookup/[a-z0-9_]+/map:(regions-1|regions-1024|[a-z][a-z0-9_-]*)/nodes:(0|512)/"
-         "pattern:random_ram/foreign:(0|50)$", "ns_per_lookup",
+         "^lookup/[a-z0-9_]+/map:(regions-1/nodes:0|regions-1024/nodes:0|regions-16/nodes:512|"
+         "rpi3/nodes:[0-9]+|server-efi/nodes:[0-9]+|numa2/nodes:[0-9]+|xen-dom0/nodes:[0-9]+)/"
+         "pattern:random_ram/foreign:(0|50)/chain:branch$", "ns_per_lookup",
          eras_against({"flag", "pfn_ne_mfn"})},
         {"map-unmap-symmetry",
          "flushing locally at map and asking the hypervisor at unmap (the 2014 patch) costs less "
