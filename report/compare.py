@@ -10,7 +10,9 @@ from .model import BadInput, Run
 METHOD = ("How to read: NEW/BASE is the Hodges-Lehmann ratio, exp(median of "
           "log(new/base) over all pairs of repetitions); the 95% interval comes from "
           "inverting the exact two-sided Mann-Whitney U test, so it excludes 1 exactly when "
-          "the test finds a shift at the 5% level. Below 1 NEW is faster, above 1 slower. "
+          "the test finds a shift at the 5% level. Below 1 NEW is faster, above 1 slower; "
+          "a shift under 1% is not called either way (timer quantisation and runs of "
+          "identical code differ by that much). "
           "The time compared is the family's ns_per_<unit> counter when it has one, else "
           "the real time per iteration.")
 
@@ -51,10 +53,21 @@ def verdicts(base: Run, new: Run) -> list:
     return out
 
 
+def ratio_text(x: float) -> str:
+    """Three decimals, more when that would show a ratio other than 1 as 1.000."""
+    if not math.isfinite(x):
+        return "-"
+    for digits in (3, 4, 5, 6):
+        t = f"{x:.{digits}f}"
+        if x == 1 or float(t) != 1:
+            return t
+    return t
+
+
 def _ci(v) -> str:
     if not math.isfinite(v.ci_lo):
         return "-"
-    return f"{v.ci_lo:.3f}-{v.ci_hi:.3f}"
+    return f"{ratio_text(v.ci_lo)}-{ratio_text(v.ci_hi)}"
 
 
 def build(base: Run, new: Run, outdir: str) -> Doc:
@@ -118,10 +131,10 @@ def build(base: Run, new: Run, outdir: str) -> Doc:
         page_rows, text_rows = [], []
         for name, unit, sb, sn, v in fam:
             p = "-" if not math.isfinite(v.p_value) else f"{v.p_value:.2g}"
-            page_rows.append((name, [textfmt.num(v.ratio), _ci(v), p, v.verdict,
+            page_rows.append((name, [ratio_text(v.ratio), _ci(v), p, v.verdict,
                                      textfmt.num(sb.median), textfmt.num(sn.median), unit,
                                      f"{v.n_base}/{v.n_new}"]))
-            text_rows.append((name, [textfmt.num(v.ratio), _ci(v), v.verdict]))
+            text_rows.append((name, [ratio_text(v.ratio), _ci(v), v.verdict]))
         doc.add(Table("benchmark", ["NEW/BASE", "95% CI", "p", "verdict", "BASE median",
                                     "NEW median", "unit", "n BASE/NEW"], page_rows,
                       text_headers=["NEW/BASE", "95% CI", "verdict"], text_rows=text_rows))

@@ -5,8 +5,9 @@ handful of repetitions cannot show they are normal. The ratio NEW/BASE is the
 Hodges-Lehmann estimate on log times, exp(median over all pairs of
 log(new_j / base_i)); its 95 % confidence interval comes from inverting the
 exact Mann-Whitney U test, so the interval excludes 1 exactly when the test
-rejects "no shift" at 5 %. With too few repetitions no interval can reach
-95 %, and the verdict says so instead of guessing.
+rejects "no shift" at 5 %. A shift under 1 % (MIN_EFFECT) is not called
+either way. With too few repetitions no interval can reach 95 %, and the
+verdict says so instead of guessing.
 """
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ import numpy as np
 from scipy import stats as sps
 
 ALPHA = 0.05
+# A shift must also be at least this large to be called: timings quantised
+# by the timer and runs of identical code differ by fractions of a percent,
+# and with enough repetitions the test alone would call those.
+MIN_EFFECT = 0.01
 MAD_TO_SIGMA = 1.4826  # MAD of a normal sample times this estimates sigma
 
 FASTER = "faster"
@@ -112,7 +117,7 @@ class Verdict:
     verdict: str
 
 
-def compare(base, new, alpha: float = ALPHA) -> Verdict:
+def compare(base, new, alpha: float = ALPHA, min_effect: float = MIN_EFFECT) -> Verdict:
     """NEW/BASE for a lower-is-better quantity (a time)."""
     b = np.asarray([x for x in base if x > 0], dtype=float)
     w = np.asarray([x for x in new if x > 0], dtype=float)
@@ -127,10 +132,11 @@ def compare(base, new, alpha: float = ALPHA) -> Verdict:
     lo = float(math.exp(diffs[c]))
     hi = float(math.exp(diffs[m * n - c - 1]))
     p = float(sps.mannwhitneyu(w, b, alternative="two-sided").pvalue)
-    # Both the interval and the test must agree (they can differ only with ties).
-    if lo > 1 and p < alpha:
+    # The interval and the test must agree (they can differ only with ties),
+    # and the shift must reach MIN_EFFECT.
+    if lo > 1 and p < alpha and ratio >= 1 + min_effect:
         verdict = SLOWER
-    elif hi < 1 and p < alpha:
+    elif hi < 1 and p < alpha and ratio <= 1 / (1 + min_effect):
         verdict = FASTER
     else:
         verdict = NO_CHANGE
