@@ -3,13 +3,7 @@
 # counters make sense; on a KVM x86 guest the hypercall runs for real.
 # Usage: call.sh <dmabench command...>   (e.g. qemu-aarch64 -L / dmabench)
 set -uo pipefail
-DB=("$@")
-PY=${DMABENCH_PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/../cli_common.sh"
 
 "${DB[@]}" list --filter '^call/' >"$work/list.txt" 2>&1 || bad "list exit"
 for v in empty direct ops_table syscall_libc syscall_raw trap hypercall hypercall_ptp_kvm; do

@@ -4,13 +4,7 @@
 # lazy unmapping really batches.
 # Usage: dmamap.sh <dmabench command...>   (e.g. qemu-aarch64 -L / dmabench)
 set -uo pipefail
-DB=("$@")
-PY=${DMABENCH_PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/../cli_common.sh"
 
 "${DB[@]}" info --json >"$work/info.json" 2>/dev/null || bad "info --json"
 $PY - "$work/info.json" <<'PY' && ok "every dmamap variant is described" || bad "dmamap variants"

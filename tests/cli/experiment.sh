@@ -2,13 +2,7 @@
 # `dmabench calibrate` and `dmabench experiment` as a user runs them.
 # Usage: experiment.sh <dmabench command...>
 set -uo pipefail
-DB=("$@")
-PY=${DMABENCH_PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/../cli_common.sh"
 
 "${DB[@]}" calibrate >"$work/cal.txt" 2>&1 && grep -q '^ladder' "$work/cal.txt" && ok "calibrate" \
     || bad "calibrate: $(cat "$work/cal.txt")"

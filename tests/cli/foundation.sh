@@ -3,13 +3,7 @@
 # every bad input of the foundation issue, and an interrupted run.
 # Usage: foundation.sh <dmabench command...>   (e.g. qemu-aarch64 -L / dmabench)
 set -uo pipefail
-DB=("$@")
-PY=${DMABENCH_PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-ok()   { echo "ok   $*"; }
-bad()  { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/../cli_common.sh"
 
 # --- info -------------------------------------------------------------------
 "${DB[@]}" info >"$work/info.txt" 2>&1 && grep -q '^emulated' "$work/info.txt" \

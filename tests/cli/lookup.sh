@@ -5,13 +5,7 @@
 # one line naming file and line).
 # Usage: lookup.sh <dmabench command...>   (e.g. qemu-aarch64 -L / dmabench)
 set -uo pipefail
-DB=("$@")
-PY=${DMABENCH_PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/../cli_common.sh"
 
 "${DB[@]}" list --filter '^lookup/' >"$work/list.txt" 2>&1 || bad "list exit"
 for v in memblock memblock_nomap sparsemem sparsemem_s30 sparsemem_memblock flat xen_p2m xen_p2m_walk flag pfn_ne_mfn; do

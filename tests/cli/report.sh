@@ -4,13 +4,7 @@
 # verdict table; a bad file gets one line and exit status 2.
 # Usage: report.sh <dmabench command...>   (e.g. qemu-aarch64 -L / dmabench)
 set -uo pipefail
-DB=("$@")
-PY=${DMABENCH_PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/../cli_common.sh"
 
 filter='^calib/ladder/adds:(0|64)$'
 for n in a b; do
