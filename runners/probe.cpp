@@ -1,5 +1,6 @@
 #include "runners/probe.hpp"
 
+#include "runners/cache_probe.hpp"
 #include "runners/clock.hpp"
 #include "runners/cpu.hpp"
 #include "runners/topology.hpp"
@@ -218,6 +219,10 @@ const nlohmann::json& platform() {
             {"virtualised", {{"value", vi.value}, {"how", vi.how}}},
             {"topology", topology::summary()},
         };
+        // Cortex-A53 errata: Linux traps EL0 cache maintenance there, so cache/
+        // timings measure the trap; every record says so.
+        const std::string& errata = cache_probe::errata_stamp_here();
+        j["cache_errata"] = errata.empty() ? nlohmann::json() : nlohmann::json(errata);
 #if defined(__aarch64__)
         uint64_t ctr;
         asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
@@ -242,6 +247,7 @@ std::string machine_line(const nlohmann::json& p) {
              std::to_string(c.value("stepping", 0)) + ")";
     s += ", " + std::to_string(p.value("cache_line_bytes", 0)) + " B lines";
     if (p.contains("kernel")) s += ", Linux " + p["kernel"].value("release", std::string());
+    if (p.contains("cache_errata") && p["cache_errata"].is_string()) s += ", EL0 DC trapped (A53 errata)";
     if (p["emulated"].value("value", false)) s += ", EMULATED";
     else if (p["virtualised"].value("value", false))
         s += ", virtualised (" + p["hypervisor"].value("name", std::string()) + " guest)";
