@@ -5,14 +5,8 @@
 # beside the routines they check.
 # Usage: cache.sh <dmabench command...>   (e.g. qemu-aarch64 -L / dmabench)
 set -uo pipefail
-DB=("$@")
-PY=${DMABENCH_PYTHON:-/usr/bin/python3}
 SRC=${DMABENCH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/../cli_common.sh"
 
 # Every variant named in the table source, both arches, plus the intrinsics.
 variants=$(sed -n 's/^DMABENCH_CACHE_\(ARM64\|X86_64\)(\([a-z]*\), *\([a-z_]*\), *\([0-9]*\))$/\2_\3_x\4/p' \
