@@ -12,11 +12,11 @@ struct Ladder {
     bool linear() const { return r2 >= 0.99; }
 };
 
-// Times every rung of the ladder with the fine clock (median of `samples`
-// batches of `calls` calls each) and fits a line through the medians.
+// Times every rung of the ladder with the fine clock (the fastest of
+// `samples` batches of at least `calls` calls) and fits a line through them.
 Ladder ladder(int samples = 31, int calls = 200);
 
-// The empty kernel per call, in ns (median of batches): the harness floor.
+// The empty kernel per call, in ns (fastest batch): the harness floor.
 double empty_ns(int samples = 31, int calls = 2000);
 
 nlohmann::json to_json(const Ladder& l);
