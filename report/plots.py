@@ -41,6 +41,7 @@ class Spec:
     xlabel: str = ""
     reference: str = ""        # ratio_bars: variant the ratios are to
     xpattern: str = ""         # sweep: regex whose group 1 is the number in the x argument
+    min_points: int = 1        # sweep: series with fewer points are left to the tables
 
     def x_of(self, args: dict):
         """The x value of a benchmark, or None when it is not on this sweep."""
@@ -58,8 +59,10 @@ FAMILY_PLOTS = {
     "cache": Spec("sweep", x="size", panel="state", xbytes=True, xlabel="buffer size"),
     # lookup names carry the synthetic map's size as map:regions-N; maps
     # taken from board profiles (map:<board>) are drawn as bars beside it.
+    # Only the region sweep itself is drawn: the p2m-node and foreign-share
+    # cases sit at one map size each and would be hundreds of lone points.
     "lookup": Spec("sweep", x="map", xpattern=r"regions-(\d+)", panel="pattern",
-                   xlabel="memory regions in the map"),
+                   xlabel="memory regions in the map", min_points=2),
     "call": Spec("ratio_bars", reference="direct"),
     "dmamap": Spec("stacked", x="size", panel="dir", xbytes=True, xlabel="buffer size"),
 }
@@ -143,6 +146,9 @@ def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir:
             if series not in series_order:
                 series_order.append(series)
             data.setdefault((panel, ri, series), []).append((x, stats.summarise(m.samples)))
+    data = {k: v for k, v in data.items() if len(v) >= spec.min_points}
+    series_order = [s for s in series_order if any(k[2] == s for k in data)]
+    panels = [p for p in panels if any(k[0] == p for k in data)]
     if not data:
         return None
     ncols = 1 if len(panels) == 1 else 2
