@@ -82,8 +82,7 @@ json calibration() {
     auto before = calibrate::ladder();
     double empty = calibrate::empty_ns();
     auto after = calibrate::ladder();
-    double drift = std::fabs(after.slope_ns_per_add - before.slope_ns_per_add) /
-                   before.slope_ns_per_add;
+    double drift = calibrate::drift(before, after);
     json nominal = nominal_ghz();
     json j = {{"machine", probe::machine_line(probe::platform())},
               {"timer", probe::platform()["timer"]},

@@ -23,36 +23,11 @@ using nlohmann::json;
 
 namespace {
 
-std::regex filter_regex(const std::string& filter) {
-    try {
-        return std::regex(filter, std::regex::extended);
-    } catch (const std::regex_error& e) {
-        throw BadInput("--filter '" + filter + "': not a valid regular expression (" +
-                       e.what() + "; accepted: a POSIX extended regex)");
-    }
-}
-
-json pmu_status(const std::vector<std::string>& events) {
-    dmabench::pmu::Group g(events);
-    json ev = json::array();
-    for (auto& s : g.status())
-        ev.push_back({{"name", s.name}, {"available", s.available}, {"reason", s.reason}});
-    return {{"events", ev}, {"perf_event_paranoid", dmabench::pmu::paranoid()}};
-}
-
-json variants_json(const dmabench::Registry& r) {
-    json v = json::array();
-    for (auto& x : r.variants())
-        v.push_back({{"name", x.name}, {"description", x.description}, {"runs", x.skip.empty()},
-                     {"skip", x.skip}});
-    return v;
-}
-
 int cmd_info(bool as_json) {
     auto reg = dmabench::Registry::build({});
     json info = dmabench::probe::platform();
-    info["pmu"] = pmu_status(dmabench::pmu::default_events());
-    info["variants"] = variants_json(reg);
+    info["pmu"] = dmabench::pmu_status(dmabench::pmu::default_events());
+    info["variants"] = dmabench::variants_json(reg);
     if (as_json) {
         std::cout << info.dump(2) << "\n";
         return 0;
@@ -101,7 +76,7 @@ int cmd_list(const std::string& filter, bool as_json, bool quick) {
     dmabench::Options o;
     o.quick = quick;
     auto reg = dmabench::Registry::build(o);
-    auto re = filter_regex(filter);
+    auto re = dmabench::filter_regex(filter);
     json out = json::array();
     for (auto& c : reg.cases()) {
         std::string name = reg.reported_name(c);

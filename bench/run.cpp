@@ -143,38 +143,21 @@ void on_signal(int sig) {
     std::raise(sig);
 }
 
-// Least-squares line through the ladder's medians: slope = one add.
+// The ladder's line through each rung's median CPU time (a preemption by
+// another process must not bend it): slope = one add.
 json ladder_fit(const json& doc) {
-    std::map<double, std::vector<double>> by_k;
     static const std::regex rung("calib/ladder/adds:([0-9]+)");
-    for (auto& b : doc["benchmarks"]) {
-        std::smatch m;
-        std::string name = b.value("run_name", b.value("name", ""));
-        if (b.value("run_type", "") != "iteration" || !std::regex_match(name, m, rung)) continue;
-        double scale = b.value("time_unit", "ns") == "us" ? 1e3 : b.value("time_unit", "ns") == "ms" ? 1e6 : 1;
-        // CPU time: a preemption by another process must not bend the line.
-        by_k[std::stod(m[1])].push_back(b["cpu_time"].get<double>() * scale);
-    }
-    if (by_k.size() < 3) return nullptr;
     std::vector<double> xs, ys;
-    for (auto& [k, v] : by_k) {
-        std::sort(v.begin(), v.end());
-        xs.push_back(k);
-        ys.push_back(v[v.size() / 2]);
+    for (auto& [name, v] : results::samples(doc, "cpu_time")) {
+        std::smatch m;
+        if (!std::regex_match(name, m, rung)) continue;
+        xs.push_back(std::stod(m[1]));
+        ys.push_back(results::summarise(v).median);
     }
-    double n = double(xs.size()), sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (std::size_t i = 0; i < xs.size(); ++i)
-        sx += xs[i], sy += ys[i], sxx += xs[i] * xs[i], sxy += xs[i] * ys[i];
-    double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx), icpt = (sy - slope * sx) / n;
-    double ss_res = 0, ss_tot = 0, mean = sy / n;
-    for (std::size_t i = 0; i < xs.size(); ++i) {
-        double f = icpt + slope * xs[i];
-        ss_res += (ys[i] - f) * (ys[i] - f);
-        ss_tot += (ys[i] - mean) * (ys[i] - mean);
-    }
-    double r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
-    return {{"slope_ns_per_add", slope}, {"intercept_ns", icpt}, {"r2", r2},
-            {"linear", r2 >= 0.99}, {"points", xs.size()}};
+    if (xs.size() < 3) return nullptr;
+    json j = calibrate::to_json(calibrate::fit(xs, ys));
+    j["points"] = xs.size();
+    return j;
 }
 
 std::string git_revision() {
@@ -192,15 +175,34 @@ std::string git_revision() {
 
 }  // namespace
 
+std::regex filter_regex(const std::string& filter) {
+    try {
+        return std::regex(filter, std::regex::extended);
+    } catch (const std::regex_error& e) {
+        throw BadInput("--filter '" + filter + "': not a valid regular expression (" +
+                       e.what() + "; accepted: a POSIX extended regex)");
+    }
+}
+
+json pmu_status(const std::vector<std::string>& events) {
+    pmu::Group g(events);
+    json ev = json::array();
+    for (auto& s : g.status())
+        ev.push_back({{"name", s.name}, {"available", s.available}, {"reason", s.reason}});
+    return {{"events", ev}, {"perf_event_paranoid", pmu::paranoid()}};
+}
+
+json variants_json(const Registry& r) {
+    json v = json::array();
+    for (auto& x : r.variants())
+        v.push_back({{"name", x.name}, {"description", x.description}, {"runs", x.skip.empty()},
+                     {"skip", x.skip}});
+    return v;
+}
+
 json execute(const RunArgs& a) {
     Options o = check(a);
-    std::regex re;
-    try {
-        re = std::regex(a.filter, std::regex::extended);
-    } catch (const std::regex_error& e) {
-        throw BadInput("--filter '" + a.filter + "': not a valid regular expression (accepted: "
-                       "a POSIX extended regex)");
-    }
+    std::regex re = filter_regex(a.filter);
     long reps = a.repetitions.empty() ? 1 : parse_int("--repetitions", a.repetitions, 1, 10000);
     double cv_limit = a.cv_limit.empty() ? 0.05 : parse_fraction("--cv-limit", a.cv_limit);
     double min_time = a.min_time.empty() ? (a.quick ? 0.01 : 0.1) : parse_seconds(a.min_time);
@@ -272,17 +274,8 @@ json execute(const RunArgs& a) {
     auto after = calibrate::ladder();
 
     json ctx = probe::platform();
-    json pmu_events = json::array();
-    {
-        pmu::Group g(o.pmu);  // what opens here is what the threads could open
-        for (auto& s : g.status())
-            pmu_events.push_back({{"name", s.name}, {"available", s.available}, {"reason", s.reason}});
-    }
-    ctx["pmu"] = {{"events", pmu_events}, {"perf_event_paranoid", pmu::paranoid()}};
-    json variants = json::array();
-    for (auto& v : reg.variants())
-        variants.push_back({{"name", v.name}, {"description", v.description}, {"skip", v.skip}});
-    ctx["variants"] = variants;
+    ctx["pmu"] = pmu_status(o.pmu);  // what opens here is what the threads could open
+    ctx["variants"] = variants_json(reg);
     ctx["skipped"] = skipped;
     ctx["command_line"] = a.command_line;
     ctx["options"] = {{"quick", o.quick}, {"threads", o.threads}, {"repetitions", reps},
@@ -303,8 +296,7 @@ json execute(const RunArgs& a) {
     }();
     auto& cal = doc["context"]["dmabench"]["calibration"];
     if (auto fit = ladder_fit(doc); !fit.is_null()) cal["ladder"] = fit;
-    double drift = std::fabs(after.slope_ns_per_add - before.slope_ns_per_add) /
-                   before.slope_ns_per_add;
+    double drift = calibrate::drift(before, after);
     cal["ladder_before"] = calibrate::to_json(before);
     cal["ladder_after"] = calibrate::to_json(after);
     cal["drift"] = drift;

@@ -1,8 +1,11 @@
 // `dmabench run`: options checked up front, benchmarks run through Google
 // Benchmark, and one result file written whole at the end.
 #pragma once
+#include "bench/registry.hpp"
+
 #include <nlohmann/json.hpp>
 
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,6 +25,13 @@ struct RunArgs {
     std::vector<std::string> gbench_flags;
     std::string argv0, command_line;
 };
+
+// The --filter regex (POSIX extended); BadInput when it does not compile.
+std::regex filter_regex(const std::string& filter);
+// Each event's status when opened on this thread, and perf_event_paranoid.
+nlohmann::json pmu_status(const std::vector<std::string>& events);
+// Every variant with "runs" or its skip reason.
+nlohmann::json variants_json(const Registry& registry);
 
 // Runs, writes the record to args.out and returns it.
 nlohmann::json execute(const RunArgs& args);

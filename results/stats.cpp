@@ -89,9 +89,10 @@ std::map<std::string, std::vector<double>> samples(const nlohmann::json& doc,
     for (auto& b : doc["benchmarks"]) {
         if (b.value("run_type", "iteration") != "iteration" || b.value("error_occurred", false))
             continue;
-        if (metric != "real_time" && !(b.contains(metric) && b[metric].is_number())) continue;
+        bool time = metric == "real_time" || metric == "cpu_time";
+        if (!(b.contains(metric) && b[metric].is_number())) continue;
         by_name[b.value("run_name", b.value("name", ""))].push_back(
-            metric == "real_time" ? to_ns(b, "real_time") : b[metric].get<double>());
+            time ? to_ns(b, metric.c_str()) : b[metric].get<double>());
     }
     return by_name;
 }

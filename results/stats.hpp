@@ -37,8 +37,8 @@ Ratio median_ratio(const std::vector<double>& subject, const std::vector<double>
 
 // Per benchmark of a Google Benchmark document: its repetitions' real time
 // (ns) summarised, and "unstable" when the CV exceeds cv_limit.
-// Every repetition's value per run name (aggregates left out): the real time
-// in ns, or a counter the family reports per unit (ns_per_call, ...).
+// Every repetition's value per run name (aggregates left out): the real or
+// CPU time in ns, or a counter the family reports per unit (ns_per_call, ...).
 std::map<std::string, std::vector<double>> samples(const nlohmann::json& doc,
                                                    const std::string& metric = "real_time");
 

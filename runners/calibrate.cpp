@@ -4,6 +4,7 @@
 #include "runners/clock.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace dmabench::calibrate {
@@ -48,6 +49,10 @@ Ladder ladder(int samples, int calls) {
         (void)sink;
         xs.push_back(rung.adds);
     }
+    return fit(xs, ys);
+}
+
+Ladder fit(const std::vector<double>& xs, const std::vector<double>& ys) {
     double n = double(xs.size()), sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (std::size_t i = 0; i < xs.size(); ++i)
         sx += xs[i], sy += ys[i], sxx += xs[i] * xs[i], sxy += xs[i] * ys[i];
@@ -62,6 +67,10 @@ Ladder ladder(int samples, int calls) {
     }
     l.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
     return l;
+}
+
+double drift(const Ladder& before, const Ladder& after) {
+    return std::fabs(after.slope_ns_per_add - before.slope_ns_per_add) / before.slope_ns_per_add;
 }
 
 double empty_ns(int samples, int calls) {

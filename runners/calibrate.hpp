@@ -3,6 +3,8 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <vector>
+
 namespace dmabench::calibrate {
 
 struct Ladder {
@@ -15,6 +17,12 @@ struct Ladder {
 // Times every rung of the ladder with the fine clock (the fastest of
 // `samples` batches of at least `calls` calls) and fits a line through them.
 Ladder ladder(int samples = 31, int calls = 200);
+
+// Least-squares line through (x, y): slope, intercept and R^2.
+Ladder fit(const std::vector<double>& xs, const std::vector<double>& ys);
+
+// |after - before| / before of the slope.
+double drift(const Ladder& before, const Ladder& after);
 
 // The empty kernel per call, in ns (fastest batch): the harness floor.
 double empty_ns(int samples = 31, int calls = 2000);
