@@ -169,11 +169,14 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     }
     if (!e) throw BadInput("experiment '" + name + "': unknown (accepted: " + names + ")");
 
-    std::printf("experiment %s\nclaim      \"%s\"\nmachine    %s\n", e->name, e->claim,
-                probe::machine_line(probe::platform()).c_str());
+    results::Destination dest(out);
+    // With the record on stdout, the verdict goes to stderr.
+    FILE* say = dest.is_stdout() ? stderr : stdout;
+    std::fprintf(say, "experiment %s\nclaim      \"%s\"\nmachine    %s\n", e->name, e->claim,
+                 probe::machine_line(probe::platform()).c_str());
     // A pairing whose two sides both run is enough; say what cannot.
     auto missing = missing_pieces(*e, quick);
-    for (auto& m : missing) std::printf("cannot run %s\n", m.c_str());
+    for (auto& m : missing) std::fprintf(say, "cannot run %s\n", m.c_str());
 
     RunArgs a;
     a.filter = e->filter;
@@ -189,28 +192,31 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     try {
         doc = execute(a);
     } catch (const BadInput&) {
-        std::printf("verdict    not run: none of the benchmarks it needs can run here\n");
+        std::fprintf(say, "verdict    not run: none of the benchmarks it needs can run here\n");
         return 0;
     }
     std::vector<Outcome> outcomes;
     json j = judge(*e, doc, outcomes);
     j["cannot_run"] = missing;
     doc["context"]["dmabench"]["experiment"] = j;
-    results::write_atomically(out, doc.dump(2) + "\n");
+    dest.write(doc.dump(2) + "\n");
 
     for (auto& o : outcomes)
-        std::printf("  %-58s\n    vs %-55s %7.3fx [%.3f, %.3f]  %s\n", o.subject.c_str(),
-                    o.baseline.c_str(), o.r.value, o.r.lo, o.r.hi, o.verdict.c_str());
+        std::fprintf(say, "  %-58s\n    vs %-55s %7.3fx [%.3f, %.3f]  %s\n", o.subject.c_str(),
+                     o.baseline.c_str(), o.r.value, o.r.lo, o.r.hi, o.verdict.c_str());
     if (outcomes.empty())
-        std::printf("verdict    inconclusive: no pair of benchmarks could be compared here\n");
+        std::fprintf(say, "verdict    inconclusive: no pair of benchmarks could be compared here\n");
     else
-        std::printf("verdict    %s (%d of %zu comparisons support, %d contradict, %d inconclusive)\n",
-                    j["verdict"].get<std::string>().c_str(), j["supports"].get<int>(), outcomes.size(),
-                    j["contradicts"].get<int>(), j["inconclusive"].get<int>());
+        std::fprintf(say, "verdict    %s (%d of %zu comparisons support, %d contradict, %d inconclusive)\n",
+                     j["verdict"].get<std::string>().c_str(), j["supports"].get<int>(), outcomes.size(),
+                     j["contradicts"].get<int>(), j["inconclusive"].get<int>());
     if (probe::platform()["emulated"]["value"].get<bool>())
-        std::printf("note       EMULATED: these ratios describe qemu, not hardware\n");
-    std::printf("record     %s\n", out.c_str());
-    if (run_report({"render", out}) != 0)
+        std::fprintf(say, "note       EMULATED: these ratios describe qemu, not hardware\n");
+    std::fprintf(say, "record     %s\n", out.c_str());
+    if (dest.streamed())
+        std::fprintf(stderr, "dmabench: %s is a stream: render it with `dmabench report FILE` "
+                             "from a saved copy\n", out.c_str());
+    else if (run_report({"render", out}) != 0)
         std::fprintf(stderr, "dmabench: the report of %s could not be rendered\n", out.c_str());
     return 0;
 }

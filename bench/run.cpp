@@ -54,11 +54,12 @@ double parse_fraction(const std::string& flag, const std::string& v) {
     return x;
 }
 
+// Every element, empty ones too: "a,,b" and "a," are the caller's to refuse.
 std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string item; std::getline(ss, item, sep);)
-        if (!item.empty()) out.push_back(item);
+    std::vector<std::string> out(1);
+    for (char ch : s)
+        if (ch == sep) out.emplace_back();
+        else out.back() += ch;
     return out;
 }
 
@@ -98,9 +99,11 @@ Options check(const RunArgs& a) {
     if (a.pmu == "default") o.pmu = pmu::default_events();
     else if (a.pmu != "none") {
         o.pmu = split(a.pmu, ',');
-        if (o.pmu.empty()) throw BadInput("--pmu '" + a.pmu + "': accepted: libpfm4 event names, comma-separated, 'default' or 'none'");
         for (auto& e : o.pmu)
-            if (auto why = pmu::check_name(e); !why.empty())
+            if (e.empty())
+                throw BadInput("--pmu '" + a.pmu + "': an empty event name (accepted: libpfm4 "
+                               "event names, comma-separated, 'default' or 'none')");
+            else if (auto why = pmu::check_name(e); !why.empty())
                 throw BadInput("--pmu '" + e + "': unknown event (" + why +
                                "; accepted: libpfm4 names such as perf::instructions, "
                                "perf::task-clock; 'default' or 'none')");
@@ -210,8 +213,6 @@ json execute(const RunArgs& a) {
         if (f.rfind("--benchmark_", 0) != 0)
             throw BadInput("'" + f + "': after -- only Google Benchmark flags are accepted "
                            "(--benchmark_*)");
-    results::check_writable(a.out);
-
     Registry reg = Registry::build(o);
     json skipped = json::array();
     unsigned selected = 0;
@@ -317,15 +318,16 @@ json execute(const RunArgs& a) {
         if (st["unstable"].get<bool>())
             std::fprintf(stderr, "dmabench: unstable: %s (CV %.1f %% > %.1f %%)\n", name.c_str(),
                          st["cv"].get<double>() * 100, cv_limit * 100);
-    results::write_atomically(a.out, doc.dump(2) + "\n");
-    std::fprintf(stderr, "dmabench: wrote %s (%u benchmarks, %zu skipped)\n", a.out.c_str(),
-                 selected, skipped.size());
+    std::fprintf(stderr, "dmabench: ran %u benchmarks, %zu skipped\n", selected, skipped.size());
     return doc;
 }
 
 int run(const RunArgs& a) {
-    execute(a);
-    std::printf("%s\n", a.out.c_str());
+    results::Destination out(a.out);
+    json doc = execute(a);
+    out.write(doc.dump(2) + "\n");
+    std::fprintf(stderr, "dmabench: wrote %s\n", a.out.c_str());
+    if (!out.is_stdout()) std::printf("%s\n", a.out.c_str());
     return 0;
 }
 

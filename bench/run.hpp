@@ -33,9 +33,10 @@ nlohmann::json pmu_status(const std::vector<std::string>& events);
 // Every variant with "runs" or its skip reason.
 nlohmann::json variants_json(const Registry& registry);
 
-// Runs, writes the record to args.out and returns it.
+// Runs and returns the record; writes nothing.
 nlohmann::json execute(const RunArgs& args);
-// execute(), then the record's path on stdout.
+// Opens args.out, execute(), writes the record there, then its path on
+// stdout (unless the record itself went to stdout).
 int run(const RunArgs& args);
 
 }  // namespace dmabench
