@@ -189,6 +189,7 @@ struct Cli {
         run->add_option("--min-time", ra.min_time, "seconds per benchmark, e.g. 0.5");
         run->add_flag("--quick", ra.quick, "a short sweep that finishes in seconds");
         run->add_flag("--interleave", ra.interleave, "run repetitions in random interleaved order");
+        run->add_flag("-v,--verbose", ra.verbose, "Google Benchmark's wide table beside the progress");
         run->add_option("--cv-limit", ra.cv_limit, "flag benchmarks whose CV exceeds this (default 0.05)");
         run->add_option("--out", ra.out, "result file, FIFO, device or - for stdout (default results/runs/<host>-<UTC>.json)");
         run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");

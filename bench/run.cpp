@@ -1,6 +1,7 @@
 #include "bench/run.hpp"
 
 #include "bench/harness.hpp"
+#include "bench/progress.hpp"
 #include "bench/registry.hpp"
 #include "results/record.hpp"
 #include "results/stats.hpp"
@@ -110,35 +111,6 @@ Options check(const RunArgs& a) {
     }
     return o;
 }
-
-// Google Benchmark's console table on stderr (the progress line per
-// benchmark), and its JSON kept in memory until the run is complete.
-class Tee : public benchmark::BenchmarkReporter {
-public:
-    explicit Tee(std::ostream& json_out)
-        : console_(isatty(2) ? benchmark::ConsoleReporter::OO_ColorTabular
-                             : benchmark::ConsoleReporter::OO_Tabular) {
-        console_.SetOutputStream(&std::cerr);
-        console_.SetErrorStream(&std::cerr);
-        json_.SetOutputStream(&json_out);
-        json_.SetErrorStream(&std::cerr);
-    }
-    bool ReportContext(const Context& c) override {
-        return console_.ReportContext(c) && json_.ReportContext(c);
-    }
-    void ReportRuns(const std::vector<Run>& r) override {
-        console_.ReportRuns(r);
-        json_.ReportRuns(r);
-    }
-    void Finalize() override {
-        console_.Finalize();
-        json_.Finalize();
-    }
-
-private:
-    benchmark::ConsoleReporter console_;
-    benchmark::JSONReporter json_;
-};
 
 void on_signal(int sig) {
     results::remove_pending_temp();
@@ -265,8 +237,8 @@ json execute(const RunArgs& a) {
     double empty = calibrate::empty_ns();
     std::ostringstream gjson;
     if (selected > 0) {
-        Tee tee(gjson);
-        benchmark::RunSpecifiedBenchmarks(&tee);
+        Progress progress(selected * std::size_t(reps), a.verbose, gjson);
+        benchmark::RunSpecifiedBenchmarks(&progress);
     } else {
         // Everything asked for is skipped here: the record says so, no timing.
         gjson << json{{"context", {{"executable", a.argv0}}}, {"benchmarks", json::array()}}.dump();

@@ -22,6 +22,7 @@ struct RunArgs {
     std::string cpus, threads, mem_node, pmu = "default", repetitions, min_time, out, cv_limit;
     bool quick = false;
     bool interleave = false;  // shuffle repetitions across benchmarks
+    bool verbose = false;     // Google Benchmark's table beside the progress
     std::vector<std::string> gbench_flags;
     std::string argv0, command_line;
 };

@@ -56,6 +56,14 @@ rc=$?
 is_record "$work/piped.json" && [[ -c /dev/null ]] && ok "--out /dev/stdout into a pipe: JSON alone" \
     || bad "--out /dev/stdout: $(head -c 200 "$work/piped.json")"
 
+# --- progress: plain lines off a terminal, the wide table only with -v ---------
+"${DB[@]}" run --quick --filter '^calib/ladder' --pmu none --out "$work/p.json" 2>"$work/progress" >/dev/null
+n=$(grep -c '^\[ *[0-9]*/8\] [0-9:]*, ETA [0-9:]*  calib/ladder/adds:' "$work/progress")
+[[ $n -eq 8 ]] && grep -q '^\[8/8\]' "$work/progress" && ! grep -q '^Benchmark' "$work/progress" \
+    && ok "progress: 8 plain lines, done/total, elapsed, ETA, name" || bad "progress ($n lines): $(head -3 "$work/progress")"
+"${DB[@]}" run --quick --filter '^calib/empty$' --pmu none -v --out "$work/p.json" 2>"$work/progress" >/dev/null
+grep -q '^Benchmark ' "$work/progress" && ok "-v: Google Benchmark's table too" || bad "-v: $(head -3 "$work/progress")"
+
 # --- symlinks stay links; their final target is written ----------------------
 echo old >"$work/target.json"
 ln -s target.json "$work/link.json"
