@@ -5,17 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace dmabench {
-
-// Bad input from the user: one line, exit status 2.
-struct BadInput : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 struct RunArgs {
     std::string filter = ".";
@@ -25,6 +21,8 @@ struct RunArgs {
     bool verbose = false;     // Google Benchmark's table beside the progress
     std::vector<std::string> gbench_flags;
     std::string argv0, command_line;
+    // Set by callers that pick cases by their tags (experiments): only these run.
+    std::function<bool(const nlohmann::json& tags)> select;
 };
 
 // The --filter regex (POSIX extended); BadInput when it does not compile.

@@ -1,5 +1,6 @@
 #include "runners/call_probe.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <vector>
 
+#include "kernels/call/call.hpp"
 #include "runners/cpu.hpp"
 
 namespace dmabench::call_probe {
@@ -135,6 +137,24 @@ PtpPlan plan_ptp_kvm(const std::string& sysfs_root, const std::string& dev_root)
     plan.skip = "no " + dir.string() + "/ptp*/clock_name reads \"KVM virtual PTP\"" +
                 (clocks.empty() ? " (no PTP clocks at all; the ptp_kvm driver is not loaded)" : "");
     return plan;
+}
+
+PtpClock::PtpClock(const std::string& device) {
+    fd = open(device.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) fd = open(device.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        why = "cannot open " + device + ": " + std::strerror(errno);
+        return;
+    }
+    if (long err = call::ptp_precise_loop(fd, 1); err != 0) {
+        why = "PTP_SYS_OFFSET_PRECISE on " + device + " failed, errno " + std::to_string(-err);
+        close(fd);
+        fd = -1;
+    }
+}
+
+PtpClock::~PtpClock() {
+    if (fd >= 0) close(fd);
 }
 
 }  // namespace dmabench::call_probe

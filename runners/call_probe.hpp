@@ -49,4 +49,15 @@ struct PtpPlan {
 PtpPlan plan_ptp_kvm(const std::string& sysfs_root = "/sys",
                      const std::string& dev_root = "/dev");
 
+// The KVM PTP clock opened for timing (read-write, else read-only) and checked
+// with one PTP_SYS_OFFSET_PRECISE; closed when it goes. fd < 0: why says why.
+struct PtpClock {
+    int fd = -1;
+    std::string why;
+    explicit PtpClock(const std::string& device);
+    ~PtpClock();
+    PtpClock(const PtpClock&) = delete;
+    PtpClock& operator=(const PtpClock&) = delete;
+};
+
 }  // namespace dmabench::call_probe

@@ -5,8 +5,8 @@
 set -uo pipefail
 . "$(dirname "$0")/../cli_common.sh"
 
-quick=(run --quick --filter '^calib/empty$' --pmu none)
-is_record() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["benchmarks"][0]["name"]=="calib/empty"' "$1" 2>/dev/null; }
+quick=(run --quick --filter '^calib/empty(/|$)' --pmu none)
+is_record() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["benchmarks"][0]["name"].startswith("calib/empty")' "$1" 2>/dev/null; }
 is_char()   { [[ -c $1 && ! -L $1 ]]; }
 
 # Control: the checks below can fail.
@@ -61,7 +61,7 @@ is_record "$work/piped.json" && [[ -c /dev/null ]] && ok "--out /dev/stdout into
 n=$(grep -c '^\[ *[0-9]*/8\] [0-9:]*, ETA [0-9:]*  calib/ladder/adds:' "$work/progress")
 [[ $n -eq 8 ]] && grep -q '^\[8/8\]' "$work/progress" && ! grep -q '^Benchmark' "$work/progress" \
     && ok "progress: 8 plain lines, done/total, elapsed, ETA, name" || bad "progress ($n lines): $(head -3 "$work/progress")"
-"${DB[@]}" run --quick --filter '^calib/empty$' --pmu none -v --out "$work/p.json" 2>"$work/progress" >/dev/null
+"${DB[@]}" run --quick --filter '^calib/empty(/|$)' --pmu none -v --out "$work/p.json" 2>"$work/progress" >/dev/null
 grep -q '^Benchmark ' "$work/progress" && ok "-v: Google Benchmark's table too" || bad "-v: $(head -3 "$work/progress")"
 
 # --- symlinks stay links; their final target is written ----------------------
