@@ -1,6 +1,7 @@
 // dmabench: the command line. Subcommands: info, list, run, report, compare.
 #include "bench/commands.hpp"
 #include "bench/harness.hpp"
+#include "bench/paths.hpp"
 #include "bench/registry.hpp"
 #include "bench/run.hpp"
 #include "results/record.hpp"
@@ -91,11 +92,7 @@ int cmd_list(const std::string& filter, bool as_json, bool quick) {
     return 0;
 }
 
-std::string runs_dir() {
-    fs::path src = DMABENCH_SOURCE_DIR;
-    if (fs::is_directory(src / "results")) return (src / "results" / "runs").string();
-    return "results/runs";
-}
+std::string runs_dir() { return dmabench::paths::runs_dir(); }
 
 // The newest result file in the default directory, for `dmabench report`.
 std::string latest_run() {
@@ -116,10 +113,12 @@ std::string latest_run() {
 int main(int argc, char** argv) {
     CLI::App app{"dmabench: microbenchmarks for the DMA-mapping path (arm64, x86_64)"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", dmabench::paths::version_line());
 
     bool json_out = false;
     auto* info = app.add_subcommand("info", "the platform probe: CPU, caches, timer, PMU, variants");
     info->add_flag("--json", json_out, "one JSON object");
+    info->footer("Examples:\n  dmabench info\n  dmabench info --json > info.json");
 
     std::string filter = ".";
     bool quick = false;
@@ -127,9 +126,11 @@ int main(int argc, char** argv) {
     list->add_option("--filter", filter, "POSIX extended regex over the names");
     list->add_flag("--json", json_out, "a JSON array");
     list->add_flag("--quick", quick, "list the --quick suite");
+    list->footer("Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
 
     auto* calibrate = app.add_subcommand("calibrate", "timer, harness floor, add ladder and drift");
     calibrate->add_flag("--json", json_out, "one JSON object");
+    calibrate->footer("Examples:\n  dmabench calibrate\n  dmabench calibrate --json > calibration.json");
 
     std::string exp_name, exp_out;
     bool exp_list = false, exp_quick = false;
@@ -138,6 +139,7 @@ int main(int argc, char** argv) {
     experiment->add_flag("--list", exp_list, "list the experiments");
     experiment->add_flag("--quick", exp_quick, "fewer repetitions, shorter runs");
     experiment->add_option("--out", exp_out, "result file (default results/runs/<host>-<UTC>-NAME.json)");
+    experiment->footer("Examples:\n  dmabench experiment --list\n  dmabench experiment hypercall-vs-call --quick");
 
     dmabench::RunArgs ra;
     auto* run = app.add_subcommand("run", "run benchmarks; write Google Benchmark JSON");
@@ -153,22 +155,28 @@ int main(int argc, char** argv) {
     run->add_option("--cv-limit", ra.cv_limit, "flag benchmarks whose CV exceeds this (default 0.05)");
     run->add_option("--out", ra.out, "result file (default results/runs/<host>-<UTC>.json)");
     run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
+    run->footer("Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
+                "  dmabench run --filter '^cache/civac' --cpus 2 --out civac.json");
 
     std::vector<std::string> report_runs;
     std::string report_dir;
     auto* report = app.add_subcommand("report", "render runs into HTML, Markdown, text and plots");
     report->add_option("runs", report_runs, "result files (default: the latest run)");
     report->add_option("-o,--out-dir", report_dir, "output directory");
+    report->footer("Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
     std::vector<std::string> compare_runs;
     auto* compare = app.add_subcommand("compare", "A/B: NEW against BASE, with verdicts");
     compare->add_option("runs", compare_runs, "BASE.json NEW.json")->required()->expected(2);
     compare->add_option("-o,--out-dir", report_dir, "output directory");
+    compare->footer("Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();
@@ -198,6 +206,7 @@ int main(int argc, char** argv) {
             }
             return dmabench::run(ra);
         }
+        if (dmabench::paths::kit()) return dmabench::paths::refuse_report();  // report, compare
         std::vector<std::string> args;
         if (*report) {
             args = {"render"};
