@@ -13,6 +13,11 @@ add_custom_target(dmabench_build_info
 add_dependencies(dmabench dmabench_build_info)
 target_include_directories(dmabench PRIVATE ${build_info_dir})
 
+# The install tree is the kit, glibc included: never /usr/local by default.
+if(CMAKE_INSTALL_PREFIX_INITIALIZED_TO_DEFAULT)
+  set(CMAKE_INSTALL_PREFIX ${PROJECT_BINARY_DIR}/kit-root CACHE PATH "where the kit is installed" FORCE)
+endif()
+
 # The kit's layout is the install tree: the launcher and README at the top,
 # bin/dmabench, lib/ (libraries and loader), kmod/ (module sources),
 # results/runs/ (where runs go) and the marker dmabench looks for.
@@ -21,6 +26,15 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/kit/launcher.sh.in ${PROJECT_BINARY_DIR
                @ONLY)
 file(WRITE ${PROJECT_BINARY_DIR}/kit/.dmabench-kit
      "dmabench ${PROJECT_VERSION} ${DMABENCH_ARCH}: runs go to results/runs here\n")
+# First rule: refuse a system prefix, whose lib/ the system's loader searches
+# (a kit's glibc there would replace the system's).
+install(CODE "
+  get_filename_component(root \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}\" REALPATH)
+  if(root MATCHES \"^/(usr(/local)?)?$\")
+    message(FATAL_ERROR \"kit: prefix \${root}: a system prefix (accepted: cpack, the kit \"
+                        \"workflow presets, or --prefix DIR with a directory of its own)\")
+  endif()
+")
 install(TARGETS dmabench RUNTIME DESTINATION bin)
 install(PROGRAMS ${PROJECT_BINARY_DIR}/kit/dmabench DESTINATION .)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/kit/README.md ${PROJECT_BINARY_DIR}/kit/.dmabench-kit
