@@ -3,7 +3,8 @@
 # line (NEEDED entries followed to closure through the multiarch directories
 # of the executable's own architecture), then its dynamic loader last.
 # CMake 3.25's RUNTIME_DEPENDENCIES cannot do this when cross-compiling and
-# never names the loader; the kit and the system test's initramfs both use it.
+# never names the loader. The kit uses it; the system test's initramfs carries
+# the kit.
 #
 #   closure.sh EXECUTABLE
 set -euo pipefail

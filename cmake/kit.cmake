@@ -1,7 +1,7 @@
 # The kit for boards: `cmake --workflow --preset arm64-kit` (or x86_64-kit)
 # packs build/<preset>/dmabench-<version>-<arch>.tar.gz with CPack. The binary
-# runs through its own dynamic loader and libraries (cmake/closure.sh, as the
-# system test's initramfs), so a board needs no packages and no Python.
+# runs through its own dynamic loader and libraries (cmake/closure.sh), so a
+# board needs no packages and no Python; the arm64 system test boots this kit.
 
 # Version and git revision baked in at build time: a kit has no source tree
 # to ask at run time, and a configure-time value goes stale.
