@@ -2,6 +2,7 @@
 // the benchmarks it needs, interleaved and repeated, and judged by the 95 %
 // interval of a ratio of medians, never by more than the data shows.
 #include "bench/commands.hpp"
+#include "bench/paths.hpp"
 #include "bench/registry.hpp"
 #include "bench/run.hpp"
 #include "results/record.hpp"
@@ -277,6 +278,8 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     if (dest.streamed())
         std::fprintf(stderr, "dmabench: %s is a stream: render it with `dmabench report FILE` "
                              "from a saved copy\n", out.c_str());
+    else if (paths::kit())
+        std::fprintf(stderr, "dmabench: render %s on a workstation with `dmabench report`\n", out.c_str());
     else if (run_report({"render", out}) != 0)
         std::fprintf(stderr, "dmabench: the report of %s could not be rendered\n", out.c_str());
     return 0;

@@ -1,6 +1,7 @@
 // dmabench: the command line. Subcommands: info, list, run, report, compare.
 #include "bench/commands.hpp"
 #include "bench/harness.hpp"
+#include "bench/paths.hpp"
 #include "bench/registry.hpp"
 #include "bench/run.hpp"
 #include "results/record.hpp"
@@ -92,11 +93,7 @@ int cmd_list(const std::string& filter, bool as_json, bool quick) {
     return 0;
 }
 
-std::string runs_dir() {
-    fs::path src = DMABENCH_SOURCE_DIR;
-    if (fs::is_directory(src / "results")) return (src / "results" / "runs").string();
-    return "results/runs";
-}
+std::string runs_dir() { return dmabench::paths::runs_dir(); }
 
 // The default directory for records, made on first use.
 std::string made_runs_dir() {
@@ -162,22 +159,27 @@ struct Cli {
 
     Cli() {
         app.require_subcommand(1);
+        app.set_version_flag("--version", dmabench::paths::version_line());
         info = app.add_subcommand("info", "the platform probe: CPU, caches, timer, PMU, variants");
         info->add_flag("--json", json_out, "one JSON object");
+        info->footer("Examples:\n  dmabench info\n  dmabench info --json > info.json");
 
         list = app.add_subcommand("list", "every benchmark name, and whether it runs here");
         list->add_option("--filter", filter, "POSIX extended regex over the names");
         list->add_flag("--json", json_out, "a JSON array");
         list->add_flag("--quick", quick, "list the --quick suite");
+        list->footer("Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
 
         calibrate = app.add_subcommand("calibrate", "timer, harness floor, add ladder and drift");
         calibrate->add_flag("--json", json_out, "one JSON object");
+        calibrate->footer("Examples:\n  dmabench calibrate\n  dmabench calibrate --json > calibration.json");
 
         experiment = app.add_subcommand("experiment", "a claim of the 2014 review, measured and judged");
         experiment->add_option("name", exp_name, "the experiment (see --list)");
         experiment->add_flag("--list", exp_list, "list the experiments");
         experiment->add_flag("--quick", quick, "fewer repetitions, shorter runs");
         experiment->add_option("--out", exp_out, "result file, FIFO, device or - (default results/runs/<host>-<UTC>-NAME.json)");
+        experiment->footer("Examples:\n  dmabench experiment --list\n  dmabench experiment hypercall-vs-call --quick");
 
         run = app.add_subcommand("run", "run benchmarks; write Google Benchmark JSON");
         run->add_option("--filter", ra.filter, "POSIX extended regex over the names");
@@ -193,13 +195,17 @@ struct Cli {
         run->add_option("--cv-limit", ra.cv_limit, "flag benchmarks whose CV exceeds this (default 0.05)");
         run->add_option("--out", ra.out, "result file, FIFO, device or - for stdout (default results/runs/<host>-<UTC>.json)");
         run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
+        run->footer("Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
+                    "  dmabench run --filter '^cache/civac' --cpus 2 --out civac.json");
 
         report = app.add_subcommand("report", "render runs into HTML, Markdown, text and plots");
         report->add_option("runs", runs, "result files (default: the latest run)");
         report->add_option("-o,--out-dir", report_dir, "output directory");
+        report->footer("Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
         compare = app.add_subcommand("compare", "A/B: NEW against BASE, with verdicts");
         compare->add_option("runs", runs, "BASE.json NEW.json")->required()->expected(2);
         compare->add_option("-o,--out-dir", report_dir, "output directory");
+        compare->footer("Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
     }
 };
 
@@ -220,6 +226,7 @@ int cmd_run(Cli& c, int argc, char** argv) {
 
 // `report` and `compare` hand over to the Python package.
 int cmd_report(Cli& c) {
+    if (dmabench::paths::kit()) return dmabench::paths::refuse_report();
     std::vector<std::string> args;
     if (*c.report) {
         args = {"render"};
@@ -252,6 +259,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForHelp& e) {
         return c.app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
+        return c.app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
         return c.app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();

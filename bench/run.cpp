@@ -1,6 +1,7 @@
 #include "bench/run.hpp"
 
 #include "bench/harness.hpp"
+#include "bench/paths.hpp"
 #include "bench/progress.hpp"
 #include "bench/registry.hpp"
 #include "results/record.hpp"
@@ -136,19 +137,6 @@ json ladder_fit(const json& doc) {
     return j;
 }
 
-std::string git_revision() {
-    std::string cmd = std::string("git -C '") + DMABENCH_SOURCE_DIR +
-                      "' describe --always --dirty 2>/dev/null";
-    std::string rev;
-    if (FILE* p = popen(cmd.c_str(), "r")) {
-        char buf[128];
-        while (fgets(buf, sizeof buf, p)) rev += buf;
-        pclose(p);
-    }
-    while (!rev.empty() && rev.back() == '\n') rev.pop_back();
-    return rev.empty() ? DMABENCH_GIT_REVISION : rev;
-}
-
 }  // namespace
 
 std::regex filter_regex(const std::string& filter) {
@@ -281,7 +269,8 @@ json run_context(const RunArgs& a, const Settings& st, const Registry& reg, cons
     ctx["pinning"] = {{"requested", o.cpus}, {"mem_node", o.mem_node},
                       {"how", "hwloc_set_cpubind per benchmark thread; the PU seen by "
                               "hwloc_get_last_cpu_location is each benchmark's label"}};
-    ctx["git_revision"] = git_revision();
+    ctx["version"] = paths::version();
+    ctx["git_revision"] = paths::revision();  // baked in at build time
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     ctx["host"] = host;
