@@ -32,6 +32,13 @@ struct Path {
     std::string skip;
     bool trap = false;        // needs a TrapGuard while it runs
     std::string ptp_device;   // opened for the run; arg points at its descriptor
+    // A way out to the hypervisor: the exit it takes (the name's exit: arg),
+    // its rank (experiments take the best that runs: 0 a real hypercall,
+    // 1 one made by a driver, 3 CPUID's VM exit) and what the probe knows.
+    std::string exit;
+    int exit_rank = 0;
+    std::string stamp;
+    bool judged_by_cost = false;  // vm_exit: its cost against a syscall says exit or not
 };
 
 // One run of a path: what its loop needs alive while it runs.
@@ -53,6 +60,17 @@ void ptp_loop(uint64_t n, const void* clock) {
 
 void direct_kernel(uint64_t n, void*) { dmabench_call_loop_direct(n, call::ops_device()); }
 void empty_kernel(uint64_t n, void*) { dmabench_call_loop_empty(n, nullptr); }
+void syscall_kernel(uint64_t n, void*) { dmabench_call_loop_syscall_raw(n, nullptr); }
+constexpr uint64_t kReferenceSyscalls = 64;  // a few us
+
+// vm_exit = 1 when CPUID left the guest: a hypervisor that may intercept it,
+// and a cost of several system calls measured beside it.
+void judge_exit(benchmark::State& s, const Summary&) {
+    auto r = s.counters.find("ratio_to_syscall_raw");
+    bool exited = call_probe::cpuid_exit_plan().may_exit && r != s.counters.end() &&
+                  double(r->second) >= call_probe::kExitOverSyscall;
+    s.counters["vm_exit"] = exited ? 1 : 0;
+}
 
 Work setup_path(const Path& p) {
     auto r = std::make_shared<Running>();
@@ -64,10 +82,14 @@ Work setup_path(const Path& p) {
         if (r->ptp->fd < 0) throw std::runtime_error(r->ptp->why);
         r->arg = &*r->ptp;
     }
-    return Work{.kernel = path_kernel, .context = r.get(), .batch = p.batch,
-                .references = {{"direct", direct_kernel, nullptr, kReferenceCalls},
-                               {"empty", empty_kernel, nullptr, kReferenceCalls, false}},
-                .keep = r};
+    Work w{.kernel = path_kernel, .context = r.get(), .batch = p.batch,
+           .references = {{"direct", direct_kernel, nullptr, kReferenceCalls},
+                          {"empty", empty_kernel, nullptr, kReferenceCalls, false}},
+           .keep = r};
+    if (!p.exit.empty())  // an exit against a system call, measured side by side
+        w.references.push_back({"syscall_raw", syscall_kernel, nullptr, kReferenceSyscalls});
+    if (p.judged_by_cost) w.finish = judge_exit;
+    return w;
 }
 
 std::vector<Path> paths() {
@@ -99,7 +121,10 @@ std::vector<Path> paths() {
     v.push_back(trap);
 
     const auto& hc = call_probe::hypercall_plan();
-    v.push_back({"hypercall", hc.description, call::hypercall_loop(hc.insn), nullptr, 32, hc.skip});
+    Path h{"hypercall", hc.description, call::hypercall_loop(hc.insn), nullptr, 32, hc.skip};
+    h.exit = call_probe::hypercall_insn_name();
+    h.stamp = hc.skip.empty() ? "a KVM hypercall from CPL3: a full VM exit and entry" : hc.skip;
+    v.push_back(h);
 
     auto ptp = call_probe::plan_ptp_kvm();
     Path p{"hypercall_ptp_kvm",
@@ -108,7 +133,24 @@ std::vector<Path> paths() {
            ptp_loop, nullptr, 32, ptp.skip};
     p.ptp_device = ptp.device;
     if (!ptp.skip.empty()) p.loop = nullptr;
+    p.exit = "ptp";
+    p.exit_rank = 1;
+    p.stamp = "a system call whose driver makes one hypercall";
     v.push_back(p);
+
+    const auto& cx = call_probe::cpuid_exit_plan();
+    Path x{"vm_exit",
+           "CPUID leaf 0 from user space: a VM exit under a hypervisor (kvm-unit-tests' cpuid "
+           "vmexit test), native without one; " + cx.stamp,
+           nullptr, nullptr, 32, cx.skip};
+#if defined(__x86_64__)
+    x.loop = dmabench_call_loop_cpuid;
+#endif
+    x.exit = "cpuid";
+    x.exit_rank = 3;
+    x.stamp = cx.skip.empty() ? cx.stamp : cx.skip;
+    x.judged_by_cost = true;
+    v.push_back(x);
     return v;
 }
 
@@ -118,7 +160,7 @@ const char* kind_of(const std::string& variant) {
     if (variant == "direct" || variant == "ops_table") return "call";
     if (variant.rfind("syscall", 0) == 0) return "syscall";
     if (variant == "trap") return "trap";
-    return "hypercall";
+    return "exit";
 }
 
 void register_call(Registry& r) {
@@ -126,6 +168,11 @@ void register_call(Registry& r) {
         r.variant({"call/" + p.variant, p.description, p.skip});
         Case c{.family = "call", .variant = p.variant, .op = "call", .skip = p.skip,
                .tags = {{"kind", kind_of(p.variant)}}};
+        if (!p.exit.empty()) {
+            c.args = {{"exit", p.exit}};
+            c.tags["exit_rank"] = p.exit_rank;
+            c.tags["exit_stamp"] = p.stamp;
+        }
         if (p.skip.empty()) c.setup = [p](benchmark::State&, Thread&) { return setup_path(p); };
         r.add(std::move(c));
     }

@@ -77,9 +77,11 @@ Maintenance pick_maintenance() {
     return m;
 }
 
+// The way out to the hypervisor a composed path takes per page: an exit
+// straight from user space, never an ioctl (that would time a system call).
 struct HypercallSource {
-    call::OnceFn once = nullptr;  // vmcall / vmmcall
-    std::string ptp_device;       // or the KVM PTP clock
+    call::OnceFn once = nullptr;  // vmcall / vmmcall, else CPUID
+    std::string exit;             // the name's exit: arg
     std::string what;             // for the descriptions
     std::string skip;
 };
@@ -89,16 +91,22 @@ HypercallSource pick_hypercall() {
     const auto& plan = call_probe::hypercall_plan();
     if (plan.skip.empty()) {
         h.once = call::hypercall_once(plan.insn);
-        h.what = std::string("one ") + call::name(plan.insn) + " exit to KVM per page (answered -KVM_EPERM)";
+        h.exit = call::name(plan.insn);
+        h.what = std::string("one ") + h.exit + " exit to KVM per page (answered -KVM_EPERM)";
         return h;
     }
-    auto ptp = call_probe::plan_ptp_kvm();
-    if (ptp.skip.empty()) {
-        h.ptp_device = ptp.device;
-        h.what = "one PTP_SYS_OFFSET_PRECISE ioctl on " + ptp.device + " per page (one KVM hypercall each)";
+    const auto& cx = call_probe::cpuid_exit_plan();
+#if defined(__x86_64__)
+    if (cx.may_exit) {
+        h.once = dmabench_call_cpuid;
+        h.exit = "cpuid";
+        h.what = "one CPUID VM exit per page (" + cx.stamp + ")";
         return h;
     }
-    h.skip = "no hypercall reachable from user space here (" + plan.skip + "; " + ptp.skip + ")";
+#endif
+    h.exit = call_probe::hypercall_insn_name();
+    h.skip = "no exit to a hypervisor from user space here (" + plan.skip + "; CPUID: " +
+             (cx.skip.empty() ? cx.stamp : cx.skip) + ")";
     return h;
 }
 
@@ -155,7 +163,6 @@ void touch(Dir dir, unsigned char* buf, std::size_t size, std::size_t line, unsi
 struct Pairs {
     Spec spec;
     Env env;
-    std::optional<call_probe::PtpClock> ptp;
     std::optional<TempMapper> temp;
     unsigned char* base = nullptr;
     std::size_t stride = 0, count = 0;
@@ -185,9 +192,6 @@ void pairs_kernel(uint64_t n, void* context) {
 }
 
 long via_once(const void* fn) { return reinterpret_cast<call::OnceFn>(const_cast<void*>(fn))(); }
-long via_ptp(const void* clock) {
-    return call::ptp_precise_loop(static_cast<const call_probe::PtpClock*>(clock)->fd, 1);
-}
 
 std::shared_ptr<Pairs> make_pairs(Thread& t, const Spec& sp, const Maintenance& m, const HypercallSource& hs) {
     auto p = std::make_shared<Pairs>();
@@ -199,11 +203,6 @@ std::shared_ptr<Pairs> make_pairs(Thread& t, const Spec& sp, const Maintenance& 
     env.tables = dom0().tables.get();
     env.decide = sp.replica ? sp.replica->fn : nullptr;
     if (hs.once) env.hypercall = {via_once, reinterpret_cast<const void*>(hs.once)};
-    if (!hs.ptp_device.empty()) {
-        p->ptp.emplace(hs.ptp_device);
-        if (p->ptp->fd < 0) throw std::runtime_error(p->ptp->why);
-        env.hypercall = {via_ptp, &*p->ptp};
-    }
     const std::size_t span = pages_spanned(sp.size) * kPage;
     const bool temp_path = sp.path == Path::temp_mapping;
     p->stride = temp_path || sp.size >= kPage ? span : (sp.size + env.line - 1) / env.line * env.line;
@@ -370,6 +369,8 @@ void register_dmamap(Registry& r) {
     auto add = [&](const Spec& sp, const std::string& skip) {
         Case c{.family = "dmamap", .variant = path_name(sp.path), .args = args_of(sp), .op = "pair",
                .skip = skip, .tags = tags_of(sp)};
+        if (sp.path == Path::xen_hypercall || sp.path == Path::map_asymmetric)
+            c.args.insert(c.args.begin(), {"exit", hs.exit});  // one name, one exit
         if (skip.empty())
             c.setup = [sp, m, hs](benchmark::State&, Thread& t) { return setup_case(t, sp, m, hs); };
         r.add(std::move(c));

@@ -52,8 +52,11 @@ struct Experiment {
     const char* claim;     // as the thread put it
     const char* question;  // what is measured
     Pred select;           // the cases it runs
-    std::string differs;   // "variant" or an arg name
+    std::vector<std::string> differs;  // what a pair differs in: "variant" and/or arg names
     std::vector<Pairing> pairings;
+    // Of the ways out to a hypervisor (kind "exit"), run only the best that
+    // runs here (lowest exit_rank): a real hypercall before a VM exit.
+    bool best_exit = false;
 };
 
 Pred variant_is(std::initializer_list<const char*> v) {
@@ -66,6 +69,8 @@ Pred variant_is(std::initializer_list<const char*> v) {
 Pred arg_is(const char* key, const char* value) {
     return [key, value](const Tags& t) { return in(t, std::string("args.") + key, {value}); };
 }
+
+bool is_exit(const Tags& t) { return in(t, "kind", {"exit"}); }
 
 // pfn-valid-vs-flag's maps: small and large synthetic maps without grants, a
 // p2m tree of 512 grants, and the board profiles with their own.
@@ -84,22 +89,26 @@ const std::vector<Experiment>& experiments() {
                                          "sparsemem_memblock", "flat", "xen_p2m"});
     static const std::vector<Experiment> table = {
         {"hypercall-vs-call", "hypercalls are slower than function calls",
-         "a real exit to the hypervisor against a direct call, an ops-table call and a system call",
+         "the best exit to the hypervisor that runs here (a KVM hypercall from CPL3, one made by "
+         "the ptp_kvm driver, the module's, else CPUID's VM exit) against a direct call, an "
+         "ops-table call and a system call",
          [](const Tags& t) {
-             return t.value("family", "") == "call" &&
-                    in(t, "variant", {"direct", "ops_table", "syscall_raw", "hypercall", "hypercall_ptp_kvm"});
+             return (t.value("family", "") == "call" &&
+                     (in(t, "variant", {"direct", "ops_table", "syscall_raw"}) || is_exit(t))) ||
+                    (t.value("family", "") == "kmod" && (in(t, "variant", {"call"}) || is_exit(t)));
          },
-         "variant",
-         {{variant_is({"hypercall"}), variant_is({"direct"}), true},
-          {variant_is({"hypercall"}), variant_is({"ops_table"}), true},
-          {variant_is({"hypercall"}), variant_is({"syscall_raw"}), true},
-          {variant_is({"hypercall_ptp_kvm"}), variant_is({"direct"}), true}}},
+         {"variant", "exit"},
+         {{is_exit, variant_is({"direct"}), true},
+          {is_exit, variant_is({"ops_table"}), true},
+          {is_exit, variant_is({"syscall_raw"}), true},
+          {is_exit, variant_is({"call"}), true}},
+         true},
         {"pfn-valid-vs-flag",
          "pfn_valid() is more expensive than simply comparing the mfn with pfn ... it may be "
          "quicker to simply pass a bool foreign argument",
          "every pfn_valid era and Xen's p2m lookup against the flag and the pfn != mfn compare, "
          "on small and large memory maps and board profiles",
-         pfn_valid_point, "variant",
+         pfn_valid_point, {"variant"},
          {{eras, variant_is({"flag"}), true}, {eras, variant_is({"pfn_ne_mfn"}), true}}},
         {"map-unmap-symmetry",
          "flushing locally at map and asking the hypervisor at unmap (the 2014 patch) costs less "
@@ -110,7 +119,7 @@ const std::vector<Experiment>& experiments() {
                     in(t, "variant", {"map_asymmetric", "xen_hypercall", "xen_local"}) &&
                     in(t, "args.dir", {"bidirectional"}) && in(t, "args.size", {"64", "4096", "65536"});
          },
-         "variant",
+         {"variant", "exit"},
          {{variant_is({"map_asymmetric"}), variant_is({"xen_hypercall"}), false},
           {variant_is({"map_asymmetric"}), variant_is({"xen_local"}), true}}},
         {"lazy-unmap",
@@ -122,7 +131,7 @@ const std::vector<Experiment>& experiments() {
                     in(t, "args.unmap_batch", {"1", "8", "64", "512"}) &&
                     in(t, "args.dir", {"bidirectional"}) && in(t, "args.size", {"4096"});
          },
-         "unmap_batch",
+         {"unmap_batch"},
          {{arg_is("unmap_batch", "8"), arg_is("unmap_batch", "1"), false},
           {arg_is("unmap_batch", "64"), arg_is("unmap_batch", "1"), false},
           {arg_is("unmap_batch", "512"), arg_is("unmap_batch", "1"), false}}},
@@ -133,17 +142,18 @@ const std::vector<Experiment>& experiments() {
              return t.value("family", "") == "dmamap" && in(t, "variant", {"swiotlb", "native"}) &&
                     in(t, "args.size", {"64", "1024", "16384", "262144", "1048576"});
          },
-         "variant",
+         {"variant"},
          {{variant_is({"swiotlb"}), variant_is({"native"}), true}}},
     };
     return table;
 }
 
 // What a subject and its baseline share: the tags without `differs`.
-json pairing_key(const Tags& t, const std::string& differs) {
+json pairing_key(const Tags& t, const std::vector<std::string>& differs) {
     json k = {{"family", t["family"]}, {"args", t["args"]}, {"variant", t["variant"]}};
-    if (differs == "variant") k.erase("variant");
-    else k["args"].erase(differs);
+    for (auto& d : differs)
+        if (d == "variant") k.erase("variant");
+        else k["args"].erase(d);
     return k;
 }
 
@@ -191,6 +201,25 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
             {"method", "ratio of medians of interleaved repetitions of the time per operation, "
                        "95 % percentile bootstrap interval; a comparison supports or contradicts "
                        "the claim only when its interval excludes 1"}};
+}
+
+// The best way out to a hypervisor that runs here (lowest exit_rank).
+struct BestExit {
+    int rank = -1;  // -1: none runs
+    std::string name, stamp;
+};
+BestExit best_exit(bool quick) {
+    Options o;
+    o.quick = quick;
+    auto reg = Registry::build(o);
+    BestExit b;
+    for (auto& c : reg.cases()) {
+        json t = reg.tags_json(c);
+        int rank = t.value("exit_rank", -1);
+        if (!c.skip.empty() || !is_exit(t) || rank < 0 || (b.rank >= 0 && rank >= b.rank)) continue;
+        b = {rank, reg.reported_name(c), t.value("exit_stamp", "")};
+    }
+    return b;
 }
 
 // Sides of a pairing that cannot run here, with their reasons.
@@ -242,6 +271,18 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
 
     RunArgs a;
     a.select = e->select;
+    BestExit exit;
+    if (e->best_exit) {
+        exit = best_exit(quick);
+        if (exit.rank < 0) {
+            std::fprintf(say, "verdict    not run: no way out to a hypervisor runs here\n");
+            return 0;
+        }
+        std::fprintf(say, "path       %s: %s\n", exit.name.c_str(), exit.stamp.c_str());
+        a.select = [sel = e->select, rank = exit.rank](const json& t) {
+            return sel(t) && (!is_exit(t) || t.value("exit_rank", -1) == rank);
+        };
+    }
     a.repetitions = quick ? "6" : "12";
     a.min_time = quick ? "0.01" : "0.05";
     a.quick = quick;
@@ -260,13 +301,28 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     std::vector<Outcome> outcomes;
     json j = judge(*e, doc, outcomes);
     j["cannot_run"] = missing;
+    if (e->best_exit) {
+        j["path"] = {{"name", exit.name}, {"stamp", exit.stamp}};
+        // CPUID that did not leave the guest (bare metal, SEV-ES, no intercept):
+        // nothing to compare a hypercall with.
+        auto exited = results::samples(doc, "vm_exit");
+        if (auto v = exited.find(exit.name); v != exited.end() && !v->second.empty() &&
+                                             results::summarise(v->second).median < 0.5) {
+            j["verdict"] = "nothing to compare";
+            j["why"] = exit.name + " is not a VM exit here (" + exit.stamp +
+                       "): no way out to a hypervisor was measured";
+        }
+    }
     doc["context"]["dmabench"]["experiment"] = j;
     dest.write(doc.dump(2) + "\n");
 
     for (auto& o : outcomes)
         std::fprintf(say, "  %-58s\n    vs %-55s %7.3fx [%.3f, %.3f]  %s\n", o.subject.c_str(),
                      o.baseline.c_str(), o.r.value, o.r.lo, o.r.hi, o.verdict.c_str());
-    if (outcomes.empty())
+    if (j.contains("why"))
+        std::fprintf(say, "verdict    %s: %s\n", j["verdict"].get<std::string>().c_str(),
+                     j["why"].get<std::string>().c_str());
+    else if (outcomes.empty())
         std::fprintf(say, "verdict    inconclusive: no pair of benchmarks could be compared here\n");
     else
         std::fprintf(say, "verdict    %s (%d of %zu comparisons support, %d contradict, %d inconclusive)\n",

@@ -40,6 +40,24 @@ HypercallPlan plan_hypercall(const HypervisorId& id,
                              const ChildProbe& probe = probe_hypercall_in_child);
 // This machine's plan, probed once.
 const HypercallPlan& hypercall_plan();
+// The instruction call/hypercall takes here, or would: vmcall (VMX), vmmcall
+// (SVM), hvc (arm64; not from EL0).
+std::string hypercall_insn_name();
+
+// CPUID from user space as a VM exit: what the probe knows before timing it.
+// Whether the cost then shows an exit is the benchmark's to judge (vm_exit).
+struct CpuidExitPlan {
+    std::string skip;         // empty: call/vm_exit runs (every x86 host)
+    bool may_exit = false;    // a hypervisor is present and nothing rules an exit out
+    std::string stamp;        // what the record says of it
+};
+// cpu_flags: the "flags" line of /proc/cpuinfo (a SEV-ES guest shows sev_es).
+CpuidExitPlan plan_cpuid_exit(const HypervisorId& id, const std::string& cpu_flags);
+// This machine's plan, probed once.
+const CpuidExitPlan& cpuid_exit_plan();
+// A cost of at least this many system calls shows an exit (thousands of
+// cycles); a native CPUID costs about a hundred, under one system call.
+inline constexpr double kExitOverSyscall = 2.0;
 
 struct PtpPlan {
     std::string device;  // "/dev/ptpN" when found

@@ -41,6 +41,15 @@
         mov     $DMABENCH_KVM_HC_NOOP, %eax
         vmmcall
 .endm
+// CPUID leaf 0: unconditionally intercepted under VMX, and by every common
+// SVM hypervisor: a VM exit any guest can make. It writes ebx, the counter.
+.macro body_cpuid
+        mov     %rbx, %r13
+        xor     %eax, %eax
+        xor     %ecx, %ecx
+        cpuid
+        mov     %r13, %rbx
+.endm
 
 // void dmabench_call_loop_<name>(uint64_t n, const void* arg): n round trips.
 // Counter and arg live in callee-saved registers so libc and syscall (which
@@ -65,7 +74,7 @@
         asm_end dmabench_call_loop_\name
 .endm
 
-.irp name, empty, direct, ops_table, syscall_libc, syscall_raw, trap, vmcall, vmmcall
+.irp name, empty, direct, ops_table, syscall_libc, syscall_raw, trap, vmcall, vmmcall, cpuid
         round_trips \name
 .endr
 
@@ -80,4 +89,13 @@
 .irp name, syscall_raw, trap, vmcall, vmmcall
         one_shot \name
 .endr
+// The one-shot CPUID keeps rbx (callee-saved) in r11 (caller-saved).
+        asm_function dmabench_call_cpuid, 4
+        mov     %rbx, %r11
+        xor     %eax, %eax
+        xor     %ecx, %ecx
+        cpuid
+        mov     %r11, %rbx
+        ret
+        asm_end dmabench_call_cpuid
         .section .note.GNU-stack, "", @progbits
