@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
@@ -130,8 +131,9 @@ long involuntary_switches() {
 namespace {
 
 // A batch during which the thread lost the CPU is timed again, at most this
-// often: one lost time slice would outweigh thousands of operations.
-constexpr int kRedo = 3;
+// often (once: a long batch on a busy machine loses the CPU every time): one
+// lost time slice would outweigh thousands of operations.
+constexpr int kRedo = 1;
 
 // Prepares and times batches of one run.
 class Batches {
@@ -197,23 +199,32 @@ private:
 
 // How many operations each batch holds, and when to stop: the one place that
 // decides. The count is the work's own, or doubled from 1 until a batch lasts
-// kBatchSeconds (alone: threads would have to agree). The stop is Google
-// Benchmark's iteration count (from --min-time); a rule that stops once the
-// per-operation mean is tight belongs in next(), and only there.
+// kBatchSeconds (alone: threads would have to agree). No warm-up batch here:
+// Google Benchmark's probing runs, discarded, warm code, caches and predictors.
+// The stop is Google Benchmark's iteration count (from --min-time); a rule
+// that stops once the per-operation mean is tight belongs in next(), and only
+// there.
 class Plan {
 public:
-    Plan(Work& w, Batches& b, const Thread& t) : batch_(w.batch) {
+    Plan(const Case& c, Work& w, Batches& b, const Thread& t) : batch_(w.batch) {
         if (batch_ == 0 && t.threads() > 1)
             throw std::logic_error("a threaded case must give its batch size");
-        if (batch_ == 0)
-            for (batch_ = 1; batch_ < (uint64_t(1) << 24); batch_ *= 2)
-                if (b.once(batch_, false).seconds >= kBatchSeconds) break;
-        b.once(batch_, false);  // warm: code, TLB, caches, predictors
+        if (batch_ == 0) batch_ = piloted(c, b);
     }
     uint64_t batch() const { return batch_; }
     bool next(benchmark::State& s) { return s.KeepRunningBatch(benchmark::IterationCount(batch_)); }
 
 private:
+    // Found once per case and kept: Google Benchmark requires every
+    // repetition to run the same number of iterations.
+    static uint64_t piloted(const Case& c, Batches& b) {
+        static std::map<const Case*, uint64_t> found;
+        auto it = found.find(&c);
+        if (it != found.end()) return it->second;
+        uint64_t n = 1;
+        while (n < (uint64_t(1) << 24) && b.once(n, false).seconds < kBatchSeconds) n *= 2;
+        return found[&c] = n;
+    }
     uint64_t batch_;
 };
 
@@ -262,7 +273,7 @@ void put_counters(benchmark::State& s, const Case& c, const Work& w, const Batch
 void measure(const Case& c, benchmark::State& s, Thread& t) {
     Work w = c.setup(s, t);
     Batches batches(w, t);
-    Plan plan(w, batches, t);
+    Plan plan(c, w, batches, t);
     const uint64_t n = plan.batch();
 
     Summary sum;
