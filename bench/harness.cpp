@@ -167,11 +167,11 @@ public:
     // CPU (alone only: threads wait for each other batch by batch).
     Timed counted(uint64_t n) {
         Timed x = once(n, true);
+        lost_ += x.lost;
         for (int redo = 0; x.lost && t_.threads() == 1 && redo < kRedo; ++redo) {
-            ++redone_;
             x = once(n, true);
+            lost_ += x.lost;
         }
-        if (x.lost) ++kept_lost_;
         return x;
     }
 
@@ -185,8 +185,7 @@ public:
 
     double floor_ns() const { return clock::seconds(floor_) * 1e9; }
     double ops_run() const { return ops_run_; }
-    unsigned redone() const { return redone_; }
-    unsigned kept_lost() const { return kept_lost_; }
+    unsigned lost() const { return lost_; }
 
 private:
     Work& w_;
@@ -194,7 +193,7 @@ private:
     uint64_t floor_;
     uint64_t pass_ = 0;
     double ops_run_ = 0;
-    unsigned redone_ = 0, kept_lost_ = 0;
+    unsigned lost_ = 0;  // timed batches during which the thread lost the CPU
 };
 
 // How many operations each batch holds, and when to stop: the one place that
@@ -218,12 +217,12 @@ private:
     // Found once per case and kept: Google Benchmark requires every
     // repetition to run the same number of iterations.
     static uint64_t piloted(const Case& c, Batches& b) {
-        static std::map<const Case*, uint64_t> found;
-        auto it = found.find(&c);
+        static std::map<std::string, uint64_t> found;
+        auto it = found.find(c.name);
         if (it != found.end()) return it->second;
         uint64_t n = 1;
         while (n < (uint64_t(1) << 24) && b.once(n, false).seconds < kBatchSeconds) n *= 2;
-        return found[&c] = n;
+        return found[c.name] = n;
     }
     uint64_t batch_;
 };
@@ -257,7 +256,7 @@ void put_counters(benchmark::State& s, const Case& c, const Work& w, const Batch
     if (c.per() != c.op) put("ns_per_" + c.per(), sum.ns_per_op / w.units_per_op);
     put(c.op + "s_per_batch", double(batch));
     put("timer_floor_ns", b.floor_ns());
-    put("preempted_batches", double(b.redone() + b.kept_lost()));
+    put("preempted_batches", double(b.lost()));
     for (std::size_t i = 0; i < w.references.size(); ++i) {
         const std::string& r = w.references[i].name;
         put(r + "_ns", quantile(paired.ns[i], 0.5));

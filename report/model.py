@@ -70,6 +70,12 @@ class Name:
         return Name(text, family, variant, args, flags)
 
     @property
+    def declared(self) -> str:
+        """The name without the segments Google Benchmark appends for the time
+        type (manual_time...): the same case whether or not it was manually timed."""
+        return "/".join(seg for seg in self.text.split("/") if seg not in GBENCH_FLAGS)
+
+    @property
     def family_variant(self) -> str:
         return f"{self.family}/{self.variant}" if self.variant else self.family
 

@@ -179,17 +179,21 @@ def _unstable_note(runs, names, by, family) -> list:
                  f"({len(marked)} of {len(names)} in {family}).")]
 
 
+def _ordered(benches, keys_of) -> list:
+    """The keys of every bench, each once, in the order they first appear."""
+    out = []
+    for b in benches:
+        out += [k for k in keys_of(b) if k not in out]
+    return out
+
+
 def _other_tables(runs, family) -> list:
     """Every other counter the family records, for the page."""
     blocks = []
     for run in runs:
         fam = run.in_family(family)
-        keys = []
-        for b in fam:
-            m = b.metric().key
-            for k in b.family_counters():
-                if k != m and k not in keys and k not in _ratio_keys([b]):
-                    keys.append(k)
+        keys = _ordered(fam, lambda b: [k for k in b.family_counters()
+                                        if k != b.metric().key and k not in _ratio_keys([b])])
         if keys:
             rows = [(b.text, [textfmt.num(stats.summarise(b.samples(k)).median)
                               if b.samples(k) else "-" for k in keys]) for b in fam]
@@ -203,11 +207,7 @@ def _pmu_tables(runs, family) -> list:
     blocks = []
     for run in runs:
         fam = run.in_family(family)
-        events = []
-        for b in fam:
-            for e in b.pmu_per_unit():
-                if e not in events:
-                    events.append(e)
+        events = _ordered(fam, lambda b: list(b.pmu_per_unit()))
         if not events:
             continue
         rows = []
