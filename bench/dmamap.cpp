@@ -14,7 +14,7 @@
 // pages is amortised over the pairs it serves.
 //
 // Attribution, after the timed batches and outside Time: as many pairs again
-// (at most 16384), each with a clock reading after every piece, so each
+// (at most 4096), each with a clock reading after every piece, so each
 // piece's time is the gap before its reading, less one reading: ns_<piece>,
 // share_<piece> = ns_<piece> / the sum of them, and <piece>_per_pair, how
 // often each piece ran. Batches that lost the CPU are left out of them.
@@ -40,7 +40,7 @@ using namespace dmamap;
 constexpr std::size_t KiB = 1024, MiB = 1024 * KiB;
 constexpr const char* kEraLookup = "memblock";  // arm64 pfn_valid() of the 2014 thread (v3.7-v4.4)
 constexpr std::size_t kFrames = 4096;
-constexpr uint64_t kAttributedPairs = 16384;  // at most, after the timed batches
+constexpr uint64_t kAttributedPairs = 4096;  // at most, after the timed batches
 
 // --- what this machine gives the pieces, decided once at registration ---------
 

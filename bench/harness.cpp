@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
@@ -130,8 +131,9 @@ long involuntary_switches() {
 namespace {
 
 // A batch during which the thread lost the CPU is timed again, at most this
-// often: one lost time slice would outweigh thousands of operations.
-constexpr int kRedo = 3;
+// often (once: a long batch on a busy machine loses the CPU every time): one
+// lost time slice would outweigh thousands of operations.
+constexpr int kRedo = 1;
 
 // Prepares and times batches of one run.
 class Batches {
@@ -165,11 +167,11 @@ public:
     // CPU (alone only: threads wait for each other batch by batch).
     Timed counted(uint64_t n) {
         Timed x = once(n, true);
+        lost_ += x.lost;
         for (int redo = 0; x.lost && t_.threads() == 1 && redo < kRedo; ++redo) {
-            ++redone_;
             x = once(n, true);
+            lost_ += x.lost;
         }
-        if (x.lost) ++kept_lost_;
         return x;
     }
 
@@ -183,8 +185,7 @@ public:
 
     double floor_ns() const { return clock::seconds(floor_) * 1e9; }
     double ops_run() const { return ops_run_; }
-    unsigned redone() const { return redone_; }
-    unsigned kept_lost() const { return kept_lost_; }
+    unsigned lost() const { return lost_; }
 
 private:
     Work& w_;
@@ -192,28 +193,37 @@ private:
     uint64_t floor_;
     uint64_t pass_ = 0;
     double ops_run_ = 0;
-    unsigned redone_ = 0, kept_lost_ = 0;
+    unsigned lost_ = 0;  // timed batches during which the thread lost the CPU
 };
 
 // How many operations each batch holds, and when to stop: the one place that
 // decides. The count is the work's own, or doubled from 1 until a batch lasts
-// kBatchSeconds (alone: threads would have to agree). The stop is Google
-// Benchmark's iteration count (from --min-time); a rule that stops once the
-// per-operation mean is tight belongs in next(), and only there.
+// kBatchSeconds (alone: threads would have to agree). No warm-up batch here:
+// Google Benchmark's probing runs, discarded, warm code, caches and predictors.
+// The stop is Google Benchmark's iteration count (from --min-time); a rule
+// that stops once the per-operation mean is tight belongs in next(), and only
+// there.
 class Plan {
 public:
-    Plan(Work& w, Batches& b, const Thread& t) : batch_(w.batch) {
+    Plan(const Case& c, Work& w, Batches& b, const Thread& t) : batch_(w.batch) {
         if (batch_ == 0 && t.threads() > 1)
             throw std::logic_error("a threaded case must give its batch size");
-        if (batch_ == 0)
-            for (batch_ = 1; batch_ < (uint64_t(1) << 24); batch_ *= 2)
-                if (b.once(batch_, false).seconds >= kBatchSeconds) break;
-        b.once(batch_, false);  // warm: code, TLB, caches, predictors
+        if (batch_ == 0) batch_ = piloted(c, b);
     }
     uint64_t batch() const { return batch_; }
     bool next(benchmark::State& s) { return s.KeepRunningBatch(benchmark::IterationCount(batch_)); }
 
 private:
+    // Found once per case and kept: Google Benchmark requires every
+    // repetition to run the same number of iterations.
+    static uint64_t piloted(const Case& c, Batches& b) {
+        static std::map<std::string, uint64_t> found;
+        auto it = found.find(c.name);
+        if (it != found.end()) return it->second;
+        uint64_t n = 1;
+        while (n < (uint64_t(1) << 24) && b.once(n, false).seconds < kBatchSeconds) n *= 2;
+        return found[c.name] = n;
+    }
     uint64_t batch_;
 };
 
@@ -246,7 +256,7 @@ void put_counters(benchmark::State& s, const Case& c, const Work& w, const Batch
     if (c.per() != c.op) put("ns_per_" + c.per(), sum.ns_per_op / w.units_per_op);
     put(c.op + "s_per_batch", double(batch));
     put("timer_floor_ns", b.floor_ns());
-    put("preempted_batches", double(b.redone() + b.kept_lost()));
+    put("preempted_batches", double(b.lost()));
     for (std::size_t i = 0; i < w.references.size(); ++i) {
         const std::string& r = w.references[i].name;
         put(r + "_ns", quantile(paired.ns[i], 0.5));
@@ -262,7 +272,7 @@ void put_counters(benchmark::State& s, const Case& c, const Work& w, const Batch
 void measure(const Case& c, benchmark::State& s, Thread& t) {
     Work w = c.setup(s, t);
     Batches batches(w, t);
-    Plan plan(w, batches, t);
+    Plan plan(c, w, batches, t);
     const uint64_t n = plan.batch();
 
     Summary sum;

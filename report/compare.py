@@ -35,8 +35,11 @@ def _pair_metric(b, n):
 def verdicts(base: Run, new: Run) -> list:
     """[(name, unit, Summary base, Summary new, Verdict)] for the names both runs hold."""
     out = []
+    # A case keeps its name across runs but for Google Benchmark's time-type
+    # segment (/manual_time), which a case gains when the harness starts timing it.
+    declared = {x.name.declared: x for x in new.benches.values()}
     for name, b in base.benches.items():
-        n = new.benches.get(name)
+        n = new.benches.get(name) or declared.get(b.name.declared)
         if n is None:
             continue
         mb, mn = _pair_metric(b, n)

@@ -33,9 +33,10 @@ NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 SUPPORTED_SCHEMA = (1,)
 
-# The headline time of a family when it records several ns_per_<unit>
-# counters (cache gives ns_per_call and ns_per_line: the line is the unit a
-# reader compares). A family not listed gets its first ns_per_ counter.
+# The headline time of a family in records written before the cases' tags
+# (context.dmabench.cases[name].unit names it now): cache gives ns_per_call and
+# ns_per_line, and the line is the unit a reader compares. A family not listed
+# gets its first ns_per_ counter.
 HEADLINE = {"cache": "ns_per_line", "lookup": "ns_per_lookup", "call": "ns_per_call",
             "dmamap": "ns_per_pair"}
 FORMAT_HINT = ("a result file written by `dmabench run --out FILE` "
@@ -67,6 +68,12 @@ class Name:
             else:
                 flags.append(seg)
         return Name(text, family, variant, args, flags)
+
+    @property
+    def declared(self) -> str:
+        """The name without the segments Google Benchmark appends for the time
+        type (manual_time...): the same case whether or not it was manually timed."""
+        return "/".join(seg for seg in self.text.split("/") if seg not in GBENCH_FLAGS)
 
     @property
     def family_variant(self) -> str:
@@ -107,6 +114,7 @@ class Bench:
     aggregates: dict = field(default_factory=dict)   # aggregate_name -> entry
     errors: list = field(default_factory=list)       # error messages
     label: str = ""
+    tags: dict = field(default_factory=dict)         # context.dmabench.cases[name], if any
 
     @property
     def text(self) -> str:
@@ -177,6 +185,8 @@ class Bench:
         """The time per unit this benchmark is about: an ns_per_<unit> counter
         when the family gives one, else the real time per iteration."""
         keys = [prefer] if prefer else []
+        if isinstance(self.tags.get("unit"), str):
+            keys.append("ns_per_" + self.tags["unit"])
         keys += [HEADLINE.get(self.name.family, "")]
         keys += [k for k in self.counter_names() if k.startswith("ns_per_")]
         for k in keys:
@@ -229,6 +239,14 @@ class Run:
         return (f"{os.path.basename(self.path)} has no dmabench context: the machine "
                 "identity, emulation and virtualisation status, pinning, PMU events and "
                 "skipped variants are unknown; only what Google Benchmark recorded is shown.")
+
+
+def _tags(dmabench, run_name: str) -> dict:
+    """What C++ recorded about the case (family, variant, args, op, unit, kind,
+    era, baseline...), to select by; empty for older records."""
+    cases = (dmabench or {}).get("cases")
+    tags = cases.get(run_name) if isinstance(cases, dict) else None
+    return tags if isinstance(tags, dict) else {}
 
 
 def _ends_open(raw: bytes) -> bool:
@@ -300,7 +318,7 @@ def load(path: str) -> Run:
             raise BadInput(f"{where} has no \"name\" string; expected {FORMAT_HINT}")
         bench = benches.get(run_name)
         if bench is None:
-            bench = benches[run_name] = Bench(Name.parse(run_name))
+            bench = benches[run_name] = Bench(Name.parse(run_name), tags=_tags(dmabench, run_name))
         if e.get("error_occurred"):
             bench.errors.append(str(e.get("error_message", "error")))
             continue

@@ -40,12 +40,15 @@ class Spec:
     xbytes: bool = False       # x values are sizes in bytes
     xlabel: str = ""
     reference: str = ""        # ratio_bars: variant the ratios are to
-    xpattern: str = ""         # sweep: regex whose group 1 is the number in the x argument
+    xtag: str = ""             # sweep: the tag (context.dmabench.cases) holding the x number
+    xpattern: str = ""         # the same for records written before tags: regex over the arg
     min_points: int = 1        # sweep: series with fewer points are left to the tables
 
-    def x_of(self, args: dict):
+    def x_of(self, bench: Bench):
         """The x value of a benchmark, or None when it is not on this sweep."""
-        value = args.get(self.x)
+        if self.xtag and bench.tags:
+            return arg_number(str(bench.tags.get(self.xtag, "")))
+        value = bench.name.sweep_args().get(self.x)
         if value is None:
             return None
         if self.xpattern:
@@ -57,11 +60,12 @@ class Spec:
 FAMILY_PLOTS = {
     "calib": Spec("sweep", x="adds", xlog=False, xlabel="dependent adds per call"),
     "cache": Spec("sweep", x="size", panel="state", xbytes=True, xlabel="buffer size"),
-    # lookup names carry the synthetic map's size as map:regions-N; maps
-    # taken from board profiles (map:<board>) are drawn as bars beside it.
+    # lookup cases on a synthetic map carry its size as the tag regions (older
+    # records: in the name, map:regions-N); maps taken from board profiles
+    # (map:<board>) are drawn as bars beside it.
     # Only the region sweep itself is drawn: the p2m-node and foreign-share
     # cases sit at one map size each and would be hundreds of lone points.
-    "lookup": Spec("sweep", x="map", xpattern=r"regions-(\d+)", panel="pattern",
+    "lookup": Spec("sweep", x="map", xtag="regions", xpattern=r"regions-(\d+)", panel="pattern",
                    xlabel="memory regions in the map", min_points=2),
     "call": Spec("ratio_bars", reference="direct"),
     "dmamap": Spec("stacked", x="size", panel="dir", xbytes=True, xlabel="buffer size"),
@@ -135,7 +139,7 @@ def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir:
     for ri, run in enumerate(runs):
         for b in run.in_family(family):
             args = b.name.sweep_args()
-            x = spec.x_of(args)
+            x = spec.x_of(b)
             m = value(b)
             if x is None or m is None or not m.samples:
                 continue
@@ -490,7 +494,7 @@ def family_figures(runs, family: str, outdir: str) -> dict:
                              + f"; {whisk}"))
     if spec.kind == "sweep":  # what is not on the sweep (other maps, unswept cases): bars
         off = lambda r: [b for b in r.in_family(family)
-                         if spec.x_of(b.name.sweep_args()) is None and b.metric().samples]
+                         if spec.x_of(b) is None and b.metric().samples]
         if sum(len(off(r)) for r in runs) >= 2:
             st = bars(runs, off, metric_of, ylabel, f"{family}: not on the {spec.x} sweep",
                       outdir, safe_stem(family) + "_other")

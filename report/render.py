@@ -108,97 +108,106 @@ def _compact(headers, rows, value_col, unit_col, n_col):
             " ".join(notes))
 
 
-def family_tables(runs, family) -> dict:
-    """{"main", "pmu", "other", "errors": [blocks]} for one family."""
-    names, by = _union(runs, family)
-    benches = [b for d in by for b in d.values()]
-    out = {"main": [], "pmu": [], "other": [], "errors": []}
-    blocks = out["main"]
-    if len(runs) == 1:
-        ratio_keys = _ratio_keys(benches)
-        rk_heads = ["x " + k[len("ratio_to_"):] for k in ratio_keys]
-        rows, trows = [], []
-        for n in names:
-            b = by[0][n]
-            m = b.metric()
-            if not m.samples:
-                msg = "error: " + b.errors[0] if b.errors else "no samples"
-                rows.append((n, [msg, "", "", "", "", ""] + [""] * len(ratio_keys)))
-                trows.append((n, ["-", "", "-", "0"] + ["-"] * len(ratio_keys)))
+def _one_run_table(runs, names, by, family) -> list:
+    """The main table of one run: median, unit, MAD%, min, max, n and ratios."""
+    blocks = []
+    ratio_keys = _ratio_keys([b for d in by for b in d.values()])
+    rk_heads = ["x " + k[len("ratio_to_"):] for k in ratio_keys]
+    rows, trows = [], []
+    for n in names:
+        b = by[0][n]
+        m = b.metric()
+        if not m.samples:
+            msg = "error: " + b.errors[0] if b.errors else "no samples"
+            rows.append((n, [msg, "", "", "", "", ""] + [""] * len(ratio_keys)))
+            trows.append((n, ["-", "", "-", "0"] + ["-"] * len(ratio_keys)))
+            continue
+        s = stats.summarise(m.samples)
+        ratios = [_ratio_cell(b, k, True) for k in ratio_keys]
+        tratios = [_ratio_cell(b, k, False) for k in ratio_keys]
+        nrep = f"{s.n}" + (" (aggr.)" if b.aggregates_only else "")
+        flag = "*" if _unstable(runs[0], n) else ""
+        rows.append((n, [textfmt.num(s.median), m.unit, _spread(s) + flag, textfmt.num(s.lo),
+                         textfmt.num(s.hi), nrep] + ratios))
+        trows.append((n, [textfmt.num(s.median), m.unit, _spread(s) + flag, str(s.n)]
+                      + tratios))
+    theads, trows, note = _compact(["median", "unit", "MAD%", "n"] + rk_heads, trows,
+                                   value_col=0, unit_col=1, n_col=3)
+    if note:
+        blocks.append(Para(f"{family}: {note}; MAD% is the robust spread.", text_only=True))
+    blocks.append(Table("benchmark", ["median", "unit", "MAD%", "min", "max", "n"] + rk_heads,
+                        rows, text_headers=theads, text_rows=trows))
+    return blocks
+
+
+def _board_table(runs, names, by) -> list:
+    """The main table of several runs: a column per machine."""
+    heads = [f"M{i + 1} median (MAD%)" for i in range(len(runs))]
+    theads = [f"M{i + 1}" for i in range(len(runs))]
+    rows, trows = [], []
+    for n in names:
+        unit, cells, tcells = "", [], []
+        for ri, d in enumerate(by):
+            b = d.get(n)
+            m = b.metric() if b else None
+            if not m or not m.samples:
+                cells.append("-")
+                tcells.append("-")
                 continue
+            unit = unit or m.unit
             s = stats.summarise(m.samples)
-            ratios = [_ratio_cell(b, k, True) for k in ratio_keys]
-            tratios = [_ratio_cell(b, k, False) for k in ratio_keys]
-            nrep = f"{s.n}" + (" (aggr.)" if b.aggregates_only else "")
-            flag = "*" if _unstable(runs[0], n) else ""
-            rows.append((n, [textfmt.num(s.median), m.unit, _spread(s) + flag, textfmt.num(s.lo),
-                             textfmt.num(s.hi), nrep] + ratios))
-            trows.append((n, [textfmt.num(s.median), m.unit, _spread(s) + flag, str(s.n)]
-                          + tratios))
-        theads, trows, note = _compact(["median", "unit", "MAD%", "n"] + rk_heads, trows,
-                                       value_col=0, unit_col=1, n_col=3)
-        if note:
-            blocks.append(Para(f"{family}: {note}; MAD% is the robust spread.", text_only=True))
-        blocks.append(Table("benchmark", ["median", "unit", "MAD%", "min", "max", "n"] + rk_heads,
-                            rows, text_headers=theads, text_rows=trows))
-    else:
-        heads = [f"M{i + 1} median (MAD%)" for i in range(len(runs))]
-        theads = [f"M{i + 1}" for i in range(len(runs))]
-        rows, trows = [], []
-        for n in names:
-            unit, cells, tcells = "", [], []
-            for ri, d in enumerate(by):
-                b = d.get(n)
-                m = b.metric() if b else None
-                if not m or not m.samples:
-                    cells.append("-")
-                    tcells.append("-")
-                    continue
-                unit = unit or m.unit
-                s = stats.summarise(m.samples)
-                flag = "*" if _unstable(runs[ri], n) else ""
-                cells.append(f"{textfmt.num(s.median)} ({_spread(s)}{flag}, n={s.n})")
-                tcells.append(f"{textfmt.num(s.median)} +-{_spread(s)}{flag}")
-            rows.append((n, [unit] + cells))
-            trows.append((n, [unit] + tcells))
-        theads, trows, note = _compact(["unit"] + theads, trows, value_col=None, unit_col=0,
-                                       n_col=None)
-        blocks.append(Table("benchmark", ["unit"] + heads, rows, text_headers=theads,
-                            text_rows=trows,
-                            caption="median and robust spread (MAD%) per machine; "
-                                    "machines M1, M2... as listed at the top"
-                                    + (f"; {note}" if note else "")))
+            flag = "*" if _unstable(runs[ri], n) else ""
+            cells.append(f"{textfmt.num(s.median)} ({_spread(s)}{flag}, n={s.n})")
+            tcells.append(f"{textfmt.num(s.median)} +-{_spread(s)}{flag}")
+        rows.append((n, [unit] + cells))
+        trows.append((n, [unit] + tcells))
+    theads, trows, note = _compact(["unit"] + theads, trows, value_col=None, unit_col=0,
+                                   n_col=None)
+    return [Table("benchmark", ["unit"] + heads, rows, text_headers=theads, text_rows=trows,
+                  caption="median and robust spread (MAD%) per machine; "
+                          "machines M1, M2... as listed at the top" + (f"; {note}" if note else ""))]
+
+
+def _unstable_note(runs, names, by, family) -> list:
     marked = [n for n in names for ri, d in enumerate(by) if n in d and _unstable(runs[ri], n)]
-    if marked:
-        limits = sorted({_cv_limit(r) for r in runs if _cv_limit(r) is not None})
-        lim = " or ".join(f"{x * 100:.0f}%" for x in limits) or "the limit"
-        blocks.append(Para(f"* unstable: the repetitions' coefficient of variation exceeded "
-                           f"{lim} (dmabench run --cv-limit); treat the median with care "
-                           f"({len(marked)} of {len(names)} in {family})."))
-    # Every other counter the family records, for the page.
-    blocks = out["other"]
-    for ri, run in enumerate(runs):
+    if not marked:
+        return []
+    limits = sorted({_cv_limit(r) for r in runs if _cv_limit(r) is not None})
+    lim = " or ".join(f"{x * 100:.0f}%" for x in limits) or "the limit"
+    return [Para(f"* unstable: the repetitions' coefficient of variation exceeded "
+                 f"{lim} (dmabench run --cv-limit); treat the median with care "
+                 f"({len(marked)} of {len(names)} in {family}).")]
+
+
+def _ordered(benches, keys_of) -> list:
+    """The keys of every bench, each once, in the order they first appear."""
+    out = []
+    for b in benches:
+        out += [k for k in keys_of(b) if k not in out]
+    return out
+
+
+def _other_tables(runs, family) -> list:
+    """Every other counter the family records, for the page."""
+    blocks = []
+    for run in runs:
         fam = run.in_family(family)
-        keys = []
-        for b in fam:
-            m = b.metric().key
-            for k in b.family_counters():
-                if k != m and k not in keys and k not in _ratio_keys([b]):
-                    keys.append(k)
+        keys = _ordered(fam, lambda b: [k for k in b.family_counters()
+                                        if k != b.metric().key and k not in _ratio_keys([b])])
         if keys:
             rows = [(b.text, [textfmt.num(stats.summarise(b.samples(k)).median)
                               if b.samples(k) else "-" for k in keys]) for b in fam]
             cap = f"{family}: other counters (median)" + (f", {run.label}" if len(runs) > 1 else "")
             blocks.append(Table("benchmark", keys, rows, caption=cap, page_only=True))
-    # PMU counts per unit: one column per event; each cell names its unit.
-    blocks = out["pmu"]
-    for ri, run in enumerate(runs):
+    return blocks
+
+
+def _pmu_tables(runs, family) -> list:
+    """PMU counts per unit: one column per event; each cell names its unit."""
+    blocks = []
+    for run in runs:
         fam = run.in_family(family)
-        events = []
-        for b in fam:
-            for e in b.pmu_per_unit():
-                if e not in events:
-                    events.append(e)
+        events = _ordered(fam, lambda b: list(b.pmu_per_unit()))
         if not events:
             continue
         rows = []
@@ -219,11 +228,19 @@ def family_tables(runs, family) -> dict:
         if any(b.multiplexed() for b in fam):
             blocks.append(Para("Some PMU counts were multiplexed (pmu_multiplexed = 1): they "
                                "are scaled estimates, not exact counts.", kind="note"))
+    return blocks
+
+
+def family_tables(runs, family) -> dict:
+    """{"main", "pmu", "other", "errors": [blocks]} for one family."""
+    names, by = _union(runs, family)
+    main = _one_run_table(runs, names, by, family) if len(runs) == 1 else _board_table(runs, names, by)
     errs = [(n, d[n].errors[0]) for d in by for n in names if n in d and d[n].errors]
-    if errs:
-        out["errors"].append(Table("benchmark", [], [(n, [f"error: {e}"]) for n, e in errs],
-                            caption=f"{family}: benchmarks that reported an error"))
-    return out
+    return {"main": main + _unstable_note(runs, names, by, family),
+            "pmu": _pmu_tables(runs, family),
+            "other": _other_tables(runs, family),
+            "errors": [Table("benchmark", [], [(n, [f"error: {e}"]) for n, e in errs],
+                             caption=f"{family}: benchmarks that reported an error")] if errs else []}
 
 
 def machine_blocks(runs) -> list:

@@ -5,31 +5,31 @@
 
 namespace dmabench::clock {
 
-// Read at the start of a timed region: nothing before it may drift past.
-inline uint64_t start() {
+// start(): read at the start of a timed region: nothing before it may drift
+// past. stop(): read at the end: waits for everything before it to complete.
 #if defined(__x86_64__)
+inline uint64_t start() {
     uint32_t lo, hi;
     asm volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi)::"memory");
     return (uint64_t(hi) << 32) | lo;
-#elif defined(__aarch64__)
-    uint64_t v;
-    asm volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
-    return v;
-#endif
 }
-
-// Read at the end: waits for everything before it to complete.
 inline uint64_t stop() {
-#if defined(__x86_64__)
     uint32_t lo, hi, aux;
     asm volatile("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi), "=c"(aux)::"memory");
     return (uint64_t(hi) << 32) | lo;
+}
 #elif defined(__aarch64__)
+inline uint64_t start() {
+    uint64_t v;
+    asm volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
+    return v;
+}
+inline uint64_t stop() {
     uint64_t v;
     asm volatile("isb\n\tmrs %0, cntvct_el0\n\tisb" : "=r"(v)::"memory");
     return v;
-#endif
 }
+#endif
 
 // Ticks per second: CNTFRQ_EL0; on x86 CPUID 0x15, the hypervisor's TSC leaf,
 // or a measurement against CLOCK_MONOTONIC_RAW. Computed once.

@@ -6,11 +6,6 @@
 #include "kernels/asm.h"
 
         .text
-// The direct call's target, and what the ops table's map_page slot points to.
-        asm_function dmabench_call_empty, 4
-        ret
-        asm_end dmabench_call_empty
-
 // Loop bodies. x20 holds the loop's arg (for ops_table: the device).
 .macro body_empty
 .endm
@@ -58,13 +53,7 @@
         round_trips \name
 .endr
 
-// One-shot forms for the composed paths; each returns what the instruction left in x0.
-.macro one_shot name
-        asm_function dmabench_call_\name, 4
-        body_\name
-        ret
-        asm_end dmabench_call_\name
-.endm
+#include "kernels/call/common.inc"
 
 .irp name, syscall_raw, trap
         one_shot \name

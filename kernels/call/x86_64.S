@@ -5,11 +5,6 @@
 #include "kernels/asm.h"
 
         .text
-// The direct call's target, and what the ops table's map_page slot points to.
-        asm_function dmabench_call_empty, 4
-        ret
-        asm_end dmabench_call_empty
-
 // Loop bodies. r12 holds the loop's arg (for ops_table: the device).
 .macro body_empty
 .endm
@@ -78,13 +73,7 @@
         round_trips \name
 .endr
 
-// One-shot forms for the composed paths; each returns what the instruction left in RAX.
-.macro one_shot name
-        asm_function dmabench_call_\name, 4
-        body_\name
-        ret
-        asm_end dmabench_call_\name
-.endm
+#include "kernels/call/common.inc"
 
 .irp name, syscall_raw, trap, vmcall, vmmcall
         one_shot \name

@@ -27,6 +27,9 @@ for v, b in ran.items():
     for k in ["ns_per_call", "direct_ns", "empty_ns", "ratio_to_direct", "ratio_to_direct_p10", "ratio_to_direct_p90"]:
         assert k in b and b[k] > 0, f"{v}: {k} missing or not positive"
     assert b["ratio_to_direct_p10"] <= b["ratio_to_direct"] <= b["ratio_to_direct_p90"], v
+    # One iteration is one round trip: Time is the mean ns per call.
+    assert abs(b["real_time"] - b["ns_per_call"]) <= 1e-6 * b["ns_per_call"], (v, b["real_time"])
+    assert b["ns_per_call_p10"] <= b["ns_per_call_median"] <= b["ns_per_call_p90"], v
 # The direct path against its own interleaved reference: the same thing twice.
 assert 0.5 < ran["direct"]["ratio_to_direct"] < 2, ran["direct"]["ratio_to_direct"]
 # Leaving user space costs more than a call, emulated or not.

@@ -38,6 +38,8 @@ for b in runs:
     pages = max(1, -(-size // 4096))
     back = dir_ != "to_device"
     assert b["ns_per_pair"] > 0, b["name"]
+    # One iteration is one map+unmap pair: Time is the mean ns per pair.
+    assert abs(b["real_time"] - b["ns_per_pair"]) <= 1e-6 * b["ns_per_pair"], (b["name"], b["real_time"])
     shares = [v for k, v in b.items() if k.startswith("share_")]
     assert shares and abs(sum(shares) - 1) < 1e-6, (b["name"], shares)
     assert all(0 <= s <= 1 for s in shares), b["name"]

@@ -47,7 +47,14 @@ assert c["schema_version"] == 1 and c["arch"] == sys.argv[2]
 assert str(c["emulated"]["value"]) == sys.argv[3]
 assert "--quick" in c["command_line"]
 names = [b["name"] for b in d["benchmarks"]]
-assert "calib/empty" in names and "calib/ladder/adds:64" in names, names[:5]
+assert "calib/empty/manual_time" in names and "calib/ladder/adds:64/manual_time" in names, names[:5]
+# One iteration is one operation: Time is the family's ns_per_<op>, found by the case's tags.
+cases = c["cases"]
+for b in d["benchmarks"]:
+    t = cases[b["run_name"]]
+    assert {"family", "variant", "args", "op", "unit"} <= set(t), t
+    want = b["ns_per_" + t["op"]]
+    assert abs(b["real_time"] - want) <= 1e-6 * want, (b["name"], b["real_time"], want)
 assert all(n.count("/") >= 1 for n in names)
 # Pinning achieved is recorded: every benchmark says which PU it ran on.
 assert all(b.get("label", "").startswith("pu:") for b in d["benchmarks"] if b["name"].startswith("calib/"))
@@ -58,7 +65,7 @@ assert fit["slope_ns_per_add"] > 0, fit
 PY
 # Software PMU events count for real where perf_event_open exists (not under qemu-user).
 if [[ $emulated != True ]]; then
-    "${DB[@]}" run --quick --filter '^calib/empty$' --pmu perf::task-clock,perf::page-faults \
+    "${DB[@]}" run --quick --filter '^calib/empty/manual_time$' --pmu perf::task-clock,perf::page-faults \
         --out "$work/pmu.json" >/dev/null 2>&1
     $PY -c '
 import json, sys

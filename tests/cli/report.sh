@@ -6,7 +6,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../cli_common.sh"
 
-filter='^calib/ladder/adds:(0|64)$'
+filter='^calib/ladder/adds:(0|64)/manual_time$'
 for n in a b; do
     "${DB[@]}" run --filter "$filter" --repetitions 5 --min-time 0.01 --out "$work/$n.json" \
         >/dev/null 2>"$work/run-$n.err" || bad "run $n: $(tail -2 "$work/run-$n.err")"

@@ -97,6 +97,26 @@ def test_a_known_change_is_found_with_its_size(tmp_path, factor, expected):
         assert ratio == pytest.approx(factor, rel=2e-3)
 
 
+def test_a_case_that_gained_manual_time_is_still_the_same_case(tmp_path):
+    # A BASE recorded before the one harness named some cases without the
+    # /manual_time segment; NEW names every case with it.
+    doc = load_json(fixture(BASE))
+    plain = [n for n in names(fixture(BASE)) if not n.endswith("/manual_time")]
+    assert plain, "the fixture has no automatically timed case"
+    for e in doc["benchmarks"]:
+        if e["run_name"] in plain:
+            suffix = e["name"][len(e["run_name"]):]  # an aggregate's _mean, _median...
+            e["run_name"] += "/manual_time"
+            e["name"] = e["run_name"] + suffix
+    new = tmp_path / "renamed.json"
+    new.write_text(json.dumps(doc))
+    r = run_report("compare", fixture(BASE), str(new), "-o", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    for name in plain:
+        v, ratio = verdict_of(r.stdout, name)
+        assert v == stats.NO_CHANGE and ratio == 1.0, name
+
+
 def test_three_repetitions_are_too_few_and_it_says_why(tmp_path):
     quick = fixture("x86_quick.json")
     reps = {e.get("repetitions") for e in load_json(quick)["benchmarks"]}
