@@ -66,7 +66,7 @@ std::size_t lines_per_call(const Spec& p) {
     return (round_up(p.shape.offset + p.shape.size, p.line) - first) / p.line;
 }
 
-// Puts every line of [base, base+span) into the plan's state.
+// Puts every line of [base, base+span) into the case's state.
 void prepare(const Spec& p, unsigned char* base, std::size_t span, unsigned pass) {
     std::memset(base, int(pass % 255) + 1, span);  // a new value: every line is written
     if (p.state == LineState::dirty) return;

@@ -110,7 +110,6 @@ HypercallSource pick_hypercall() {
     return h;
 }
 
-
 // The xen-dom0 board profile (dom0 mapped 1:1, 384 foreign grants) and a
 // stream of its foreign frames, built on first use and shared by every case.
 struct Dom0 {

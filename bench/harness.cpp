@@ -151,10 +151,12 @@ public:
 
     // One batch of n operations: prepare untimed, then the kernel between two
     // fenced clock reads, with the PMU on only between them when pmu is set.
+    // The switch count is read before the preparation, so the system call
+    // is not the last thing before the kernel.
     Timed once(uint64_t n, bool pmu) {
+        const long switches = involuntary_switches();
         if (w_.prepare) w_.prepare(++pass_);
         t_.sync();
-        const long switches = involuntary_switches();
         if (pmu) t_.pmu_on();
         const uint64_t t0 = clock::start();
         w_.kernel(n, w_.context);

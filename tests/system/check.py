@@ -93,6 +93,14 @@ def full(outdir, release):
         check(not errors, "result: no benchmark failed" + ("" if not errors else f": {errors[:3]}"))
         families = {b["name"].split("/")[0] for b in result.get("benchmarks", [])}
         check({"calib", "kmod"} <= families, f"result: families present: {sorted(families)}")
+        # One iteration is one operation in every family: Time is ns_per_<op>,
+        # the op named by the case's tags.
+        cases = ctx.get("cases", {})
+        off = [b["name"] for b in by_name(result, "") if not b.get("error_occurred")
+               and abs(b["real_time"] - b.get("ns_per_" + cases.get(b["run_name"], {}).get("op", "?"), -1))
+               > 1e-6 * b["real_time"]]
+        check(cases and not off, "result: Time is each family's ns_per_<op>"
+              + ("" if not off else f" (not in {off[:3]})"))
 
         hyper = by_name(result, "kmod/hypercall")
         if check(len(hyper) == 1, "result: kmod/hypercall present"):
