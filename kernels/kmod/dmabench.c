@@ -12,8 +12,9 @@
  * (x86_64) around a batch of operations; the statistics and argument checks
  * are dmabench_core.h, shared with user-space tests.
  *
- * One request runs at a time (another gets -EBUSY); an open file holds a
- * module reference, so rmmod refuses while anyone can issue a request.
+ * One request runs at a time (another gets -EBUSY); a pending signal ends a
+ * request between samples (-EINTR); an open file holds a module reference,
+ * so rmmod refuses while anyone can issue a request.
  */
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
@@ -190,7 +191,7 @@ static long dmabench_call(struct dmabench_call_req *r)
 		goto out;
 	}
 	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			err = -EINTR;
 			goto out;
 		}
@@ -304,7 +305,7 @@ static long dmabench_map(struct dmabench_map_req *r)
 	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
 		bool failed = false;
 
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			err = -EINTR;
 			goto out;
 		}
@@ -486,7 +487,7 @@ static long dmabench_cache(struct dmabench_cache_req *r)
 			goto out;
 	}
 	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			err = -EINTR;
 			goto out;
 		}
@@ -512,23 +513,35 @@ out:
 
 /* ---- the device file ----------------------------------------------------- */
 
-static long dmabench_bad_request(const char *what, enum dmabench_bad bad)
+static long dmabench_do_info(void __user *argp)
 {
-	pr_debug("dmabench: %s request: bad %s\n", what, dmabench_bad_name(bad));
-	return -EINVAL;
+	return copy_to_user(argp, &dmabench_info, sizeof(dmabench_info)) ? -EFAULT : 0;
 }
 
-/* Copies a request in, checks it, runs it alone, copies the result out. */
-#define DMABENCH_REQUEST(type, take, run)                                   \
+static long dmabench_refuse(const char *what, enum dmabench_bad bad)
+{
+	pr_debug("dmabench: %s request: bad %s\n", what, dmabench_bad_name(bad));
+	return -dmabench_bad_errno(bad);
+}
+
+/* Outputs start from zero: nothing of the caller's or the kernel's reaches
+ * the reply unless this module wrote it. */
+#define DMABENCH_ZERO_IN(S, type, name, lo, hi, bad)
+#define DMABENCH_ZERO_OUT(S, type, name) memset(&req__.name, 0, sizeof(req__.name));
+
+/* Copies a request in, checks every field, runs it alone, copies the result
+ * out; a second caller meanwhile gets -EBUSY. */
+#define DMABENCH_REQUEST(type, FIELDS, check, run)                          \
 	({                                                                   \
 		type req__;                                                  \
 		enum dmabench_bad bad__;                                     \
 		long err__;                                                  \
 		if (copy_from_user(&req__, argp, sizeof(req__)))             \
 			return -EFAULT;                                      \
-		bad__ = take(&req__);                                        \
+		FIELDS(type, DMABENCH_ZERO_IN, DMABENCH_ZERO_OUT)            \
+		bad__ = check;                                               \
 		if (bad__)                                                   \
-			return dmabench_bad_request(#type, bad__);           \
+			return dmabench_refuse(#type, bad__);                \
 		if (!mutex_trylock(&dmabench_busy))                          \
 			return -EBUSY;                                       \
 		err__ = run(&req__);                                         \
@@ -538,43 +551,44 @@ static long dmabench_bad_request(const char *what, enum dmabench_bad bad)
 		err__;                                                       \
 	})
 
-/* Outputs start from zero: nothing of the caller's or the kernel's reaches
- * the reply unless this module wrote it. */
-static const struct dmabench_stats dmabench_no_stats;
-
-static enum dmabench_bad dmabench_take_call(struct dmabench_call_req *r)
+static long dmabench_do_call(void __user *argp)
 {
-	r->timer = r->call = r->hypercall = dmabench_no_stats;
-	r->hypercall_ret = 0;
-	return dmabench_check_call(r);
+	return DMABENCH_REQUEST(struct dmabench_call_req, DMABENCH_CALL_FIELDS,
+				dmabench_check_call(&req__), dmabench_call);
 }
 
-static enum dmabench_bad dmabench_take_map(struct dmabench_map_req *r)
+static long dmabench_do_map(void __user *argp)
 {
-	r->map = r->unmap = dmabench_no_stats;
-	return dmabench_check_map(r, PAGE_SIZE);
+	return DMABENCH_REQUEST(struct dmabench_map_req, DMABENCH_MAP_FIELDS,
+				dmabench_check_map(&req__, PAGE_SIZE), dmabench_map);
 }
 
-static enum dmabench_bad dmabench_take_cache(struct dmabench_cache_req *r)
+static long dmabench_do_cache(void __user *argp)
 {
-	r->op_stats = dmabench_no_stats;
-	r->direct = 0;
-	return dmabench_check_cache(r, PAGE_SIZE);
+	return DMABENCH_REQUEST(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS,
+				dmabench_check_cache(&req__, PAGE_SIZE), dmabench_cache);
 }
+
+/* The request numbers match the structs copied, and the structs have no
+ * padding (no stray kernel bytes in a reply). */
+#define DMABENCH_SIZE_IN(S, type, name, lo, hi, bad) +sizeof(type)
+#define DMABENCH_SIZE_OUT(S, type, name) +sizeof(type)
+#define DMABENCH_ASSERT(NAME, name, type, FIELDS, class)                     \
+	BUILD_BUG_ON(_IOC_SIZE(DMABENCH_IOC_##NAME) != sizeof(type));        \
+	BUILD_BUG_ON(_IOC_TYPE(DMABENCH_IOC_##NAME) != DMABENCH_IOC_MAGIC);  \
+	BUILD_BUG_ON((0 FIELDS(type, DMABENCH_SIZE_IN, DMABENCH_SIZE_OUT)) && \
+		     sizeof(type) != (0 FIELDS(type, DMABENCH_SIZE_IN, DMABENCH_SIZE_OUT)));
 
 static long dmabench_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
-	case DMABENCH_IOC_INFO:
-		return copy_to_user(argp, &dmabench_info, sizeof(dmabench_info)) ? -EFAULT : 0;
-	case DMABENCH_IOC_CALL:
-		return DMABENCH_REQUEST(struct dmabench_call_req, dmabench_take_call, dmabench_call);
-	case DMABENCH_IOC_MAP:
-		return DMABENCH_REQUEST(struct dmabench_map_req, dmabench_take_map, dmabench_map);
-	case DMABENCH_IOC_CACHE:
-		return DMABENCH_REQUEST(struct dmabench_cache_req, dmabench_take_cache, dmabench_cache);
+#define DMABENCH_DISPATCH(NAME, name, type, FIELDS, class) \
+	case DMABENCH_IOC_##NAME:                          \
+		return dmabench_do_##name(argp);
+	DMABENCH_IOCTLS(DMABENCH_DISPATCH)
+#undef DMABENCH_DISPATCH
 	default:
 		return -ENOTTY;
 	}
@@ -598,6 +612,8 @@ static int __init dmabench_init(void)
 {
 	struct dmabench_info *info = &dmabench_info;
 	int err;
+
+	DMABENCH_IOCTLS(DMABENCH_ASSERT)
 
 	info->abi_version = DMABENCH_ABI_VERSION;
 	info->page_size = PAGE_SIZE;

@@ -7,41 +7,59 @@
 #ifndef DMABENCH_CORE_H
 #define DMABENCH_CORE_H
 
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#else
+#include <errno.h>
+#endif
 #include "dmabench_uapi.h"
 
-/* Which field a request got wrong; 0: none. The module answers -EINVAL. */
-enum dmabench_bad {
-	DMABENCH_OK = 0,
-	DMABENCH_BAD_SAMPLES,
-	DMABENCH_BAD_BATCH,
-	DMABENCH_BAD_SIZE,
-	DMABENCH_BAD_BATCH_BYTES,
-	DMABENCH_BAD_DIR,
-	DMABENCH_BAD_API,
-	DMABENCH_BAD_COHERENT,
-	DMABENCH_BAD_STATE,
-	DMABENCH_BAD_OP,
-	DMABENCH_BAD_FLAGS,
-	DMABENCH_BAD_RESERVED,
-};
+/*
+ * Why a request is refused, and the answer it gets: ERANGE for a count or
+ * size out of bounds, EINVAL for a bad choice, flags or reserved.
+ * X(BAD, name, errno); 0 (DMABENCH_OK) is none.
+ */
+#define DMABENCH_BADS(X)                                \
+	X(SAMPLES, "samples", ERANGE)                   \
+	X(BATCH, "batch", ERANGE)                       \
+	X(SIZE, "size", ERANGE)                         \
+	X(BATCH_BYTES, "batch x size", ERANGE)          \
+	X(DIR, "dir", EINVAL)                           \
+	X(API, "api", EINVAL)                           \
+	X(COHERENT, "coherent", EINVAL)                 \
+	X(STATE, "state", EINVAL)                       \
+	X(OP, "op", EINVAL)                             \
+	X(FLAGS, "flags", EINVAL)                       \
+	X(RESERVED, "reserved", EINVAL)
+
+#define DMABENCH_BAD_ENUM(bad, name, err) DMABENCH_BAD_##bad,
+enum dmabench_bad { DMABENCH_OK = 0, DMABENCH_BADS(DMABENCH_BAD_ENUM) DMABENCH_BAD_COUNT };
+#undef DMABENCH_BAD_ENUM
 
 static inline const char *dmabench_bad_name(enum dmabench_bad b)
 {
-	static const char *const names[] = {
-		"ok", "samples", "batch", "size", "batch x size", "dir", "api",
-		"coherent", "state", "op", "flags", "reserved",
-	};
+#define DMABENCH_BAD_NAME(bad, name, err) name,
+	static const char *const names[] = { "ok", DMABENCH_BADS(DMABENCH_BAD_NAME) };
+#undef DMABENCH_BAD_NAME
 	return (unsigned)b < sizeof(names) / sizeof(names[0]) ? names[b] : "?";
 }
 
-static inline enum dmabench_bad dmabench_check_counts(__u32 samples, __u32 batch)
+/* The errno a refused request answers (positive); 0 for DMABENCH_OK. Needs
+ * the errno values in scope (linux/errno.h or errno.h). */
+static inline int dmabench_bad_errno(enum dmabench_bad b)
 {
-	if (samples < 1 || samples > DMABENCH_MAX_SAMPLES)
-		return DMABENCH_BAD_SAMPLES;
-	if (batch < 1 || batch > DMABENCH_MAX_BATCH)
-		return DMABENCH_BAD_BATCH;
-	return DMABENCH_OK;
+#define DMABENCH_BAD_ERRNO(bad, name, err) err,
+	static const int errs[] = { 0, DMABENCH_BADS(DMABENCH_BAD_ERRNO) };
+#undef DMABENCH_BAD_ERRNO
+	return (unsigned)b < sizeof(errs) / sizeof(errs[0]) ? errs[b] : EINVAL;
 }
+
+/* One IN row's bounds check, as unsigned distance from lo (no sign or
+ * always-true comparisons whatever the bounds). */
+#define DMABENCH_CHECK_IN(S, type, name, lo, hi, bad)                            \
+	if ((__u64)r->name - (__u64)(lo) > (__u64)(hi) - (__u64)(lo))            \
+		return DMABENCH_BAD_##bad;
+#define DMABENCH_CHECK_OUT(S, type, name)
 
 /* Bytes the module allocates for batch buffers of size bytes: each buffer is
  * its own physically contiguous block of whole pages. */
@@ -65,59 +83,25 @@ static inline enum dmabench_bad dmabench_check_buffers(__u64 size, __u32 batch,
 	return DMABENCH_OK;
 }
 
+/* Every IN row in order, then what spans fields. */
 static inline enum dmabench_bad dmabench_check_call(const struct dmabench_call_req *r)
 {
-	enum dmabench_bad b = dmabench_check_counts(r->samples, r->batch);
-
-	if (b)
-		return b;
-	if (r->flags)
-		return DMABENCH_BAD_FLAGS;
-	if (r->reserved)
-		return DMABENCH_BAD_RESERVED;
+	DMABENCH_CALL_FIELDS(struct dmabench_call_req, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT)
 	return DMABENCH_OK;
 }
 
 static inline enum dmabench_bad dmabench_check_map(const struct dmabench_map_req *r,
 						   __u32 page_size)
 {
-	enum dmabench_bad b = dmabench_check_counts(r->samples, r->batch);
-
-	if (!b)
-		b = dmabench_check_buffers(r->size, r->batch, page_size);
-	if (b)
-		return b;
-	if (r->dir > DMABENCH_DIR_FROM_DEVICE)
-		return DMABENCH_BAD_DIR;
-	if (r->api > DMABENCH_API_SINGLE)
-		return DMABENCH_BAD_API;
-	if (r->coherent > 1)
-		return DMABENCH_BAD_COHERENT;
-	if (r->state > DMABENCH_STATE_CLEAN)
-		return DMABENCH_BAD_STATE;
-	if (r->flags)
-		return DMABENCH_BAD_FLAGS;
-	if (r->reserved)
-		return DMABENCH_BAD_RESERVED;
-	return DMABENCH_OK;
+	DMABENCH_MAP_FIELDS(struct dmabench_map_req, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT)
+	return dmabench_check_buffers(r->size, r->batch, page_size);
 }
 
 static inline enum dmabench_bad dmabench_check_cache(const struct dmabench_cache_req *r,
 						     __u32 page_size)
 {
-	enum dmabench_bad b = dmabench_check_counts(r->samples, r->batch);
-
-	if (!b)
-		b = dmabench_check_buffers(r->size, r->batch, page_size);
-	if (b)
-		return b;
-	if (r->op >= DMABENCH_CACHE_OPS)
-		return DMABENCH_BAD_OP;
-	if (r->state > DMABENCH_STATE_CLEAN)
-		return DMABENCH_BAD_STATE;
-	if (r->flags)
-		return DMABENCH_BAD_FLAGS;
-	return DMABENCH_OK;
+	DMABENCH_CACHE_FIELDS(struct dmabench_cache_req, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT)
+	return dmabench_check_buffers(r->size, r->batch, page_size);
 }
 
 /* ticks x 1e12 / hz, exact (floor) without 128-bit division, for any tick

@@ -12,7 +12,8 @@
  * Each request first runs one untimed warm-up sample (code, TLB and branch
  * predictors), then the timed ones.
  *
- * Every input field is checked (see dmabench_core.h); reserved fields must be
+ * Every input field is a row with its bounds (below), checked by the module
+ * before anything runs (dmabench_core.h); flags and reserved fields must be
  * zero. Results carry counts and times only, never an address.
  */
 #ifndef DMABENCH_UAPI_H
@@ -75,18 +76,6 @@ struct dmabench_info {
 	__u64 reserved[4];
 };
 
-/* DMABENCH_IOC_CALL: a hypercall against a call to an empty function. */
-struct dmabench_call_req {
-	__u32 samples;                    /* in: 1..DMABENCH_MAX_SAMPLES */
-	__u32 batch;                      /* in: 1..DMABENCH_MAX_BATCH */
-	__u32 flags;                      /* in: 0 */
-	__u32 reserved;                   /* in: 0 */
-	struct dmabench_stats timer;      /* out: an empty sample (two counter reads), batch 1 */
-	struct dmabench_stats call;       /* out: a non-inlined empty function */
-	struct dmabench_stats hypercall;  /* out: samples 0 when there is no conduit */
-	__s64 hypercall_ret;              /* out: x0/rax of the last hypercall */
-};
-
 enum dmabench_dir {  /* as enum dma_data_direction */
 	DMABENCH_DIR_BIDIRECTIONAL = 0,
 	DMABENCH_DIR_TO_DEVICE = 1,
@@ -98,21 +87,6 @@ enum dmabench_state {
 	DMABENCH_STATE_CLEAN = 1,  /* written once, before the first sample */
 };
 
-/* DMABENCH_IOC_MAP: dma_map_{page,single} then dma_unmap_*, batch distinct buffers. */
-struct dmabench_map_req {
-	__u64 size;                   /* in: bytes per buffer, DMABENCH_MIN_SIZE..MAX_SIZE */
-	__u32 samples;                /* in */
-	__u32 batch;                  /* in */
-	__u32 dir;                    /* in: enum dmabench_dir */
-	__u32 api;                    /* in: enum dmabench_api */
-	__u32 coherent;               /* in: 1 coherent device, 0 non-coherent */
-	__u32 state;                  /* in: enum dmabench_state */
-	__u32 flags;                  /* in: 0 */
-	__u32 reserved;               /* in: 0 */
-	struct dmabench_stats map;    /* out */
-	struct dmabench_stats unmap;  /* out */
-};
-
 enum dmabench_cache_op {
 	DMABENCH_CACHE_CLEAN = 0,            /* to the point of coherency */
 	DMABENCH_CACHE_INVAL = 1,            /* to the point of coherency */
@@ -121,22 +95,94 @@ enum dmabench_cache_op {
 	DMABENCH_CACHE_OPS = 4,
 };
 
+/*
+ * Request structs are generated from field rows, so the module's checks and
+ * the fuzz test (tests/system/kmod_fuzz.c) see every field the struct has:
+ *   IN(S, type, name, lo, hi, bad)  an input; lo <= value <= hi, else the
+ *       request is refused as DMABENCH_BAD_<bad> (dmabench_core.h): ERANGE
+ *       for a count or size, EINVAL for a choice, flags or reserved
+ *   OUT(S, type, name)  an output; zero unless the module wrote it
+ * S is the struct, for offsetof() in whoever expands the rows.
+ */
+#define DMABENCH_DECLARE_IN(S, type, name, lo, hi, bad) type name;
+#define DMABENCH_DECLARE_OUT(S, type, name) type name;
+#define DMABENCH_DECLARE(S, FIELDS) S { FIELDS(S, DMABENCH_DECLARE_IN, DMABENCH_DECLARE_OUT) }
+
+/* DMABENCH_IOC_CALL: a hypercall against a call to an empty function. */
+#define DMABENCH_CALL_FIELDS(S, IN, OUT)                                        \
+	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
+	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
+	OUT(S, struct dmabench_stats, timer)     /* an empty sample, batch 1 */ \
+	OUT(S, struct dmabench_stats, call)      /* a non-inlined empty function */ \
+	OUT(S, struct dmabench_stats, hypercall) /* samples 0 with no conduit */ \
+	OUT(S, __s64, hypercall_ret)             /* x0/rax of the last hypercall */
+DMABENCH_DECLARE(struct dmabench_call_req, DMABENCH_CALL_FIELDS);
+
+/* DMABENCH_IOC_MAP: dma_map_{page,single} then dma_unmap_*, batch distinct
+ * buffers of size bytes (batch x size within DMABENCH_MAX_BATCH_BYTES). */
+#define DMABENCH_MAP_FIELDS(S, IN, OUT)                                         \
+	IN(S, __u64, size, DMABENCH_MIN_SIZE, DMABENCH_MAX_SIZE, SIZE)          \
+	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
+	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
+	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
+	IN(S, __u32, api, 0, DMABENCH_API_SINGLE, API)                          \
+	IN(S, __u32, coherent, 0, 1, COHERENT) /* 1 coherent device, 0 not */   \
+	IN(S, __u32, state, 0, DMABENCH_STATE_CLEAN, STATE)                     \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
+	OUT(S, struct dmabench_stats, map)                                      \
+	OUT(S, struct dmabench_stats, unmap)
+DMABENCH_DECLARE(struct dmabench_map_req, DMABENCH_MAP_FIELDS);
+
 /* DMABENCH_IOC_CACHE: one cache operation over batch distinct buffers. */
-struct dmabench_cache_req {
-	__u64 size;                /* in */
-	__u32 samples;             /* in */
-	__u32 batch;               /* in */
-	__u32 op;                  /* in: enum dmabench_cache_op */
-	__u32 state;               /* in: enum dmabench_state */
-	__u32 flags;               /* in: 0 */
-	__u32 direct;              /* out: 1 the kernel's own routine, 0 through dma_sync_* */
-	struct dmabench_stats op_stats;  /* out */
-};
+#define DMABENCH_CACHE_FIELDS(S, IN, OUT)                                       \
+	IN(S, __u64, size, DMABENCH_MIN_SIZE, DMABENCH_MAX_SIZE, SIZE)          \
+	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
+	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
+	IN(S, __u32, op, 0, DMABENCH_CACHE_OPS - 1, OP)                         \
+	IN(S, __u32, state, 0, DMABENCH_STATE_CLEAN, STATE)                     \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	OUT(S, __u32, direct) /* 1 the kernel's own routine, 0 dma_sync_* */    \
+	OUT(S, struct dmabench_stats, op_stats)
+DMABENCH_DECLARE(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS);
+
+/* A struct with no input rows (INFO's reply is written whole). */
+#define DMABENCH_NO_FIELDS(S, IN, OUT)
+
+/*
+ * The answers a class of request may give, besides 0 (success):
+ *   QUERY  EFAULT: the argument is not writable memory
+ *   TIMED  EINVAL: an unknown choice, nonzero flags or reserved;
+ *          ERANGE: a count or size out of bounds; EFAULT: the argument is not
+ *          readable and writable memory; EBUSY: another request is running;
+ *          ENOMEM: buffers could not be allocated; EINTR: a signal came
+ *   DMA    as TIMED, and EOPNOTSUPP: not on this machine (an op the kernel
+ *          does not export, a non-coherent device on x86); EIO: the DMA API
+ *          refused a mapping
+ * An unknown request number answers ENOTTY.
+ */
+#define DMABENCH_ANSWERS_QUERY EFAULT
+#define DMABENCH_ANSWERS_TIMED EINVAL, ERANGE, EFAULT, EBUSY, ENOMEM, EINTR
+#define DMABENCH_ANSWERS_DMA DMABENCH_ANSWERS_TIMED, EOPNOTSUPP, EIO
 
 #define DMABENCH_IOC_MAGIC 0xdb
 #define DMABENCH_IOC_INFO _IOR(DMABENCH_IOC_MAGIC, 0, struct dmabench_info)
 #define DMABENCH_IOC_CALL _IOWR(DMABENCH_IOC_MAGIC, 1, struct dmabench_call_req)
 #define DMABENCH_IOC_MAP _IOWR(DMABENCH_IOC_MAGIC, 2, struct dmabench_map_req)
 #define DMABENCH_IOC_CACHE _IOWR(DMABENCH_IOC_MAGIC, 3, struct dmabench_cache_req)
+
+/*
+ * Every request, one row each: X(NAME, name, type, FIELDS, CLASS). The number
+ * is DMABENCH_IOC_<NAME>, the answers DMABENCH_ANSWERS_<CLASS>; the module's
+ * dispatch (to dmabench_do_<name>) and the fuzz test are both generated from
+ * this list, so a new request is a #define, a row and its handler.
+ */
+#define DMABENCH_IOCTLS(X)                                                       \
+	X(INFO, info, struct dmabench_info, DMABENCH_NO_FIELDS, QUERY)           \
+	X(CALL, call, struct dmabench_call_req, DMABENCH_CALL_FIELDS, TIMED)     \
+	X(MAP, map, struct dmabench_map_req, DMABENCH_MAP_FIELDS, DMA)           \
+	X(CACHE, cache, struct dmabench_cache_req, DMABENCH_CACHE_FIELDS, DMA)
 
 #endif /* DMABENCH_UAPI_H */

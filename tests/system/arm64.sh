@@ -28,7 +28,7 @@ env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "${DMABENCH_KERNEL_CACHE:-}"
 . "$env"
 
 step "initramfs"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$bin" "$work/kmod/dmabench.ko"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$bin"
 
 step "boot 1: -cpu max, module + dmabench run --quick"
 bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" max,pauth-impdef=on full "$work/full" 150

@@ -6,9 +6,11 @@
 #
 # CPU: a -cpu model (max,pauth-impdef=on or cortex-a57); MODE: init.sh's
 # dmabench.mode. OUTDIR gets console.log and one file per result section.
+# Env: BOOT_APPEND, more kernel arguments; BOOT_MACHINE, the -M value
+# (default virt).
 # Exit status 0 only when the guest printed DMABENCH-DONE.
 set -euo pipefail
-kernel=${1:?usage: boot.sh KERNEL INITRD CPU MODE OUTDIR [TIMEOUT]}
+kernel=${1:?usage: boot.sh KERNEL INITRD CPU MODE OUTDIR [TIMEOUT [QEMU_ARGS...]]}
 initrd=${2:?} cpu=${3:?} mode=${4:?} outdir=${5:?} limit=${6:-150}
 shift $(($# < 6 ? $# : 6))
 mkdir -p "$outdir"
@@ -17,10 +19,10 @@ rm -f "$outdir"/*
 # -nic none: no network ROM to look for. QEMU_ARGS such as -icount shift=0
 # (one instruction per virtual ns: the PMU's instruction event then counts).
 set +e
-timeout --foreground -k 5 "$limit" qemu-system-aarch64 -M virt -cpu "$cpu" -smp 2 -m 1024 \
+timeout --foreground -k 5 "$limit" qemu-system-aarch64 -M "${BOOT_MACHINE:-virt}" -cpu "$cpu" -smp 2 -m 1024 \
     -nographic -nic none -no-reboot -monitor none -serial stdio \
     -kernel "$kernel" -initrd "$initrd" "$@" \
-    -append "console=ttyAMA0 panic=-1 dmabench.mode=$mode" </dev/null >"$outdir/console.log" 2>&1
+    -append "console=ttyAMA0 panic=-1 dmabench.mode=$mode ${BOOT_APPEND:-}" </dev/null >"$outdir/console.log" 2>&1
 rc=$?
 set -e
 tr -d '\r' <"$outdir/console.log" >"$outdir/console.txt"

@@ -2,10 +2,12 @@
 
     check.py full OUTDIR KERNEL_RELEASE   the -cpu max boot: module, suite, kmod/
     check.py pmu OUTDIR KERNEL_RELEASE    the -cpu cortex-a57 boot: named core PMU
+    check.py fuzz OUTDIR KERNEL_RELEASE   the slub_debug boot: kmod_fuzz's log
 
 Prints each check, a summary of the kmod/ figures (stamped EMULATED), and
 exits 1 if any check failed. Standard library only.
 """
+import gzip
 import json
 import re
 import sys
@@ -60,9 +62,12 @@ def check_dmesg(outdir):
     text, rc = section(outdir, "dmesg")
     if not check(text is not None, "dmesg: sent back"):
         return
+    # slub_debug reports "BUG <cache> (...): Redzone overwritten" and "FIX ...";
+    # page poisoning "pagealloc: memory corruption".
     bad = [l for l in text.splitlines()
-           if re.search(r"BUG:|Oops|WARNING:|Call trace:|Unable to handle|Kernel panic", l)]
-    check(not bad, "dmesg: no oops, BUG or WARNING" + ("" if not bad else ": " + bad[0]))
+           if re.search(r"\bBUG\b|Oops|\bWARN|Call trace:|Unable to handle|Kernel panic"
+                        r"|[Cc]orrupt|overwritten|Redzone|\bFIX \w", l)]
+    check(not bad, "dmesg: no oops, BUG, WARNING or slab corruption" + ("" if not bad else ": " + bad[0]))
 
 
 def full(outdir, release):
@@ -143,6 +148,90 @@ def pmu(outdir, release):
     check_dmesg(outdir)
 
 
+def fuzz(outdir, release):
+    """kmod_fuzz's log (its format is in kmod_fuzz.c's header)."""
+    text, _ = section(outdir, "fuzz-life")
+    life = dict(l.split("=", 1) for l in (text or "").split() if "=" in l)
+    for arg in ("slub_debug=FZPU", "page_poison=1"):
+        check(arg in (text or "").split(), f"kernel booted with {arg}")
+    for k in ("slab_sanity_checks", "slab_red_zone", "slab_poison", "slab_store_user"):
+        check(life.get(k) == "1", f"slub: {k[5:]} on in kmalloc-256 (got {life.get(k)})")
+    check(life.get("insmod") == "0", f"module: insmod = 0 (got {life.get('insmod')})")
+
+    _, rc = section(outdir, "fuzz.log.gz")
+    check(rc == 0, f"kmod_fuzz: exit status 0 (got {rc})")
+    try:
+        lines = gzip.decompress((outdir / "fuzz.log.gz").read_bytes()).decode().splitlines()
+    except (OSError, EOFError, ValueError) as e:
+        check(False, f"kmod_fuzz: log sent back ({e})")
+        return
+    classes, fields, requests, kills = {}, {}, [], []
+    for l in lines:
+        w = l.split()
+        if w[:1] == ["T"] and len(w) == 5:
+            classes[w[1]] = set(w[4].split(","))
+        elif w[:1] == ["F"] and len(w) == 6:
+            fields[(w[1], w[2])] = w[5]
+        elif w[:1] == ["R"] and len(w) == 7:
+            requests.append(dict(zip(("tag", "name", "answer", "expect", "kind", "field"), w[1:])))
+        elif w[:1] == ["K"] and len(w) >= 5:
+            kills.append(w)
+    check(len(classes) >= 2 and "WRONG" in classes,
+          f"kmod_fuzz: the request table came back ({len(classes) - 1} requests, {len(fields)} fields)")
+    check(len(requests) >= 10000, f"kmod_fuzz: at least 10,000 requests answered (got {len(requests)})")
+
+    outside = [r for r in requests if r["answer"] not in classes.get(r["name"], ())]
+    check(not outside, "every answer is one its request's class allows" +
+          ("" if not outside else f": {len(outside)} not, e.g. {outside[0]}"))
+    wrong = [r for r in requests if r["expect"] != "-" and r["answer"] != r["expect"]]
+    check(not wrong, "every answer the table predicts came (bad field, bad pointer, wrong number)" +
+          ("" if not wrong else f": {len(wrong)} not, e.g. {wrong[0]}"))
+
+    # Coverage: each request succeeded sometimes and was tried often; each
+    # field was refused for itself; each pointer kind and both processes ran.
+    for name in sorted(set(classes) - {"WRONG"}):
+        got = [r for r in requests if r["name"] == name]
+        ok = sum(r["answer"] == "0" for r in got)
+        check(len(got) >= 200 and ok >= 1, f"{name}: {len(got)} requests, {ok} succeeded")
+    refused = {(r["name"], r["field"]) for r in requests
+               if r["field"] != "-" and r["answer"] == r["expect"] and r["answer"] != "EFAULT"}
+    missing = sorted(f"{n}.{f}" for n, f in fields if (n, f) not in refused)
+    check(not missing, f"every field refused when outside its bounds ({len(fields)} fields)" +
+          ("" if not missing else f": never {missing}"))
+    kinds = {r["kind"] for r in requests}
+    for k in ("null", "guard", "straddle", "kernel", "low", "readonly", "misaligned", "number"):
+        check(k in kinds, f"pointer or number kind tried: {k}")
+    tags = {t: [r for r in requests if r["tag"] == t] for t in ("two-a", "two-b")}
+    busy = sum(r["answer"] == "EBUSY" for t in tags.values() for r in t)
+    check(all(len(t) >= 1000 for t in tags.values()),
+          f"two processes at once: {len(tags['two-a'])} and {len(tags['two-b'])} requests, {busy} EBUSY")
+
+    # Signals mid-request: SIGUSR1 answered EINTR (the expect check above),
+    # SIGKILL ended the caller; after each, a valid request succeeded.
+    usr1 = [k for k in kills if k[3] == "SIGUSR1"]
+    killed = [k for k in kills if k[3] == "SIGKILL" and k[4] == "Killed"]
+    eintr = sum(r["tag"] == "signal" and r["answer"] == "EINTR" for r in requests)
+    after = [r for r in requests if r["tag"].startswith("after-")]
+    check(len(usr1) >= 2 and eintr == len(usr1) and len(killed) >= 2 and
+          len(after) == len(usr1) + len(killed) and all(r["answer"] == "0" for r in after),
+          f"signals mid-request: {eintr}/{len(usr1)} EINTR, {len(killed)} killed, "
+          f"{sum(r['answer'] == '0' for r in after)}/{len(after)} valid requests after")
+    final = [r for r in requests if r["tag"] == "final"]
+    check(len(final) == 1 and final[0]["answer"] == "0",
+          "the module still answers a valid request after the fuzz")
+
+    text, _ = section(outdir, "fuzz-end")
+    end = dict(l.split("=", 1) for l in (text or "").split() if "=" in l)
+    check(end.get("rmmod") == "0" and end.get("device_after_rmmod") == "1",
+          f"module: rmmod succeeds after the fuzz (rmmod={end.get('rmmod')})")
+    check(end.get("validated") == "1", "slub: every cache validated after rmmod")
+    counts = {}
+    for r in requests:
+        counts[(r["name"], r["answer"])] = counts.get((r["name"], r["answer"]), 0) + 1
+    print("\nanswers: " + ", ".join(f"{n} {a} {c}" for (n, a), c in sorted(counts.items())))
+    check_dmesg(outdir)
+
+
 def summarise(result):
     print("\nkmod/ figures in the guest -- EMULATED (qemu-system-aarch64 TCG), not hardware:")
     for b in by_name(result, "kmod/hypercall"):
@@ -158,11 +247,12 @@ def summarise(result):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("full", "pmu"):
-        print("usage: check.py full|pmu OUTDIR KERNEL_RELEASE", file=sys.stderr)
+    modes = {"full": full, "pmu": pmu, "fuzz": fuzz}
+    if len(sys.argv) != 4 or sys.argv[1] not in modes:
+        print("usage: check.py full|pmu|fuzz OUTDIR KERNEL_RELEASE", file=sys.stderr)
         return 2
     outdir = Path(sys.argv[2])
-    (full if sys.argv[1] == "full" else pmu)(outdir, sys.argv[3])
+    modes[sys.argv[1]](outdir, sys.argv[3])
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
         return 1
