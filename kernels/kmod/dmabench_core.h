@@ -30,7 +30,14 @@
 	X(STATE, "state", EINVAL)                       \
 	X(OP, "op", EINVAL)                             \
 	X(FLAGS, "flags", EINVAL)                       \
-	X(RESERVED, "reserved", EINVAL)
+	X(RESERVED, "reserved", EINVAL)                 \
+	X(THREADS, "threads", ERANGE)                   \
+	X(GRANULE, "granule", ERANGE)                   \
+	X(ENTRIES, "entries", ERANGE)                   \
+	X(DELAY, "delay_ns", ERANGE)                    \
+	X(DMA_BITS, "dma_bits", ERANGE)                 \
+	X(MODE, "mode", EINVAL)                         \
+	X(DEVICE, "device", EINVAL)
 
 #define DMABENCH_BAD_ENUM(bad, name, err) DMABENCH_BAD_##bad,
 enum dmabench_bad { DMABENCH_OK = 0, DMABENCH_BADS(DMABENCH_BAD_ENUM) DMABENCH_BAD_COUNT };
@@ -60,6 +67,9 @@ static inline int dmabench_bad_errno(enum dmabench_bad b)
 	if ((__u64)r->name - (__u64)(lo) > (__u64)(hi) - (__u64)(lo))            \
 		return DMABENCH_BAD_##bad;
 #define DMABENCH_CHECK_OUT(S, type, name)
+#define DMABENCH_CHECK_DATA(S, type, name, n)
+#define DMABENCH_CHECKS(S, FIELDS) \
+	FIELDS(S, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT, DMABENCH_CHECK_DATA)
 
 /* Bytes the module allocates for batch buffers of size bytes: each buffer is
  * its own physically contiguous block of whole pages. */
@@ -86,22 +96,72 @@ static inline enum dmabench_bad dmabench_check_buffers(__u64 size, __u32 batch,
 /* Every IN row in order, then what spans fields. */
 static inline enum dmabench_bad dmabench_check_call(const struct dmabench_call_req *r)
 {
-	DMABENCH_CALL_FIELDS(struct dmabench_call_req, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT)
+	DMABENCH_CHECKS(struct dmabench_call_req, DMABENCH_CALL_FIELDS)
 	return DMABENCH_OK;
 }
 
 static inline enum dmabench_bad dmabench_check_map(const struct dmabench_map_req *r,
 						   __u32 page_size)
 {
-	DMABENCH_MAP_FIELDS(struct dmabench_map_req, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT)
+	DMABENCH_CHECKS(struct dmabench_map_req, DMABENCH_MAP_FIELDS)
 	return dmabench_check_buffers(r->size, r->batch, page_size);
 }
 
 static inline enum dmabench_bad dmabench_check_cache(const struct dmabench_cache_req *r,
 						     __u32 page_size)
 {
-	DMABENCH_CACHE_FIELDS(struct dmabench_cache_req, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT)
+	DMABENCH_CHECKS(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS)
 	return dmabench_check_buffers(r->size, r->batch, page_size);
+}
+
+/* A mask under 12 bits cannot address a page; 0 keeps the device's. */
+static inline enum dmabench_bad dmabench_check_devmap(const struct dmabench_devmap_req *r,
+						      __u32 page_size)
+{
+	DMABENCH_CHECKS(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS)
+	if (r->mode == DMABENCH_MODE_SINGLE && r->entries != 1)
+		return DMABENCH_BAD_ENTRIES;
+	if (r->dma_bits && r->dma_bits < 12)
+		return DMABENCH_BAD_DMA_BITS;
+	if ((__u64)r->batch * r->entries * r->granule * page_size > DMABENCH_MAX_BATCH_BYTES)
+		return DMABENCH_BAD_BATCH_BYTES;
+	return DMABENCH_OK;
+}
+
+/* The name is a C string, not empty, within its field. */
+static inline enum dmabench_bad dmabench_check_bind(const struct dmabench_bind_req *r)
+{
+	__u32 n = 0;
+
+	DMABENCH_CHECKS(struct dmabench_bind_req, DMABENCH_BIND_FIELDS)
+	while (n < DMABENCH_NAME_LEN && r->device[n])
+		n++;
+	return n == 0 || n == DMABENCH_NAME_LEN ? DMABENCH_BAD_DEVICE : DMABENCH_OK;
+}
+
+static inline enum dmabench_bad dmabench_check_unbind(const struct dmabench_unbind_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS)
+	return DMABENCH_OK;
+}
+
+static inline enum dmabench_bad dmabench_check_hold(const struct dmabench_hold_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_hold_req, DMABENCH_HOLD_FIELDS)
+	return DMABENCH_OK;
+}
+
+static inline enum dmabench_bad dmabench_check_xen_call(const struct dmabench_xen_call_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS)
+	return DMABENCH_OK;
+}
+
+static inline enum dmabench_bad
+dmabench_check_gnttab_flush(const struct dmabench_gnttab_flush_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
+	return DMABENCH_OK;
 }
 
 /* ticks x 1e12 / hz, exact (floor) without 128-bit division, for any tick
@@ -156,14 +216,17 @@ static inline void dmabench_summarise(struct dmabench_stats *s, __u64 *v, __u64 
 		sum += v[i];
 	}
 	dmabench_select(v, n, n / 2);
+	s->median_ticks = v[n / 2];
+	dmabench_select(v, n, (n * 99 + 99) / 100 - 1);  /* ceil(0.99 n) - 1 */
+	s->p99_ticks = v[(n * 99 + 99) / 100 - 1];
+	s->p99_ps = dmabench_ticks_to_ps(s->p99_ticks, hz) / batch;
 	s->samples = n;
 	s->batch = batch;
 	s->min_ticks = min;
-	s->median_ticks = v[n / 2];
 	s->max_ticks = max;
 	s->sum_ticks = sum;
 	s->min_ps = dmabench_ticks_to_ps(min, hz) / batch;
-	s->median_ps = dmabench_ticks_to_ps(v[n / 2], hz) / batch;
+	s->median_ps = dmabench_ticks_to_ps(s->median_ticks, hz) / batch;
 	s->mean_ps = dmabench_ticks_to_ps(sum, hz) / (n * batch);
 	s->max_ps = dmabench_ticks_to_ps(max, hz) / batch;
 }

@@ -22,7 +22,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define DMABENCH_ABI_VERSION 1
+#define DMABENCH_ABI_VERSION 2  /* 2: the table, p99, a named device, Xen rows */
 #define DMABENCH_DEVICE "/dev/dmabench"
 
 /* Limits every request is checked against. */
@@ -31,6 +31,12 @@
 #define DMABENCH_MIN_SIZE 1u
 #define DMABENCH_MAX_SIZE (1u << 20)         /* one buffer: 1 MiB */
 #define DMABENCH_MAX_BATCH_BYTES (4u << 20)  /* batch x size rounded up to pages */
+#define DMABENCH_MAX_THREADS 64u
+#define DMABENCH_MAX_GRANULE 256u            /* pages per mapping or sg entry */
+#define DMABENCH_MAX_ENTRIES 256u            /* sg entries per list */
+#define DMABENCH_MAX_DELAY_NS 1000000u       /* between map and unmap */
+#define DMABENCH_HOLD_SIZE 4096u             /* a held buffer's most bytes */
+#define DMABENCH_NAME_LEN 64
 
 /* Statistics of one operation. */
 struct dmabench_stats {
@@ -44,6 +50,8 @@ struct dmabench_stats {
 	__u64 median_ps;
 	__u64 mean_ps;
 	__u64 max_ps;
+	__u64 p99_ticks;     /* per sample: rank ceil(0.99 samples) - 1 */
+	__u64 p99_ps;        /* per operation */
 };
 
 enum dmabench_arch { DMABENCH_ARCH_ARM64 = 1, DMABENCH_ARCH_X86_64 = 2 };
@@ -102,14 +110,18 @@ enum dmabench_cache_op {
  *       request is refused as DMABENCH_BAD_<bad> (dmabench_core.h): ERANGE
  *       for a count or size, EINVAL for a choice, flags or reserved
  *   OUT(S, type, name)  an output; zero unless the module wrote it
+ *   DATA(S, type, name, n)  n bytes in (and out) that the request's handler
+ *       reads as a whole: a device name, a buffer's contents
  * S is the struct, for offsetof() in whoever expands the rows.
  */
 #define DMABENCH_DECLARE_IN(S, type, name, lo, hi, bad) type name;
 #define DMABENCH_DECLARE_OUT(S, type, name) type name;
-#define DMABENCH_DECLARE(S, FIELDS) S { FIELDS(S, DMABENCH_DECLARE_IN, DMABENCH_DECLARE_OUT) }
+#define DMABENCH_DECLARE_DATA(S, type, name, n) type name[n];
+#define DMABENCH_DECLARE(S, FIELDS)                                              \
+	S { FIELDS(S, DMABENCH_DECLARE_IN, DMABENCH_DECLARE_OUT, DMABENCH_DECLARE_DATA) }
 
 /* DMABENCH_IOC_CALL: a hypercall against a call to an empty function. */
-#define DMABENCH_CALL_FIELDS(S, IN, OUT)                                        \
+#define DMABENCH_CALL_FIELDS(S, IN, OUT, DATA)                                        \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
@@ -122,7 +134,7 @@ DMABENCH_DECLARE(struct dmabench_call_req, DMABENCH_CALL_FIELDS);
 
 /* DMABENCH_IOC_MAP: dma_map_{page,single} then dma_unmap_*, batch distinct
  * buffers of size bytes (batch x size within DMABENCH_MAX_BATCH_BYTES). */
-#define DMABENCH_MAP_FIELDS(S, IN, OUT)                                         \
+#define DMABENCH_MAP_FIELDS(S, IN, OUT, DATA)                                         \
 	IN(S, __u64, size, DMABENCH_MIN_SIZE, DMABENCH_MAX_SIZE, SIZE)          \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
@@ -137,7 +149,7 @@ DMABENCH_DECLARE(struct dmabench_call_req, DMABENCH_CALL_FIELDS);
 DMABENCH_DECLARE(struct dmabench_map_req, DMABENCH_MAP_FIELDS);
 
 /* DMABENCH_IOC_CACHE: one cache operation over batch distinct buffers. */
-#define DMABENCH_CACHE_FIELDS(S, IN, OUT)                                       \
+#define DMABENCH_CACHE_FIELDS(S, IN, OUT, DATA)                                       \
 	IN(S, __u64, size, DMABENCH_MIN_SIZE, DMABENCH_MAX_SIZE, SIZE)          \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
@@ -148,8 +160,118 @@ DMABENCH_DECLARE(struct dmabench_map_req, DMABENCH_MAP_FIELDS);
 	OUT(S, struct dmabench_stats, op_stats)
 DMABENCH_DECLARE(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS);
 
+/* ---- a device the user names (issue 12) ---------------------------------- */
+
+enum dmabench_domain {           /* the device's IOMMU domain */
+	DMABENCH_DOMAIN_NONE = 0,      /* no IOMMU */
+	DMABENCH_DOMAIN_STRICT = 1,    /* DMA: IOTLB invalidated at every unmap */
+	DMABENCH_DOMAIN_LAZY = 2,      /* DMA-FQ: invalidation batched (flush queue) */
+	DMABENCH_DOMAIN_IDENTITY = 3,  /* passthrough */
+	DMABENCH_DOMAIN_OTHER = 4,     /* blocked, unmanaged or newer */
+};
+
+/* dmabench_device.flags */
+#define DMABENCH_DEVICE_NAMED (1u << 0)     /* bound by DMABENCH_IOC_BIND, else the module's own */
+#define DMABENCH_DEVICE_PCI (1u << 1)
+#define DMABENCH_DEVICE_COHERENT (1u << 2)  /* dev->dma_coherent (arm64) */
+#define DMABENCH_DEVICE_SWIOTLB (1u << 3)   /* swiotlb forced for it (swiotlb=force) */
+
+/* DMABENCH_IOC_DEVICE: the device DEVMAP maps through, as the kernel set it up. */
+struct dmabench_device {
+	char name[DMABENCH_NAME_LEN];  /* dev_name(): "0000:00:01.0", "dmabench" */
+	char dma_ops[32];              /* "dma-iommu", "dma-direct", "xen-swiotlb", else map_page's symbol */
+	char iommu_driver[32];         /* the IOMMU's driver ("arm-smmu-v3"); "" none */
+	__s32 iommu_group;             /* -1: none */
+	__u32 domain;                  /* enum dmabench_domain */
+	__u64 dma_mask;
+	__u32 flags;                   /* DMABENCH_DEVICE_* */
+	__u32 reserved;
+};
+
+/* DMABENCH_IOC_BIND: take an unbound device through driver_override (the
+ * previous override is kept, and restored at UNBIND or rmmod); a device
+ * another driver holds is refused (EBUSY), never unbound. */
+#define DMABENCH_BIND_FIELDS(S, IN, OUT, DATA)                                  \
+	DATA(S, char, device, DMABENCH_NAME_LEN) /* "0000:00:01.0" or a sysfs path */ \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
+	OUT(S, struct dmabench_device, device_info)
+DMABENCH_DECLARE(struct dmabench_bind_req, DMABENCH_BIND_FIELDS);
+
+/* DMABENCH_IOC_UNBIND: let the named device go; DEVMAP maps for the
+ * module's own device again. */
+#define DMABENCH_UNBIND_FIELDS(S, IN, OUT, DATA)                                \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)
+DMABENCH_DECLARE(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS);
+
+enum dmabench_mode { DMABENCH_MODE_SINGLE = 0, DMABENCH_MODE_SG = 1 };
+
+/* DMABENCH_IOC_DEVMAP: map and unmap through the device's own DMA ops, as
+ * dma_map_benchmark does, from `threads` kernel threads pinned to CPUs
+ * 0, 1, ... in turn. A sample is `batch` maps (timed), the delay, then the
+ * `batch` unmaps (timed); statistics cover every thread's samples. */
+#define DMABENCH_DEVMAP_FIELDS(S, IN, OUT, DATA)                                \
+	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
+	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
+	IN(S, __u32, threads, 1, DMABENCH_MAX_THREADS, THREADS)                 \
+	IN(S, __u32, granule, 1, DMABENCH_MAX_GRANULE, GRANULE) /* pages per mapping or entry */ \
+	IN(S, __u32, mode, 0, DMABENCH_MODE_SG, MODE)                           \
+	IN(S, __u32, entries, 1, DMABENCH_MAX_ENTRIES, ENTRIES) /* sg: per list; single: 1 */ \
+	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
+	IN(S, __u32, dma_bits, 0, 64, DMA_BITS) /* the DMA mask; 0: as bound */ \
+	IN(S, __u32, delay_ns, 0, DMABENCH_MAX_DELAY_NS, DELAY)                 \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	OUT(S, struct dmabench_stats, map)                                      \
+	OUT(S, struct dmabench_stats, unmap)
+DMABENCH_DECLARE(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS);
+
+enum dmabench_hold_op { DMABENCH_HOLD_MAP = 0, DMABENCH_HOLD_UNMAP = 1 };
+
+/* DMABENCH_IOC_HOLD: one buffer left mapped for the device's own DMA engine
+ * (the system test's proof that a mapping is real). MAP fills it from data
+ * and answers its device address, the one reply that carries an address
+ * (a bus address, for the device); UNMAP copies it back into data. */
+#define DMABENCH_HOLD_FIELDS(S, IN, OUT, DATA)                                  \
+	IN(S, __u32, op, 0, DMABENCH_HOLD_UNMAP, OP)                            \
+	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
+	IN(S, __u32, size, 1, DMABENCH_HOLD_SIZE, SIZE)                         \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	OUT(S, __u64, iova)                                                     \
+	DATA(S, __u8, data, DMABENCH_HOLD_SIZE)
+DMABENCH_DECLARE(struct dmabench_hold_req, DMABENCH_HOLD_FIELDS);
+
+/* ---- Xen (issue 11) ------------------------------------------------------ */
+
+/* DMABENCH_IOC_XEN_CALL: HYPERVISOR_xen_version(XENVER_version, NULL), the
+ * cheapest Xen hypercall, against the empty function. */
+#define DMABENCH_XEN_CALL_FIELDS(S, IN, OUT, DATA)                              \
+	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
+	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
+	OUT(S, struct dmabench_stats, call)                                     \
+	OUT(S, struct dmabench_stats, hypercall)                                \
+	OUT(S, __s64, version) /* the hypercall's answer: major << 16 | minor */
+DMABENCH_DECLARE(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS);
+
+/* DMABENCH_IOC_GNTTAB_FLUSH: GNTTABOP_cache_flush over size bytes, one op
+ * per page, `per_call` ops per hypercall, every op's status checked; beside
+ * the kernel's own maintenance of the same bytes. */
+#define DMABENCH_GNTTAB_FLUSH_FIELDS(S, IN, OUT, DATA)                          \
+	IN(S, __u64, size, DMABENCH_MIN_SIZE, DMABENCH_MAX_SIZE, SIZE)          \
+	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
+	IN(S, __u32, op, 0, DMABENCH_CACHE_CLEAN_INVAL, OP) /* clean, inval, both */ \
+	IN(S, __u32, per_call, 1, DMABENCH_MAX_ENTRIES, ENTRIES)                \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	OUT(S, __u32, failed_ops)  /* ops whose status was not 0 */             \
+	OUT(S, __s32, first_status)                                             \
+	OUT(S, struct dmabench_stats, hypercall)                                \
+	OUT(S, struct dmabench_stats, local)
+DMABENCH_DECLARE(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS);
+
 /* A struct with no input rows (INFO's reply is written whole). */
-#define DMABENCH_NO_FIELDS(S, IN, OUT)
+#define DMABENCH_NO_FIELDS(S, IN, OUT, DATA)
 
 /*
  * The answers a class of request may give, besides 0 (success):
@@ -159,19 +281,29 @@ DMABENCH_DECLARE(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS);
  *          readable and writable memory; EBUSY: another request is running;
  *          ENOMEM: buffers could not be allocated; EINTR: a signal came
  *   DMA    as TIMED, and EOPNOTSUPP: not on this machine (an op the kernel
- *          does not export, a non-coherent device on x86); EIO: the DMA API
- *          refused a mapping
+ *          does not export, a non-coherent device on x86, no Xen); EIO: the
+ *          DMA API refused a mapping or a mask
+ *   DEVICE as DMA, and ENOENT: no such device (BIND), nothing held (HOLD);
+ *          ENODEV: no device bound (UNBIND)
  * An unknown request number answers ENOTTY.
  */
 #define DMABENCH_ANSWERS_QUERY EFAULT
 #define DMABENCH_ANSWERS_TIMED EINVAL, ERANGE, EFAULT, EBUSY, ENOMEM, EINTR
 #define DMABENCH_ANSWERS_DMA DMABENCH_ANSWERS_TIMED, EOPNOTSUPP, EIO
+#define DMABENCH_ANSWERS_DEVICE DMABENCH_ANSWERS_DMA, ENOENT, ENODEV
 
 #define DMABENCH_IOC_MAGIC 0xdb
 #define DMABENCH_IOC_INFO _IOR(DMABENCH_IOC_MAGIC, 0, struct dmabench_info)
 #define DMABENCH_IOC_CALL _IOWR(DMABENCH_IOC_MAGIC, 1, struct dmabench_call_req)
 #define DMABENCH_IOC_MAP _IOWR(DMABENCH_IOC_MAGIC, 2, struct dmabench_map_req)
 #define DMABENCH_IOC_CACHE _IOWR(DMABENCH_IOC_MAGIC, 3, struct dmabench_cache_req)
+#define DMABENCH_IOC_DEVICE _IOR(DMABENCH_IOC_MAGIC, 4, struct dmabench_device)
+#define DMABENCH_IOC_BIND _IOWR(DMABENCH_IOC_MAGIC, 5, struct dmabench_bind_req)
+#define DMABENCH_IOC_UNBIND _IOW(DMABENCH_IOC_MAGIC, 6, struct dmabench_unbind_req)
+#define DMABENCH_IOC_DEVMAP _IOWR(DMABENCH_IOC_MAGIC, 7, struct dmabench_devmap_req)
+#define DMABENCH_IOC_HOLD _IOWR(DMABENCH_IOC_MAGIC, 8, struct dmabench_hold_req)
+#define DMABENCH_IOC_XEN_CALL _IOWR(DMABENCH_IOC_MAGIC, 9, struct dmabench_xen_call_req)
+#define DMABENCH_IOC_GNTTAB_FLUSH _IOWR(DMABENCH_IOC_MAGIC, 10, struct dmabench_gnttab_flush_req)
 
 /*
  * Every request, one row each: X(NAME, name, type, FIELDS, CLASS). The number
@@ -183,6 +315,13 @@ DMABENCH_DECLARE(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS);
 	X(INFO, info, struct dmabench_info, DMABENCH_NO_FIELDS, QUERY)           \
 	X(CALL, call, struct dmabench_call_req, DMABENCH_CALL_FIELDS, TIMED)     \
 	X(MAP, map, struct dmabench_map_req, DMABENCH_MAP_FIELDS, DMA)           \
-	X(CACHE, cache, struct dmabench_cache_req, DMABENCH_CACHE_FIELDS, DMA)
+	X(CACHE, cache, struct dmabench_cache_req, DMABENCH_CACHE_FIELDS, DMA)  \
+	X(DEVICE, device, struct dmabench_device, DMABENCH_NO_FIELDS, QUERY)     \
+	X(BIND, bind, struct dmabench_bind_req, DMABENCH_BIND_FIELDS, DEVICE)    \
+	X(UNBIND, unbind, struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS, DEVICE) \
+	X(DEVMAP, devmap, struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS, DMA) \
+	X(HOLD, hold, struct dmabench_hold_req, DMABENCH_HOLD_FIELDS, DEVICE)    \
+	X(XEN_CALL, xen_call, struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS, DMA) \
+	X(GNTTAB_FLUSH, gnttab_flush, struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS, DMA)
 
 #endif /* DMABENCH_UAPI_H */

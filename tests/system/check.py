@@ -187,12 +187,16 @@ def fuzz(outdir, release):
     check(not wrong, "every answer the table predicts came (bad field, bad pointer, wrong number)" +
           ("" if not wrong else f": {len(wrong)} not, e.g. {wrong[0]}"))
 
-    # Coverage: each request succeeded sometimes and was tried often; each
-    # field was refused for itself; each pointer kind and both processes ran.
+    # Coverage: each request was tried often and got past its checks
+    # sometimes (0, or an answer only its handler gives: EOPNOTSUPP where
+    # this machine lacks it, ENODEV with nothing bound); each field was
+    # refused for itself; each pointer kind and both processes ran.
     for name in sorted(set(classes) - {"WRONG"}):
         got = [r for r in requests if r["name"] == name]
         ok = sum(r["answer"] == "0" for r in got)
-        check(len(got) >= 200 and ok >= 1, f"{name}: {len(got)} requests, {ok} succeeded")
+        ran = sum(r["answer"] not in ("EINVAL", "ERANGE", "EFAULT") for r in got)
+        check(len(got) >= 200 and ran >= 1,
+              f"{name}: {len(got)} requests, {ran} past the checks, {ok} succeeded")
     refused = {(r["name"], r["field"]) for r in requests
                if r["field"] != "-" and r["answer"] == r["expect"] and r["answer"] != "EFAULT"}
     missing = sorted(f"{n}.{f}" for n, f in fields if (n, f) not in refused)

@@ -18,6 +18,8 @@
  * Output, one line each, checked on the host by check.py:
  *   T NAME CMD CLASS ANSWER,...    the table: a request and the answers its class allows
  *   F NAME FIELD LO HI ERRNO       an IN row: bounds, and the answer when outside
+ *   D NAME FIELD BYTES             a DATA row (random bytes, empty, unterminated or
+ *                                  a name that exists nowhere)
  *   R TAG NAME ANSWER EXPECT KIND FIELD  one request: what it got, what the table
  *                                  predicts ("-": any of its class), how its pointer
  *                                  was made, the first field outside its row ("-": none)
@@ -44,7 +46,8 @@ struct field {
 	const char *name;
 	size_t off, size;
 	uint64_t lo, hi;
-	int err;  /* the answer when outside lo..hi */
+	int err;    /* the bad code when outside lo..hi */
+	int data;   /* a DATA row: bytes, no bounds */
 };
 
 struct row {
@@ -57,10 +60,11 @@ struct row {
 };
 
 #define FZ_IN(S, type, name, lo, hi, bad) \
-	{ #name, offsetof(S, name), sizeof(type), (lo), (hi), DMABENCH_BAD_##bad },
+	{ #name, offsetof(S, name), sizeof(type), (lo), (hi), DMABENCH_BAD_##bad, 0 },
 #define FZ_OUT(S, type, name)
+#define FZ_DATA(S, type, name, n) { #name, offsetof(S, name), sizeof(type) * (n), 0, 0, 0, 1 },
 #define FZ_FIELDS(NAME, name, type, FIELDS, class)                                \
-	static const struct field fields_##name[] = { FIELDS(type, FZ_IN, FZ_OUT) { 0 } }; \
+	static const struct field fields_##name[] = { FIELDS(type, FZ_IN, FZ_OUT, FZ_DATA) { 0 } }; \
 	static const int answers_##name[] = { 0, DMABENCH_ANSWERS_##class };
 DMABENCH_IOCTLS(FZ_FIELDS)
 
@@ -72,7 +76,9 @@ static const struct row rows[] = { DMABENCH_IOCTLS(FZ_ROW) };
 
 static int fd;
 static long page;
-static unsigned char *arena;  /* page 0 read-write, 1 no access, 2 read-only */
+/* Two pages read-write, one no access (the guard), two read-only: a request
+ * (HOLD's is over 4 KiB) fits in each. */
+static unsigned char *arena, *guard, *rdonly;
 static FILE *out;
 static const char *tag;
 static struct dmabench_info info;
@@ -130,6 +136,31 @@ static uint64_t hostile(const struct field *f)
 	}
 }
 
+/* A DATA row: random bytes, unterminated text, an empty string, or names of
+ * devices that exist nowhere (a fuzz test must not take a real one). */
+static void fill_data(unsigned char *p, size_t n)
+{
+	static const char *const names[] = { "0000:ff:1f.7", "/sys/bus/pci/devices/0000:fe:00.0",
+					     "/", "//", "0000:00:00.0/../x", "dmabench" };
+	size_t i;
+
+	switch (rnd() % 5) {
+	case 0:
+		for (i = 0; i < n; i++)
+			p[i] = (unsigned char)rnd();
+		break;
+	case 1:
+		memset(p, 'a' + rnd() % 26, n);  /* no terminator */
+		break;
+	case 2:
+		memset(p, 0, n);
+		break;
+	default:
+		memset(p, 0, n);
+		strncpy((char *)p, names[rnd() % (sizeof(names) / sizeof(names[0]))], n - 1);
+	}
+}
+
 static const struct field *find(const struct row *r, const char *name)
 {
 	const struct field *f;
@@ -145,12 +176,20 @@ static const struct field *find(const struct row *r, const char *name)
 static void cap_work(const struct row *r, unsigned char *req)
 {
 	const struct field *fs = find(r, "samples"), *fb = find(r, "batch"), *fz = find(r, "size");
+	const struct field *ft = find(r, "threads"), *fd = find(r, "delay_ns");
+	const struct field *fg = find(r, "granule"), *fe = find(r, "entries");
 	uint64_t batch = fb ? get(req, fb) : 1, per = batch, most;
 
+	if (ft && get(req, ft) > 2)  /* threads and delays multiply the time too */
+		put(req, ft, 1 + rnd() % 2);
+	if (fd && get(req, fd) > 2000)
+		put(req, fd, rnd() % 2000);
 	if (!fs)
 		return;
 	if (fz)
 		per = batch * dmabench_buffer_bytes(get(req, fz), info.page_size) / 4096;
+	if (fg && fe)
+		per = batch * get(req, fg) * get(req, fe);
 	most = per ? 512 / per : 512;  /* ~512 hypercalls or 2 MiB touched */
 	most = most < 1 ? 1 : most > 16 ? 16 : most;
 	if (get(req, fs) > most)
@@ -165,7 +204,7 @@ static int predict(const struct row *r, const unsigned char *req, const char **b
 	const struct field *f, *fb = find(r, "batch"), *fz = find(r, "size");
 
 	for (f = r->fields; f->name; f++)
-		if (get(req, f) - f->lo > f->hi - f->lo) {
+		if (!f->data && get(req, f) - f->lo > f->hi - f->lo) {
 			*bad = f->name;
 			return field_errno(f);
 		}
@@ -219,7 +258,7 @@ static unsigned long wrong_cmd(void)
 /* One generated request. */
 static void fuzz_one(void)
 {
-	unsigned char req[4096];
+	unsigned char req[8192];
 	const struct row *r;
 	const struct field *f;
 	unsigned char *arg = arena;
@@ -239,29 +278,32 @@ static void fuzz_one(void)
 	for (f = r->fields; f->name; f++) {  /* small valid values, then hostile ones */
 		uint64_t span = f->hi - f->lo;
 
-		put(req, f, f->lo + rnd() % (span < 3 ? span + 1 : 4));
+		if (f->data)
+			fill_data(req + f->off, f->size);
+		else
+			put(req, f, f->lo + rnd() % (span < 3 ? span + 1 : 4));
 	}
 	if (rnd() % 3)
 		for (f = r->fields; f->name; f++)
-			if (rnd() % 4 == 0)
+			if (!f->data && rnd() % 4 == 0)
 				put(req, f, hostile(f));
 	expect = predict(r, req, &bad);
 	if (expect < 0)
 		cap_work(r, req);
 	switch (ptr) {
 	case 0: arg = NULL, kind = "null", expect = EFAULT; break;
-	case 1: arg = arena + page, kind = "guard", expect = EFAULT; break;
+	case 1: arg = guard, kind = "guard", expect = EFAULT; break;
 	case 2:  /* the first half readable, the rest in the guard page */
-		arg = arena + page - r->size / 2 - 1, kind = "straddle", expect = EFAULT;
+		arg = guard - r->size / 2 - 1, kind = "straddle", expect = EFAULT;
 		memcpy(arg, req, r->size / 2 + 1);
 		break;
 	case 3: arg = (unsigned char *)0xffff800008000000ull, kind = "kernel", expect = EFAULT; break;
 	case 4: arg = (unsigned char *)(uintptr_t)(1 + rnd() % 7), kind = "low", expect = EFAULT; break;
 	case 5: case 6:
-		arg = arena + 2 * page, kind = "readonly";
-		mprotect(arg, page, PROT_READ | PROT_WRITE);
+		arg = rdonly, kind = "readonly";
+		mprotect(arg, 2 * page, PROT_READ | PROT_WRITE);
 		memcpy(arg, req, r->size);
-		mprotect(arg, page, PROT_READ);
+		mprotect(arg, 2 * page, PROT_READ);
 		if (!r->fields->name)
 			expect = EFAULT;  /* output only: the copy out fails */
 		break;  /* else the work may run before the copy out fails: any answer */
@@ -400,9 +442,10 @@ int main(int argc, char **argv)
 		perror("kmod_fuzz: " DMABENCH_DEVICE);
 		return 1;
 	}
-	arena = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (arena == MAP_FAILED || mprotect(arena + page, page, PROT_NONE) ||
-	    mprotect(arena + 2 * page, page, PROT_READ)) {
+	arena = mmap(NULL, 5 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	guard = arena + 2 * page, rdonly = arena + 3 * page;
+	if (arena == MAP_FAILED || mprotect(guard, page, PROT_NONE) ||
+	    mprotect(rdonly, 2 * page, PROT_READ)) {
 		perror("kmod_fuzz: mmap");
 		return 1;
 	}
@@ -412,8 +455,11 @@ int main(int argc, char **argv)
 			fprintf(out, "%c%s", k ? ',' : ' ', answer_name(rows[i].answers[k]));
 		fprintf(out, "\n");
 		for (f = rows[i].fields; f->name; f++)
-			fprintf(out, "F %s %s %" PRIu64 " %" PRIu64 " %s\n", rows[i].name, f->name,
-				f->lo, f->hi, answer_name(field_errno(f)));
+			if (f->data)
+				fprintf(out, "D %s %s %zu\n", rows[i].name, f->name, f->size);
+			else
+				fprintf(out, "F %s %s %" PRIu64 " %" PRIu64 " %s\n", rows[i].name,
+					f->name, f->lo, f->hi, answer_name(field_errno(f)));
 	}
 	fprintf(out, "T WRONG - NUMBER ENOTTY\n");
 
