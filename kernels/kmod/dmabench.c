@@ -999,15 +999,7 @@ out:
 
 /* ---- Xen (issue 11) --------------------------------------------------------- */
 
-static long dmabench_xen_call(struct dmabench_xen_call_req *r)
-{
-	return -EOPNOTSUPP;  /* the Xen dom0 test (issue 11) brings it */
-}
-
-static long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r)
-{
-	return -EOPNOTSUPP;  /* the Xen dom0 test (issue 11) brings it */
-}
+#include "xen.c"
 
 /* ---- the device file ----------------------------------------------------- */
 
