@@ -3,7 +3,7 @@
 # Each result goes to the serial console as base64 between
 #   DMABENCH-BEGIN <name>   and   DMABENCH-END <name> rc=<status>
 # which boot.sh cuts out; then the machine powers off.
-# The kernel command line picks the work: dmabench.mode=full, pmu or fuzz
+# The kernel command line picks the work: dmabench.mode=full, pmu, fuzz or xen
 # (dmabench.seed=N seeds the fuzz test).
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
@@ -68,7 +68,18 @@ fuzz_end() {
     echo "validated=1"
 }
 
+# A Xen dom0 (system.arm64_xen): the hypervisor as dom0 sees it, then
+# xen_run's JSON lines.
+xen_life() {
+    echo "hypervisor=$(cat /sys/hypervisor/type 2>/dev/null)"
+    insmod /dmabench.ko; echo "insmod=$?"
+}
+
 case $mode in
+xen)
+    emit xen-life xen_life
+    emit xen.jsonl /dmabench/xen_run
+    ;;
 fuzz)
     emit fuzz-life fuzz_life
     emit fuzz.log.gz fuzz_run
@@ -87,7 +98,7 @@ pmu)
     emit pmu-result.json cat /tmp/pmu.json
     ;;
 *)
-    echo "init: dmabench.mode='$mode': accepted: full, pmu or fuzz" >/tmp/mode
+    echo "init: dmabench.mode='$mode': accepted: full, pmu, fuzz or xen" >/tmp/mode
     emit mode cat /tmp/mode
     ;;
 esac
