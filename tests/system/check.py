@@ -3,6 +3,7 @@
     check.py full OUTDIR KERNEL_RELEASE   the -cpu max boot: module, suite, kmod/
     check.py pmu OUTDIR KERNEL_RELEASE    the -cpu cortex-a57 boot: named core PMU
     check.py fuzz OUTDIR KERNEL_RELEASE   the slub_debug boot: kmod_fuzz's log
+    check.py xen OUTDIR KERNEL_RELEASE    the Xen 4.17 dom0 boot: xen_run's JSON lines
 
 Prints each check, a summary of the kmod/ figures (stamped EMULATED), and
 exits 1 if any check failed. Standard library only.
@@ -235,6 +236,102 @@ def fuzz(outdir, release):
     print("\nanswers: " + ", ".join(f"{n} {a} {c}" for (n, a), c in sorted(counts.items())))
     check_dmesg(outdir)
 
+XEN_STAMP = "Xen 4.17 dom0, EMULATED (qemu TCG)"
+FLUSH_SIZES = (64, 4096, 65536, 1 << 20)
+
+
+def xen(outdir, release):
+    """xen_run's JSON lines (its format is in xen_run.c's header)."""
+    text, _ = section(outdir, "xen-life")
+    life = dict(l.split("=", 1) for l in (text or "").split() if "=" in l)
+    check(life.get("hypervisor") == "xen", f"dom0: /sys/hypervisor/type is xen (got {life.get('hypervisor')})")
+    check(life.get("insmod") == "0", f"module: insmod = 0 (got {life.get('insmod')})")
+
+    text, rc = section(outdir, "xen.jsonl")
+    if not check(text is not None and rc == 0, f"xen_run: sent back, exit status 0 (got {rc})"):
+        err, _ = section(outdir, "xen.jsonl.err")
+        print("      " + (text or "").strip().replace("\n", "\n      ")[-2000:] + (err or ""))
+    try:
+        lines = [json.loads(l) for l in (text or "").splitlines() if l.strip()]
+    except ValueError as e:
+        check(False, f"xen_run: every line is JSON ({e})")
+        return
+    ctx = next((l["context"] for l in lines if "context" in l), {})
+    results = {l["name"]: l for l in lines if "name" in l}
+    check(ctx.get("platform") == XEN_STAMP and ctx.get("emulated", {}).get("value") is True
+          and ctx.get("kernel") == release,
+          f"context: {XEN_STAMP!r}, emulated, kernel {release} (got {ctx.get('platform')!r}, {ctx.get('kernel')})")
+    unstamped = [n for n, r in results.items() if r.get("platform") != XEN_STAMP]
+    check(results and not unstamped, f"every result stamped {XEN_STAMP!r}" +
+          ("" if not unstamped else f": not {unstamped[:3]}"))
+    errors = [f"{n}: {r['error']}" for n, r in results.items() if "error" in r]
+    check(not errors, "no request refused" + ("" if not errors else f": {errors[:3]}"))
+
+    want = ["kmod/xen_version", "kmod/dma_map_page/size:4096/dir:to_device/coherent:yes",
+            "kmod/xen_devmap/page:local/size:4096/dir:to_device"]
+    for op in ("clean", "inval", "clean_inval"):
+        for size in FLUSH_SIZES:
+            pages = -(-size // 4096)
+            want += [f"kmod/gnttab_flush/op:{op}/size:{size}/per_call:{n}"
+                     for n in sorted({1, min(pages, 256)})]
+    missing = [n for n in want if n not in results]
+    check(not missing, f"names present ({len(want)})" + ("" if not missing else f": missing {missing[:3]}"))
+
+    v = results.get("kmod/xen_version", {})
+    check(v.get("version") == 0x40011, f"xen_version answered 4.17 (0x{int(v.get('version', 0)):x})")
+    check(v.get("hypercall_ns_median", 0) > v.get("call_ns_median", 0) > 0,
+          f"the hypercall costs more than the function call ({v.get('hypercall_ns_median', 0):.0f} vs "
+          f"{v.get('call_ns_median', 0):.0f} ns median)")
+
+    # Xen answers each call 0 or its first op's error; xen_run counts them all.
+    flushes = [r for n, r in results.items() if n.startswith("kmod/gnttab_flush/") and "error" not in r]
+    bad = [r["name"] for r in flushes
+           if not (r.get("hypercall_ns_median", 0) > 0 and r.get("local_ns_median", 0) > 0)]
+    check(flushes and not bad, f"every flush has a hypercall and a local figure" + ("" if not bad else f": not {bad[:2]}"))
+    failing = [f"{r['name']} ({r.get('failed_ops')} failed, first {r.get('first_status')})" for r in flushes
+               if r.get("failed_ops") != 0 or r.get("first_status") != 0
+               or r.get("ops_checked", 0) < r.get("pages", 1) * r.get("samples", 1)]
+    check(flushes and not failing, f"every GNTTABOP_cache_flush op answered 0 "
+          f"({sum(r.get('ops_checked', 0) for r in flushes)} ops checked)" +
+          ("" if not failing else f": {failing[:2]}"))
+
+    devmaps = [r for n, r in results.items() if n.startswith("kmod/xen_devmap/page:local/")]
+    check(devmaps and all(r.get("dma_ops") == "xen-swiotlb" and r.get("map_ns_median", 0) > 0
+                          and r.get("unmap_ns_median", 0) > 0 for r in devmaps),
+          f"dom0's DMA ops on the bound device: {sorted({r.get('dma_ops') for r in devmaps})}, "
+          f"map and unmap timed ({len(devmaps)} cases)")
+    # A foreign page takes Xen's path only where the map must maintain
+    # caches: there the module counts the flush hypercalls it made.
+    foreign = [r for n, r in results.items() if n.startswith("kmod/xen_devmap/page:foreign")]
+    mapped = [r for r in foreign if "skip" not in r and "error" not in r]
+    for r in mapped:
+        need = r.get("coherent") is False
+        check(r.get("grant_status") == 0 and r.get("translated") is True and
+              (r.get("hypercalls_per_map", 0) > 0 or not need),
+              f"{r['name']}: granted by d{r.get('domid')}, its bus address translated, "
+              f"{r.get('hypercalls_per_map')} hypercalls per map" + (" (non-coherent)" if need else ""))
+    if not mapped:
+        print("note  foreign page: " + "; ".join(r.get("skip", r.get("error", "?")) for r in foreign))
+    summarise_xen(results)
+    check_dmesg(outdir)
+
+
+def summarise_xen(results):
+    print(f"\nXen figures in dom0 -- {XEN_STAMP}, not hardware:")
+    for n, r in results.items():
+        if "error" in r or "skip" in r:
+            continue
+        if n == "kmod/xen_version":
+            print(f"  {n:<58} hypercall {r['hypercall_ns_median']:9.1f} ns  call {r['call_ns_median']:7.1f} ns"
+                  f"  ratio {r['ratio_to_call']:.1f}")
+        elif n.startswith("kmod/gnttab_flush/"):
+            print(f"  {n:<58} hypercall {r['hypercall_ns_median']:9.1f} ns  local {r['local_ns_median']:9.1f} ns"
+                  f"  ({r['hypercalls']} calls)")
+        elif "map_ns_median" in r:
+            print(f"  {n:<58} map {r['map_ns_median']:8.1f} ns  unmap {r['unmap_ns_median']:8.1f} ns"
+                  f"  ({r.get('dma_ops')})")
+    print()
+
 
 def summarise(result):
     print("\nkmod/ figures in the guest -- EMULATED (qemu-system-aarch64 TCG), not hardware:")
@@ -251,9 +348,9 @@ def summarise(result):
 
 
 def main():
-    modes = {"full": full, "pmu": pmu, "fuzz": fuzz}
+    modes = {"full": full, "pmu": pmu, "fuzz": fuzz, "xen": xen}
     if len(sys.argv) != 4 or sys.argv[1] not in modes:
-        print("usage: check.py full|pmu|fuzz OUTDIR KERNEL_RELEASE", file=sys.stderr)
+        print("usage: check.py full|pmu|fuzz|xen OUTDIR KERNEL_RELEASE", file=sys.stderr)
         return 2
     outdir = Path(sys.argv[2])
     modes[sys.argv[1]](outdir, sys.argv[3])
