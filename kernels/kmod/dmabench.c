@@ -1104,6 +1104,12 @@ static long dmabench_do_gnttab_flush(void __user *argp)
 				dmabench_check_gnttab_flush(req__), dmabench_gnttab_flush);
 }
 
+static long dmabench_do_xen_foreign(void __user *argp)
+{
+	return DMABENCH_REQUEST(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS,
+				dmabench_check_xen_foreign(req__), dmabench_xen_foreign);
+}
+
 /* The request numbers match the structs copied, and the structs have no
  * padding (no stray kernel bytes in a reply). */
 #define DMABENCH_SIZE_IN(S, type, name, lo, hi, bad) +sizeof(type)

@@ -37,7 +37,9 @@
 	X(DELAY, "delay_ns", ERANGE)                    \
 	X(DMA_BITS, "dma_bits", ERANGE)                 \
 	X(MODE, "mode", EINVAL)                         \
-	X(DEVICE, "device", EINVAL)
+	X(DEVICE, "device", EINVAL)                     \
+	X(DOMID, "domid", EINVAL)                       \
+	X(GREF, "gref", EINVAL)
 
 #define DMABENCH_BAD_ENUM(bad, name, err) DMABENCH_BAD_##bad,
 enum dmabench_bad { DMABENCH_OK = 0, DMABENCH_BADS(DMABENCH_BAD_ENUM) DMABENCH_BAD_COUNT };
@@ -161,6 +163,13 @@ static inline enum dmabench_bad
 dmabench_check_gnttab_flush(const struct dmabench_gnttab_flush_req *r)
 {
 	DMABENCH_CHECKS(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
+	return DMABENCH_OK;
+}
+
+static inline enum dmabench_bad
+dmabench_check_xen_foreign(const struct dmabench_xen_foreign_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS)
 	return DMABENCH_OK;
 }
 

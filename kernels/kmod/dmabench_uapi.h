@@ -270,6 +270,36 @@ DMABENCH_DECLARE(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS);
 	OUT(S, struct dmabench_stats, local)
 DMABENCH_DECLARE(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS);
 
+/* DMABENCH_IOC_XEN_FOREIGN: a page another domain grants to dom0 (domid,
+ * gref), mapped into dom0 (gnttab_map_refs), then dma_map_page/unmap of it
+ * through the bound device, beside the same for a page of dom0's own; each
+ * sample is batch maps of one page (timed), then batch unmaps (timed).
+ * coherent 0 clears the device's dma_coherent for the request, so each map
+ * maintains caches: dom0 itself for its own page, Xen (GNTTABOP_cache_flush)
+ * for a foreign one, as Linux picks by pfn_valid(bfn). The grant-table
+ * hypercalls of one untimed sample of each are counted (a kprobe). */
+#define DMABENCH_XEN_FOREIGN_FIELDS(S, IN, OUT, DATA)                           \
+	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
+	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
+	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
+	IN(S, __u32, coherent, 0, 1, COHERENT)                                  \
+	IN(S, __u32, domid, 1, 0x7fef, DOMID) /* not dom0, not a reserved id */ \
+	IN(S, __u32, gref, 8, 0xffffffffu, GREF) /* 0-7 are reserved */         \
+	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
+	OUT(S, __s32, grant_status)    /* GNTST_*: 0 mapped */                  \
+	OUT(S, __u32, translated)      /* 1: its bus frame is not a dom0 pfn_valid one */ \
+	OUT(S, __s32, hypercalls_local_map)   /* per batch; -1: not counted */  \
+	OUT(S, __s32, hypercalls_local_unmap)                                   \
+	OUT(S, __s32, hypercalls_foreign_map)                                   \
+	OUT(S, __s32, hypercalls_foreign_unmap)                                 \
+	OUT(S, __u64, head)            /* the page's first 8 bytes, as granted */ \
+	OUT(S, struct dmabench_stats, local_map)                                \
+	OUT(S, struct dmabench_stats, local_unmap)                              \
+	OUT(S, struct dmabench_stats, foreign_map)                              \
+	OUT(S, struct dmabench_stats, foreign_unmap)
+DMABENCH_DECLARE(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS);
+
 /* A struct with no input rows (INFO's reply is written whole). */
 #define DMABENCH_NO_FIELDS(S, IN, OUT, DATA)
 
@@ -283,8 +313,9 @@ DMABENCH_DECLARE(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
  *   DMA    as TIMED, and EOPNOTSUPP: not on this machine (an op the kernel
  *          does not export, a non-coherent device on x86, no Xen); EIO: the
  *          DMA API refused a mapping or a mask
- *   DEVICE as DMA, and ENOENT: no such device (BIND), nothing held (HOLD);
- *          ENODEV: no device bound (UNBIND)
+ *   DEVICE as DMA, and ENOENT: no such device (BIND), nothing held (HOLD),
+ *          no such grant (XEN_FOREIGN); ENODEV: no device bound (UNBIND,
+ *          XEN_FOREIGN)
  * An unknown request number answers ENOTTY.
  */
 #define DMABENCH_ANSWERS_QUERY EFAULT
@@ -304,6 +335,7 @@ DMABENCH_DECLARE(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
 #define DMABENCH_IOC_HOLD _IOWR(DMABENCH_IOC_MAGIC, 8, struct dmabench_hold_req)
 #define DMABENCH_IOC_XEN_CALL _IOWR(DMABENCH_IOC_MAGIC, 9, struct dmabench_xen_call_req)
 #define DMABENCH_IOC_GNTTAB_FLUSH _IOWR(DMABENCH_IOC_MAGIC, 10, struct dmabench_gnttab_flush_req)
+#define DMABENCH_IOC_XEN_FOREIGN _IOWR(DMABENCH_IOC_MAGIC, 11, struct dmabench_xen_foreign_req)
 
 /*
  * Every request, one row each: X(NAME, name, type, FIELDS, CLASS). The number
@@ -322,6 +354,7 @@ DMABENCH_DECLARE(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
 	X(DEVMAP, devmap, struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS, DMA) \
 	X(HOLD, hold, struct dmabench_hold_req, DMABENCH_HOLD_FIELDS, DEVICE)    \
 	X(XEN_CALL, xen_call, struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS, DMA) \
-	X(GNTTAB_FLUSH, gnttab_flush, struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS, DMA)
+	X(GNTTAB_FLUSH, gnttab_flush, struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS, DMA) \
+	X(XEN_FOREIGN, xen_foreign, struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS, DEVICE)
 
 #endif /* DMABENCH_UAPI_H */

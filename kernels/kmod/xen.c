@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmabench.ko on Xen (issue 11): XEN_CALL and GNTTAB_FLUSH.
+ * dmabench.ko on Xen (issue 11): XEN_CALL, GNTTAB_FLUSH and XEN_FOREIGN.
+ *
+ * XEN_FOREIGN: dma_map_page/unmap through the bound device of a page another
+ * domain grants to dom0, beside one of dom0's own (see dmabench_uapi.h).
  *
  * Compiled as part of dmabench.c (#included there, because a module named
  * dmabench cannot also link a dmabench.o part), so it shares the counter,
- * DMABENCH_TIME_BATCH, the empty function, the statistics and the module's
- * platform device. Without CONFIG_XEN, or outside Xen, both answer EOPNOTSUPP.
+ * DMABENCH_TIME_BATCH, the empty function, the statistics, the module's
+ * platform device and its bound one. Without CONFIG_XEN, or outside Xen, all
+ * three answer EOPNOTSUPP.
  *
  * XEN_CALL: HYPERVISOR_xen_version(XENVER_version, NULL), the cheapest Xen
  * hypercall, against the empty function, sample by sample as CALL does.
@@ -26,7 +30,9 @@
 #include <xen/interface/version.h>
 #include <xen/interface/grant_table.h>
 #include <xen/page.h>
+#include <xen/grant_table.h>
 #include <asm/xen/hypercall.h>
+#include <linux/kprobes.h>
 
 static long dmabench_xen_call(struct dmabench_xen_call_req *r)
 {
@@ -186,8 +192,173 @@ out:
 		dmabench_free_buffers(b);
 	return err;
 }
+
+/* ---- XEN_FOREIGN: a page of another domain through dom0's DMA ops -------- */
+
+/* Grant-table hypercalls made on one CPU while it counts (-1: none counts). */
+static atomic_t dmabench_xen_calls;
+static int dmabench_xen_count_cpu = -1;
+
+static int dmabench_xen_count(struct kprobe *p, struct pt_regs *regs)
+{
+	if (smp_processor_id() == READ_ONCE(dmabench_xen_count_cpu))
+		atomic_inc(&dmabench_xen_calls);
+	return 0;
+}
+
+/* batch maps of one page (timed), then batch unmaps (timed); with counts,
+ * the grant-table hypercalls each side made (untimed: the kprobe costs). */
+static long dmabench_xen_map_sample(struct device *dev, struct page *page, u32 batch,
+				    enum dma_data_direction dir, dma_addr_t *h,
+				    u64 *map, u64 *unmap, s32 *counts)
+{
+	u32 i, bad = 0;
+	u64 t0;
+
+	preempt_disable();
+	if (counts) {
+		atomic_set(&dmabench_xen_calls, 0);
+		WRITE_ONCE(dmabench_xen_count_cpu, smp_processor_id());
+	}
+	t0 = dmabench_ticks();
+	for (i = 0; i < batch; i++)
+		h[i] = dma_map_page(dev, page, 0, PAGE_SIZE, dir);
+	*map = dmabench_ticks() - t0;
+	if (counts)
+		counts[0] = atomic_xchg(&dmabench_xen_calls, 0);
+	for (i = 0; i < batch; i++)
+		bad += dma_mapping_error(dev, h[i]) != 0;
+	if (bad) {
+		for (i = 0; i < batch; i++)
+			if (!dma_mapping_error(dev, h[i]))
+				dma_unmap_page(dev, h[i], PAGE_SIZE, dir);
+		WRITE_ONCE(dmabench_xen_count_cpu, -1);
+		preempt_enable();
+		return -EIO;
+	}
+	t0 = dmabench_ticks();
+	for (i = 0; i < batch; i++)
+		dma_unmap_page(dev, h[i], PAGE_SIZE, dir);
+	*unmap = dmabench_ticks() - t0;
+	if (counts) {
+		counts[1] = atomic_read(&dmabench_xen_calls);
+		WRITE_ONCE(dmabench_xen_count_cpu, -1);
+	}
+	preempt_enable();
+	return 0;
+}
+
+static long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r)
+{
+	enum dma_data_direction dir = (enum dma_data_direction)r->dir;
+	struct kprobe kp = { .symbol_name = "HYPERVISOR_grant_table_op",
+			     .pre_handler = dmabench_xen_count };
+	u64 hz = dmabench_info.counter_hz, *t[4] = { NULL };
+	s32 counts[4] = { -1, -1, -1, -1 };
+	struct gnttab_unmap_grant_ref uop;
+	struct gnttab_map_grant_ref mop;
+	struct page *fpage = NULL, *lpage;
+	bool granted = false, probed, was_coherent;
+	unsigned long pfn, bfn;
+	struct device *dev;
+	dma_addr_t *h;
+	long err = 0;
+	u32 s, k;
+
+	if (!xen_initial_domain())
+		return -EOPNOTSUPP;
+	lpage = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	h = kcalloc(r->batch, sizeof(*h), GFP_KERNEL);
+	for (k = 0; k < 4; k++)
+		t[k] = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
+	if (!lpage || !h || !t[0] || !t[1] || !t[2] || !t[3] || gnttab_alloc_pages(1, &fpage)) {
+		fpage = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	down_read(&dmabench_dev_sem);
+	dev = dmabench_named;
+	if (!dev) {
+		err = -ENODEV;  /* dom0's DMA ops come with a bound device */
+		goto out_sem;
+	}
+	/* Dom0 maps the grant into one of its own (ballooned) frames; the
+	 * p2m then sends that frame's bus address to the other domain's. */
+	gnttab_set_map_op(&mop, (phys_addr_t)page_address(fpage), GNTMAP_host_map,
+			  r->gref, (domid_t)r->domid);
+	err = gnttab_map_refs(&mop, NULL, &fpage, 1);
+	r->grant_status = mop.status;
+	if (err || mop.status != GNTST_okay) {
+		pr_info("dmabench: grant %u of d%u: map answered %ld, status %d\n",
+			r->gref, r->domid, err, mop.status);
+		err = err == -ENOMEM ? err : -ENOENT;
+		goto out_sem;
+	}
+	granted = true;
+	r->head = *(u64 *)page_address(fpage);
+	pfn = page_to_xen_pfn(fpage);
+	bfn = pfn_to_bfn(pfn);
+	r->translated = bfn != pfn && !pfn_valid(bfn);
+
+	probed = register_kprobe(&kp) == 0;
+	was_coherent = dev->dma_coherent;
+	dev->dma_coherent = r->coherent;
+	for (s = 0; !err && s <= r->samples; s++) {  /* s = 0: a warm-up, counted */
+		k = s ? s - 1 : 0;
+		if (signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		/* Which page goes first alternates. */
+		err = dmabench_xen_map_sample(dev, s & 1 ? fpage : lpage, r->batch, dir, h,
+					      &t[s & 1 ? 2 : 0][k], &t[s & 1 ? 3 : 1][k],
+					      !s && probed ? &counts[s & 1 ? 2 : 0] : NULL);
+		if (!err)
+			err = dmabench_xen_map_sample(dev, s & 1 ? lpage : fpage, r->batch, dir, h,
+						      &t[s & 1 ? 0 : 2][k], &t[s & 1 ? 1 : 3][k],
+						      !s && probed ? &counts[s & 1 ? 0 : 2] : NULL);
+		cond_resched();
+	}
+	dev->dma_coherent = was_coherent;
+	if (probed)
+		unregister_kprobe(&kp);
+	if (!err) {
+		r->hypercalls_local_map = counts[0];
+		r->hypercalls_local_unmap = counts[1];
+		r->hypercalls_foreign_map = counts[2];
+		r->hypercalls_foreign_unmap = counts[3];
+		dmabench_summarise(&r->local_map, t[0], r->samples, r->batch, hz);
+		dmabench_summarise(&r->local_unmap, t[1], r->samples, r->batch, hz);
+		dmabench_summarise(&r->foreign_map, t[2], r->samples, r->batch, hz);
+		dmabench_summarise(&r->foreign_unmap, t[3], r->samples, r->batch, hz);
+	}
+out_sem:
+	if (granted) {
+		gnttab_set_unmap_op(&uop, (phys_addr_t)page_address(fpage), GNTMAP_host_map,
+				    mop.handle);
+		if (gnttab_unmap_refs(&uop, NULL, &fpage, 1) || uop.status != GNTST_okay)
+			pr_warn("dmabench: grant %u of d%u: unmap status %d\n", r->gref,
+				r->domid, uop.status);
+	}
+	up_read(&dmabench_dev_sem);
+out:
+	if (fpage)
+		gnttab_free_pages(1, &fpage);
+	if (lpage)
+		__free_page(lpage);
+	for (k = 0; k < 4; k++)
+		kvfree(t[k]);
+	kfree(h);
+	return err;
+}
+
 #else  /* GNTTABOP_cache_flush is Xen on Arm's: x86 DMA is coherent */
 static long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r)
+{
+	return -EOPNOTSUPP;
+}
+
+static long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r)
 {
 	return -EOPNOTSUPP;
 }
@@ -201,6 +372,11 @@ static long dmabench_xen_call(struct dmabench_xen_call_req *r)
 }
 
 static long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r)
+{
+	return -EOPNOTSUPP;
+}
+
+static long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r)
 {
 	return -EOPNOTSUPP;
 }

@@ -9,7 +9,8 @@
 # Env: BOOT_APPEND, more kernel arguments; BOOT_MACHINE, the -M value
 # (default virt); BOOT_XEN, a Xen image booted first, the kernel and initramfs
 # then being dom0's (QEMU's guest-loader; dom0's console is hvc0, Xen's own
-# lines start "(XEN)"), BOOT_XEN_APPEND its arguments.
+# lines start "(XEN)"), BOOT_XEN_APPEND its arguments; BOOT_DUMPDTB, a file:
+# write the machine's device tree there instead of booting.
 # Exit status 0 only when the guest printed DMABENCH-DONE.
 set -euo pipefail
 kernel=${1:?usage: boot.sh KERNEL INITRD CPU MODE OUTDIR [TIMEOUT [QEMU_ARGS...]]}
@@ -29,10 +30,15 @@ fi
 
 # -nic none: no network ROM to look for. QEMU_ARGS such as -icount shift=0
 # (one instruction per virtual ns: the PMU's instruction event then counts).
+qemu=(qemu-system-aarch64 -M "${BOOT_MACHINE:-virt}" -cpu "$cpu" -smp 2 -m 1024
+      -nographic -nic none -no-reboot -monitor none -serial stdio "${load[@]}" "$@")
+if [[ -n ${BOOT_DUMPDTB:-} ]]; then  # the machine's device tree, to edit and pass back with -dtb
+    "${qemu[@]}" -machine dumpdtb="$BOOT_DUMPDTB" </dev/null >"$outdir/dumpdtb.log" 2>&1 ||
+        { cat "$outdir/dumpdtb.log" >&2; exit 1; }
+    exit 0
+fi
 set +e
-timeout --foreground -k 5 "$limit" qemu-system-aarch64 -M "${BOOT_MACHINE:-virt}" -cpu "$cpu" -smp 2 -m 1024 \
-    -nographic -nic none -no-reboot -monitor none -serial stdio \
-    "${load[@]}" "$@" </dev/null >"$outdir/console.log" 2>&1
+timeout --foreground -k 5 "$limit" "${qemu[@]}" </dev/null >"$outdir/console.log" 2>&1
 rc=$?
 set -e
 tr -d '\r' <"$outdir/console.log" >"$outdir/console.txt"

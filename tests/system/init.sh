@@ -69,7 +69,7 @@ fuzz_end() {
 }
 
 # A Xen dom0 (system.arm64_xen): the hypervisor as dom0 sees it, then
-# xen_run's JSON lines.
+# xen_run's JSON lines (dmabench.foreign=DOMID:GREF: a page granted to dom0).
 xen_life() {
     echo "hypervisor=$(cat /sys/hypervisor/type 2>/dev/null)"
     insmod /dmabench.ko; echo "insmod=$?"
@@ -78,7 +78,8 @@ xen_life() {
 case $mode in
 xen)
     emit xen-life xen_life
-    emit xen.jsonl /dmabench/xen_run
+    foreign=$(sed -n 's/.*dmabench\.foreign=\([0-9:]*\).*/\1/p' /proc/cmdline)
+    emit xen.jsonl /dmabench/xen_run "${foreign:--}"
     ;;
 fuzz)
     emit fuzz-life fuzz_life

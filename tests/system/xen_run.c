@@ -4,7 +4,9 @@
  * (system.arm64_xen's guest; check.py xen reads them). Until bench/kmod.cpp
  * drives XEN_CALL and GNTTAB_FLUSH this stands in for dmabench itself.
  *
- *   xen_run [PCI_DEVICE]     (static arm64; PCI_DEVICE default: QEMU's edu)
+ *   xen_run [DOMID:GREF [PCI_DEVICE]]   (static arm64)
+ * DOMID:GREF: a page another domain grants dom0 ("-": none); PCI_DEVICE: the
+ * device to bind (default: QEMU's edu).
  *
  * Lines: one "context" (the stamp every result repeats, e.g. "Xen 4.17 dom0,
  * EMULATED (qemu TCG)"), then one per result:
@@ -12,7 +14,8 @@
  *   kmod/gnttab_flush/op:O/size:S/per_call:N   GNTTABOP_cache_flush vs local
  *   kmod/dma_map_page/...                      the module's own device (dma-direct)
  *   kmod/xen_devmap/page:local/...             through the bound device's DMA ops
- *   kmod/xen_devmap/page:foreign               skipped, with the reason
+ *   kmod/xen_devmap/page:foreign/...           the granted page, the same way
+ *                                              (or skipped, with the reason)
  * A request the module refuses prints {"name":..., "error": "..."}; the exit
  * status is 1 if any did.
  */
@@ -127,14 +130,15 @@ static void find_edu(char *out, size_t n)
 		closedir(d);
 }
 
+static const char *dirs[] = { "bidirectional", "to_device", "from_device" };
+
 static void devmap(const struct dmabench_device *dev, unsigned granule, unsigned dir)
 {
-	static const char *dirs[] = { "bidirectional", "to_device", "from_device" };
 	struct dmabench_devmap_req r = { .samples = 201, .batch = 16, .threads = 1,
 					 .granule = granule, .entries = 1, .dir = dir };
 	char name[128];
 
-	snprintf(name, sizeof(name), "kmod/xen_devmap/page:local/size:%u/dir:%s",
+	snprintf(name, sizeof(name), "kmod/xen_devmap/page:local/size:%u/dir:%s/coherent:yes",
 		 granule * 4096, dirs[dir]);
 	if (request(name, DMABENCH_IOC_DEVMAP, &r))
 		return;
@@ -147,6 +151,45 @@ static void devmap(const struct dmabench_device *dev, unsigned granule, unsigned
 	printf("}\n");
 }
 
+/* One page granted by domain domid (gref) and one of dom0's own, mapped
+ * through the bound device made non-coherent: two result lines. */
+static void foreign(const struct dmabench_device *dev, unsigned domid, unsigned gref, unsigned dir)
+{
+	struct dmabench_xen_foreign_req r = { .samples = 101, .batch = 8, .dir = dir, .coherent = 0,
+					      .domid = domid, .gref = gref };
+	char name[2][128], head[9] = { 0 };
+
+	for (int k = 0; k < 2; k++)
+		snprintf(name[k], sizeof(name[k]), "kmod/xen_devmap/page:%s/size:4096/dir:%s/coherent:no",
+			 k ? "local" : "foreign", dirs[dir]);
+	if (request(name[0], DMABENCH_IOC_XEN_FOREIGN, &r))
+		return;
+	memcpy(head, &r.head, 8);
+	for (int i = 0; i < 8; i++)
+		head[i] = head[i] >= 32 && head[i] < 127 && head[i] != '"' && head[i] != '\\' ? head[i] : '?';
+	for (int k = 0; k < 2; k++) {
+		const struct dmabench_stats *m = k ? &r.local_map : &r.foreign_map;
+		const struct dmabench_stats *u = k ? &r.local_unmap : &r.foreign_unmap;
+		int hm = k ? r.hypercalls_local_map : r.hypercalls_foreign_map;
+		int hu = k ? r.hypercalls_local_unmap : r.hypercalls_foreign_unmap;
+
+		printf("{\"name\": \"%s\", \"platform\": \"%s\", \"device\": \"%s\", \"dma_ops\": \"%s\", "
+		       "\"coherent\": false, \"coherent_how\": \"dev->dma_coherent cleared by the module\", "
+		       "\"samples\": %llu, \"batch\": %llu, \"hypercalls_per_map\": %.3f, "
+		       "\"hypercalls_per_unmap\": %.3f",
+		       name[k], stamp, dev->name, dev->dma_ops, (unsigned long long)m->samples,
+		       (unsigned long long)m->batch, hm < 0 ? -1.0 : (double)hm / r.batch,
+		       hu < 0 ? -1.0 : (double)hu / r.batch);
+		if (!k)
+			printf(", \"domid\": %u, \"gref\": %u, \"grant_status\": %d, \"translated\": %s, "
+			       "\"head\": \"%s\"", domid, gref, r.grant_status,
+			       r.translated ? "true" : "false", head);
+		stats("map", m);
+		stats("unmap", u);
+		printf("}\n");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct dmabench_info info = { 0 };
@@ -157,6 +200,7 @@ int main(int argc, char **argv)
 	struct dmabench_bind_req bind = { 0 };
 	static const uint64_t sizes[] = { 64, 4096, 65536, 1u << 20 };
 	char hyp[32], compat[512], how[160], edu[64];
+	unsigned domid = 0, gref = 0;
 	int emulated, dom0;
 	struct utsname u;
 
@@ -222,10 +266,12 @@ int main(int argc, char **argv)
 	}
 
 	/* dom0's real DMA ops: a PCI device bound by the module. */
-	if (argc > 1)
-		snprintf(edu, sizeof(edu), "%s", argv[1]);
+	if (argc > 2)
+		snprintf(edu, sizeof(edu), "%s", argv[2]);
 	else
 		find_edu(edu, sizeof(edu));
+	if (argc > 1 && sscanf(argv[1], "%u:%u", &domid, &gref) != 2)
+		domid = gref = 0;
 	if (!edu[0]) {
 		printf("{\"name\": \"kmod/xen_devmap\", \"platform\": \"%s\", \"skip\": "
 		       "\"no PCI device to bind (QEMU -device edu: 1234:11e8)\"}\n", stamp);
@@ -235,12 +281,16 @@ int main(int argc, char **argv)
 			devmap(&bind.device_info, 1, DMABENCH_DIR_TO_DEVICE);
 			devmap(&bind.device_info, 1, DMABENCH_DIR_FROM_DEVICE);
 			devmap(&bind.device_info, 16, DMABENCH_DIR_TO_DEVICE);
+			if (domid) {
+				foreign(&bind.device_info, domid, gref, DMABENCH_DIR_TO_DEVICE);
+				foreign(&bind.device_info, domid, gref, DMABENCH_DIR_FROM_DEVICE);
+			}
 			struct dmabench_unbind_req u2 = { 0 };
 			request("kmod/xen_devmap", DMABENCH_IOC_UNBIND, &u2);
 		}
 	}
-	printf("{\"name\": \"kmod/xen_devmap/page:foreign\", \"platform\": \"%s\", \"skip\": "
-	       "\"no second domain granting a page to dom0 in this boot (dom0less domU not built): "
-	       "foreign-page maps not timed\"}\n", stamp);
+	if (!domid)
+		printf("{\"name\": \"kmod/xen_devmap/page:foreign\", \"platform\": \"%s\", \"skip\": "
+		       "\"no DOMID:GREF given: no other domain grants dom0 a page here\"}\n", stamp);
 	return failed;
 }
