@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # system.arm64_xen: Debian's Xen 4.17 under qemu-system-aarch64 (TCG, with
 # EL2), Debian's arm64 kernel as dom0 with dmabench.ko, QEMU's edu PCI device
-# for the module to bind; xen_run times the hypercall, GNTTABOP_cache_flush
-# and dom0's DMA ops, and check.py xen checks its JSON lines.
+# for the module to bind, a second domain granting dom0 a page; xen_run times
+# the hypercall, GNTTABOP_cache_flush and dom0's DMA ops, and check.py xen
+# checks its JSON lines. A second boot runs kmod_fuzz in dom0.
 #
 #   xen.sh WORKDIR
 # Env: DMABENCH_KERNEL_CACHE (Debian's kernel and Xen packages, as arm64.sh),
@@ -29,7 +30,9 @@ env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "$cache" --image)
 . "$env"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
     -o "$work/xen_run" "$here/xen_run.c"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$work/xen_run"
+aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
+    -o "$work/kmod_fuzz" "$here/kmod_fuzz.c"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$work/xen_run" "$work/kmod_fuzz"
 
 # The second domain (dom0less): xen_domu grants dom0 a page as domid 1, gref 8.
 aarch64-linux-gnu-gcc -nostdlib -static -Wl,-Ttext=0 -Wl,--build-id=none \
@@ -99,4 +102,14 @@ if "$python" "$here/check.py" xen "$work/doctored" "$KERNEL_RELEASE" >"$work/doc
 fi
 n=$(grep -c '^FAIL' "$work/doctored.log")
 [[ $n -eq 4 ]] || { cat "$work/doctored.log" >&2; echo "xen.sh: doctored output: $n failures, expected 4" >&2; exit 1; }
+# The Xen requests only get past their checks in a Xen domain: the fuzz
+# test again, in dom0 under slub_debug, with the same checks as
+# system.arm64_kmod_fuzz.
+seed=${DMABENCH_FUZZ_SEED:-$(date +%s)}
+step "boot 2: kmod_fuzz in dom0, slub_debug (seed $seed: DMABENCH_FUZZ_SEED=$seed replays it)"
+unset BOOT_APPEND
+BOOT_APPEND="slub_debug=FZPU page_poison=1 dmabench.seed=$seed" \
+    bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" cortex-a57 fuzz "$work/fuzz" 150 \
+    -device edu,dma_mask=0xffffffffffffffff
+"$python" "$here/check.py" fuzz "$work/fuzz" "$KERNEL_RELEASE"
 step "arm64 Xen system test passed"
