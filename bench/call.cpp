@@ -1,17 +1,15 @@
 // call/: one round trip through each way of leaving the caller — a direct
 // call, an ops table, a system call, a trapped instruction, a hypercall.
 //
-// Method: each timed iteration runs a batch of the path's loop and, next to
-// it (PMU paused; alternately before and after), a batch of the direct-call
-// loop and one of the empty loop. Each iteration gives one paired ratio path/direct, measured a few
-// microseconds apart in the same process, so frequency drift and noise
-// neighbours hit both sides; ratio_to_direct is the median of those ratios
-// and ratio_to_direct_p10/_p90 their spread. The reported time is the
-// path's batch alone (manual time, a mean); ns_per_call, direct_ns and
-// empty_ns are medians over the batches, per round trip.
-#include <fcntl.h>
-#include <unistd.h>
-
+// Method (bench/harness.hpp): one iteration is one round trip; each timed
+// batch runs the path's assembly loop (tens of microseconds), so Time is the
+// mean ns per call (= ns_per_call; _median, _p10, _p90 over batches). Beside
+// every batch (PMU off, alternately before and after) the harness times a
+// batch of the direct-call loop and one of the empty loop: direct_ns and
+// empty_ns are their medians per call, and ratio_to_direct is the median of
+// the paired ratios path/direct, measured microseconds apart in the same
+// process, so frequency drift and noisy neighbours hit both sides
+// (ratio_to_direct_p10/_p90 their spread).
 #include <algorithm>
 #include <optional>
 #include <vector>
@@ -19,7 +17,6 @@
 #include "bench/harness.hpp"
 #include "kernels/call/call.hpp"
 #include "runners/call_probe.hpp"
-#include "runners/clock.hpp"
 
 namespace dmabench {
 namespace {
@@ -35,79 +32,64 @@ struct Path {
     std::string skip;
     bool trap = false;        // needs a TrapGuard while it runs
     std::string ptp_device;   // opened for the run; arg points at its descriptor
+    // A way out to the hypervisor: the exit it takes (the name's exit: arg),
+    // its rank (experiments take the best that runs: 0 a real hypercall,
+    // 1 one made by a driver, 3 CPUID's VM exit) and what the probe knows.
+    std::string exit;
+    int exit_rank = 0;
+    std::string stamp;
+    bool judged_by_cost = false;  // vm_exit: its cost against a syscall says exit or not
 };
 
-void ptp_loop(uint64_t n, const void* fd) {
-    call::ptp_precise_loop(*static_cast<const int*>(fd), n);
-}
-
-uint64_t time_loop(call::LoopFn loop, uint64_t n, const void* arg) {
-    uint64_t a = clock::start();
-    loop(n, arg);
-    return clock::stop() - a;
-}
-
-double percentile(std::vector<double>& v, double p) {
-    if (v.empty()) return 0;
-    auto k = std::size_t(p * double(v.size() - 1));
-    std::nth_element(v.begin(), v.begin() + long(k), v.end());
-    return v[k];
-}
-
-void time_path(benchmark::State& s, Thread& t, Path p) {
+// One run of a path: what its loop needs alive while it runs.
+struct Running {
+    call::LoopFn loop = nullptr;
+    const void* arg = nullptr;
     std::optional<call::TrapGuard> guard;
-    if (p.trap) guard.emplace();
-    int fd = -1;
-    if (!p.ptp_device.empty()) {
-        fd = open(p.ptp_device.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0 && (fd = open(p.ptp_device.c_str(), O_RDONLY | O_CLOEXEC)) < 0) {
-            s.SkipWithError(("cannot open " + p.ptp_device).c_str());
-            return;
-        }
-        if (long err = call::ptp_precise_loop(fd, 1); err != 0) {
-            close(fd);
-            s.SkipWithError(("PTP_SYS_OFFSET_PRECISE on " + p.ptp_device + " failed, errno " +
-                             std::to_string(-err)).c_str());
-            return;
-        }
-        p.arg = &fd;
-    }
-    const void* device = call::ops_device();
-    p.loop(p.batch, p.arg);  // warm: code, TLB, branch predictors
-    dmabench_call_loop_direct(kReferenceCalls, device);
+    std::optional<call_probe::PtpClock> ptp;
+};
 
-    // Per-iteration samples, per call: medians resist the preemptions and
-    // interrupts a shared machine throws into a few batches.
-    std::vector<double> ratios, path_ns, direct_ns, empty_ns;
-    for (auto* v : {&ratios, &path_ns, &direct_ns, &empty_ns}) v->reserve(std::size_t(s.max_iterations));
-    const double ns_per_tick = 1e9 / clock::hz();
-    t.per(double(p.batch));
-    bool path_first = true;
-    for (auto _ : t.timed(s)) {
-        // Alternate which side goes first so neither always follows the PMU
-        // switch or the other's cache footprint.
-        uint64_t path = 0, direct = 0, empty = 0;
-        if (!path_first) t.pmu_off(), direct = time_loop(dmabench_call_loop_direct, kReferenceCalls, device),
-                         empty = time_loop(dmabench_call_loop_empty, kReferenceCalls, nullptr), t.pmu_on();
-        path = time_loop(p.loop, p.batch, p.arg);
-        if (path_first) t.pmu_off(), direct = time_loop(dmabench_call_loop_direct, kReferenceCalls, device),
-                        empty = time_loop(dmabench_call_loop_empty, kReferenceCalls, nullptr), t.pmu_on();
-        path_first = !path_first;
-        s.SetIterationTime(clock::seconds(path));
-        path_ns.push_back(double(path) * ns_per_tick / double(p.batch));
-        direct_ns.push_back(double(direct) * ns_per_tick / double(kReferenceCalls));
-        empty_ns.push_back(double(empty) * ns_per_tick / double(kReferenceCalls));
-        ratios.push_back(path_ns.back() / direct_ns.back());
+void path_kernel(uint64_t n, void* context) {
+    auto* r = static_cast<Running*>(context);
+    r->loop(n, r->arg);
+}
+
+void ptp_loop(uint64_t n, const void* clock) {
+    call::ptp_precise_loop(static_cast<const call_probe::PtpClock*>(clock)->fd, n);
+}
+
+void direct_kernel(uint64_t n, void*) { dmabench_call_loop_direct(n, call::ops_device()); }
+void empty_kernel(uint64_t n, void*) { dmabench_call_loop_empty(n, nullptr); }
+void syscall_kernel(uint64_t n, void*) { dmabench_call_loop_syscall_raw(n, nullptr); }
+constexpr uint64_t kReferenceSyscalls = 64;  // a few us
+
+// vm_exit = 1 when CPUID left the guest: a hypervisor that may intercept it,
+// and a cost of several system calls measured beside it.
+void judge_exit(benchmark::State& s, const Summary&) {
+    auto r = s.counters.find("ratio_to_syscall_raw");
+    bool exited = call_probe::cpuid_exit_plan().may_exit && r != s.counters.end() &&
+                  double(r->second) >= call_probe::kExitOverSyscall;
+    s.counters["vm_exit"] = exited ? 1 : 0;
+}
+
+Work setup_path(const Path& p) {
+    auto r = std::make_shared<Running>();
+    r->loop = p.loop;
+    r->arg = p.arg;
+    if (p.trap) r->guard.emplace();
+    if (!p.ptp_device.empty()) {
+        r->ptp.emplace(p.ptp_device);
+        if (r->ptp->fd < 0) throw std::runtime_error(r->ptp->why);
+        r->arg = &*r->ptp;
     }
-    if (fd >= 0) close(fd);
-    if (ratios.empty()) return;
-    s.counters["ns_per_call"] = percentile(path_ns, 0.5);
-    s.counters["direct_ns"] = percentile(direct_ns, 0.5);
-    s.counters["empty_ns"] = percentile(empty_ns, 0.5);
-    s.counters["ratio_to_direct"] = percentile(ratios, 0.5);
-    s.counters["ratio_to_direct_p10"] = percentile(ratios, 0.1);
-    s.counters["ratio_to_direct_p90"] = percentile(ratios, 0.9);
-    s.counters["calls_per_batch"] = double(p.batch);
+    Work w{.kernel = path_kernel, .context = r.get(), .batch = p.batch,
+           .references = {{"direct", direct_kernel, nullptr, kReferenceCalls},
+                          {"empty", empty_kernel, nullptr, kReferenceCalls, false}},
+           .keep = r};
+    if (!p.exit.empty())  // an exit against a system call, measured side by side
+        w.references.push_back({"syscall_raw", syscall_kernel, nullptr, kReferenceSyscalls});
+    if (p.judged_by_cost) w.finish = judge_exit;
+    return w;
 }
 
 std::vector<Path> paths() {
@@ -139,7 +121,10 @@ std::vector<Path> paths() {
     v.push_back(trap);
 
     const auto& hc = call_probe::hypercall_plan();
-    v.push_back({"hypercall", hc.description, call::hypercall_loop(hc.insn), nullptr, 32, hc.skip});
+    Path h{"hypercall", hc.description, call::hypercall_loop(hc.insn), nullptr, 32, hc.skip};
+    h.exit = call_probe::hypercall_insn_name();
+    h.stamp = hc.skip.empty() ? "a KVM hypercall from CPL3: a full VM exit and entry" : hc.skip;
+    v.push_back(h);
 
     auto ptp = call_probe::plan_ptp_kvm();
     Path p{"hypercall_ptp_kvm",
@@ -148,16 +133,47 @@ std::vector<Path> paths() {
            ptp_loop, nullptr, 32, ptp.skip};
     p.ptp_device = ptp.device;
     if (!ptp.skip.empty()) p.loop = nullptr;
+    p.exit = "ptp";
+    p.exit_rank = 1;
+    p.stamp = "a system call whose driver makes one hypercall";
     v.push_back(p);
+
+    const auto& cx = call_probe::cpuid_exit_plan();
+    Path x{"vm_exit",
+           "CPUID leaf 0 from user space: a VM exit under a hypervisor (kvm-unit-tests' cpuid "
+           "vmexit test), native without one; " + cx.stamp,
+           nullptr, nullptr, 32, cx.skip};
+#if defined(__x86_64__)
+    x.loop = dmabench_call_loop_cpuid;
+#endif
+    x.exit = "cpuid";
+    x.exit_rank = 3;
+    x.stamp = cx.skip.empty() ? cx.stamp : cx.skip;
+    x.judged_by_cost = true;
+    v.push_back(x);
     return v;
+}
+
+// What leaving the caller this way is, for experiments to select by.
+const char* kind_of(const std::string& variant) {
+    if (variant == "empty") return "loop";
+    if (variant == "direct" || variant == "ops_table") return "call";
+    if (variant.rfind("syscall", 0) == 0) return "syscall";
+    if (variant == "trap") return "trap";
+    return "exit";
 }
 
 void register_call(Registry& r) {
     for (auto& p : paths()) {
-        std::string name = "call/" + p.variant;
-        r.variant({name, p.description, p.skip});
-        Case c{.name = name, .skip = p.skip, .unit = "call", .manual_time = true};
-        if (p.skip.empty()) c.body = [p](benchmark::State& s, Thread& t) { time_path(s, t, p); };
+        r.variant({"call/" + p.variant, p.description, p.skip});
+        Case c{.family = "call", .variant = p.variant, .op = "call", .skip = p.skip,
+               .tags = {{"kind", kind_of(p.variant)}}};
+        if (!p.exit.empty()) {
+            c.args = {{"exit", p.exit}};
+            c.tags["exit_rank"] = p.exit_rank;
+            c.tags["exit_stamp"] = p.stamp;
+        }
+        if (p.skip.empty()) c.setup = [p](benchmark::State&, Thread&) { return setup_path(p); };
         r.add(std::move(c));
     }
 }

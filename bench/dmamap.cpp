@@ -4,32 +4,24 @@
 //
 // Names: dmamap/<path>[/unmap_batch:K][/lookup:<replica>]/dir:<d>/size:<bytes>
 //
-// Method: manual timing in batches of distinct buffers (16 KiB of them, at
-// least one), one Google Benchmark iteration per map+unmap pair. Before each
-// batch, untimed and with the PMU paused, the CPU touches every buffer as a
-// driver would: it writes every line for to_device/bidirectional (dirty lines
-// to clean) and reads every line for from_device (it consumed the last
-// transfer). Each pair of the batch is then, at random (so a lazy batch's
-// purge cannot line up with one kind):
-//   whole:      one clock reading before the pair, one after: the Time column;
-//               ns_per_pair is their mean less the cost of one clock reading
-//               (timer_floor_ns), ns_per_pair_median the typical pair;
-//   attributed: a clock reading after every piece, so each piece's time is
-//               the gap before its reading, less one reading: ns_<piece>, and
-//               share_<piece> = ns_<piece> / the sum of them.
-// <piece>_per_pair counts how often each piece ran. Means throughout, so the
-// lazy purge that comes every K pages is amortised over the pairs it serves;
-// batches during which the thread was switched out (getrusage ru_nivcsw, read
-// untimed around the batch) are left out of the counters and counted in
-// preempted_pairs: on a busy machine one lost time slice would otherwise
-// outweigh a thousand pairs.
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
+// Method (bench/harness.hpp): batches of distinct buffers (16 KiB of them, at
+// least one), one Google Benchmark iteration per map+unmap pair, so Time is
+// the mean ns per pair (= ns_per_pair; _median, _p10, _p90 over batches).
+// Before each batch, untimed and with the PMU paused, the CPU touches every
+// buffer as a driver would: it writes every line for to_device/bidirectional
+// (dirty lines to clean) and reads every line for from_device (it consumed the
+// last transfer). Means throughout, so the lazy purge that comes every K
+// pages is amortised over the pairs it serves.
+//
+// Attribution, after the timed batches and outside Time: as many pairs again
+// (at most 16384), each with a clock reading after every piece, so each
+// piece's time is the gap before its reading, less one reading: ns_<piece>,
+// share_<piece> = ns_<piece> / the sum of them, and <piece>_per_pair, how
+// often each piece ran. Batches that lost the CPU are left out of them.
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -48,7 +40,7 @@ using namespace dmamap;
 constexpr std::size_t KiB = 1024, MiB = 1024 * KiB;
 constexpr const char* kEraLookup = "memblock";  // arm64 pfn_valid() of the 2014 thread (v3.7-v4.4)
 constexpr std::size_t kFrames = 4096;
-constexpr std::size_t kBatchBytes = 16 * KiB;  // buffers prepared per batch: fits any L1D
+constexpr uint64_t kAttributedPairs = 16384;  // at most, after the timed batches
 
 // --- what this machine gives the pieces, decided once at registration ---------
 
@@ -85,9 +77,11 @@ Maintenance pick_maintenance() {
     return m;
 }
 
+// The way out to the hypervisor a composed path takes per page: an exit
+// straight from user space, never an ioctl (that would time a system call).
 struct HypercallSource {
-    call::OnceFn once = nullptr;  // vmcall / vmmcall
-    std::string ptp_device;       // or the KVM PTP clock
+    call::OnceFn once = nullptr;  // vmcall / vmmcall, else CPUID
+    std::string exit;             // the name's exit: arg
     std::string what;             // for the descriptions
     std::string skip;
 };
@@ -97,21 +91,25 @@ HypercallSource pick_hypercall() {
     const auto& plan = call_probe::hypercall_plan();
     if (plan.skip.empty()) {
         h.once = call::hypercall_once(plan.insn);
-        h.what = std::string("one ") + call::name(plan.insn) + " exit to KVM per page (answered -KVM_EPERM)";
+        h.exit = call::name(plan.insn);
+        h.what = std::string("one ") + h.exit + " exit to KVM per page (answered -KVM_EPERM)";
         return h;
     }
-    auto ptp = call_probe::plan_ptp_kvm();
-    if (ptp.skip.empty()) {
-        h.ptp_device = ptp.device;
-        h.what = "one PTP_SYS_OFFSET_PRECISE ioctl on " + ptp.device + " per page (one KVM hypercall each)";
+    const auto& cx = call_probe::cpuid_exit_plan();
+#if defined(__x86_64__)
+    if (cx.may_exit) {
+        h.once = dmabench_call_cpuid;
+        h.exit = "cpuid";
+        h.what = "one CPUID VM exit per page (" + cx.stamp + ")";
         return h;
     }
-    h.skip = "no hypercall reachable from user space here (" + plan.skip + "; " + ptp.skip + ")";
+#endif
+    h.exit = call_probe::hypercall_insn_name();
+    h.skip = "no exit to a hypervisor from user space here (" + plan.skip + "; CPUID: " +
+             (cx.skip.empty() ? cx.stamp : cx.skip) + ")";
     return h;
 }
 
-long via_once(const void* fn) { return reinterpret_cast<call::OnceFn>(const_cast<void*>(fn))(); }
-long via_ptp(const void* fd) { return call::ptp_precise_loop(*static_cast<const int*>(fd), 1); }
 
 // The xen-dom0 board profile (dom0 mapped 1:1, 384 foreign grants) and a
 // stream of its foreign frames, built on first use and shared by every case.
@@ -149,22 +147,6 @@ struct StampClock {
     static uint64_t now() { return clock::start(); }
 };
 
-uint64_t read_cost_ticks() {
-    std::vector<uint64_t> d(1001);
-    for (auto& x : d) {
-        uint64_t a = StampClock::now();
-        x = StampClock::now() - a;
-    }
-    std::nth_element(d.begin(), d.begin() + 500, d.end());
-    return d[500];
-}
-
-long involuntary_switches() {
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    return ru.ru_nivcsw;
-}
-
 // What a driver's CPU does to the buffer between two transfers.
 void touch(Dir dir, unsigned char* buf, std::size_t size, std::size_t line, unsigned pass) {
     if (dir == Dir::from_device) {
@@ -176,147 +158,130 @@ void touch(Dir dir, unsigned char* buf, std::size_t size, std::size_t line, unsi
     }
 }
 
-void run_case(benchmark::State& s, Thread& t, const Spec& sp, const Maintenance& m, const HypercallSource& hs) {
-    const std::size_t line = cpu::dcache_line();
-    const std::size_t span = pages_spanned(sp.size) * kPage;
+// One run: the pieces' environment and a batch of distinct buffers, each
+// prepared before the batch and used by one pair.
+struct Pairs {
+    Spec spec;
     Env env;
-    env.clean = m.clean->run;
-    env.inval = m.inval->run;
-    env.line = line;
-    const Dom0& d = dom0();
-    env.tables = d.tables.get();
-    env.decide = sp.replica ? sp.replica->fn : nullptr;
-
-    int ptp_fd = -1;
-    if (hs.once) env.hypercall = {via_once, reinterpret_cast<const void*>(hs.once)};
-    if (!hs.ptp_device.empty()) {
-        ptp_fd = open(hs.ptp_device.c_str(), O_RDWR | O_CLOEXEC);
-        if (ptp_fd < 0) {
-            s.SkipWithError(("cannot open " + hs.ptp_device).c_str());
-            return;
-        }
-        env.hypercall = {via_ptp, &ptp_fd};
-    }
-    struct CloseFd { int& fd; ~CloseFd() { if (fd >= 0) close(fd); } } closer{ptp_fd};
-
-    // A batch of `count` distinct buffers, each prepared before the batch and
-    // used by one pair, so the untimed work (preparation, PMU switching, the
-    // preemption check) is paid once per batch, not per pair.
-    const bool temp_path = sp.path == Path::temp_mapping;
-    const std::size_t stride = temp_path || sp.size >= kPage ? span : (sp.size + line - 1) / line * line;
-    const std::size_t count = std::max<std::size_t>(1, kBatchBytes / stride);
     std::optional<TempMapper> temp;
     unsigned char* base = nullptr;
+    std::size_t stride = 0, count = 0;
+    std::size_t frame = 0;    // the next foreign frame of the dom0 stream
+    uint64_t pairs_run = 0;   // timed, warm-up and attributed alike
+
+    Request request(std::size_t k) {
+        const auto& foreign = dom0().foreign;
+        Request r;
+        r.dir = spec.dir;
+        r.size = spec.size;
+        r.buf = base + k * stride;
+        r.foreign_offset = k * stride;
+        r.frame = &foreign[frame++ % foreign.size()];
+        ++pairs_run;
+        return r;
+    }
+    void prepare(uint64_t pass) {
+        for (std::size_t k = 0; k < count; ++k) touch(spec.dir, base + k * stride, spec.size, env.line, unsigned(pass));
+    }
+};
+
+void pairs_kernel(uint64_t n, void* context) {
+    auto* p = static_cast<Pairs*>(context);
+    RealPieces real{p->env};
+    for (uint64_t k = 0; k < n; ++k) map_unmap(p->spec.path, real, p->env, p->request(k));
+}
+
+long via_once(const void* fn) { return reinterpret_cast<call::OnceFn>(const_cast<void*>(fn))(); }
+
+std::shared_ptr<Pairs> make_pairs(Thread& t, const Spec& sp, const Maintenance& m, const HypercallSource& hs) {
+    auto p = std::make_shared<Pairs>();
+    p->spec = sp;
+    Env& env = p->env;
+    env.clean = m.clean->run;
+    env.inval = m.inval->run;
+    env.line = cpu::dcache_line();
+    env.tables = dom0().tables.get();
+    env.decide = sp.replica ? sp.replica->fn : nullptr;
+    if (hs.once) env.hypercall = {via_once, reinterpret_cast<const void*>(hs.once)};
+    const std::size_t span = pages_spanned(sp.size) * kPage;
+    const bool temp_path = sp.path == Path::temp_mapping;
+    p->stride = temp_path || sp.size >= kPage ? span : (sp.size + env.line - 1) / env.line * env.line;
+    p->count = batch_for_bytes(p->stride);
     if (temp_path) {
-        temp.emplace(count * stride, sp.batch, sp.batch + pages_spanned(sp.size) + 1);
-        env.temp = &*temp;
-        base = temp->owner();  // the owner's view: where its data is written
+        p->temp.emplace(p->count * p->stride, sp.batch, sp.batch + pages_spanned(sp.size) + 1);
+        env.temp = &*p->temp;
+        p->base = p->temp->owner();  // the owner's view: where its data is written
     } else {
-        base = static_cast<unsigned char*>(t.alloc(count * stride));
+        p->base = static_cast<unsigned char*>(t.alloc(p->count * p->stride));
     }
     if (sp.path == Path::swiotlb) env.bounce = static_cast<unsigned char*>(t.alloc(span));
+    return p;
+}
 
-    const uint64_t read_cost = read_cost_ticks();
-    uint64_t rng = 0x9e3779b97f4a7c15ull;
-    uint64_t whole_ticks = 0, whole_n = 0, attributed_n = 0, preempted = 0;
-    std::vector<uint64_t> whole;  // for the median pair
-    std::array<double, kPieces> piece_ticks{};
-    PieceCounts piece_calls{};
-    // This batch's figures, kept only if no other task took the CPU meanwhile
-    // (getrusage ru_nivcsw before and after): one lost time slice would
-    // outweigh a thousand pairs. Google Benchmark's Time keeps every batch.
-    std::vector<uint64_t> batch_whole;
-    std::array<uint64_t, kPieces> batch_ticks{};
-    PieceCounts batch_calls{};
-    uint64_t batch_attributed = 0;
+// Each piece's share of a pair, from pairs with a clock reading after every
+// piece; batches that lost the CPU are left out.
+struct Attribution {
+    std::array<double, kPieces> ticks{};
+    PieceCounts calls{};
+    uint64_t pairs = 0;
+};
 
-    std::size_t frame = 0;
-    unsigned pass = 0;
-    t.per(1);
-    while (s.KeepRunningBatch(benchmark::IterationCount(count))) {
-        ++pass;
-        for (std::size_t k = 0; k < count; ++k) touch(sp.dir, base + k * stride, sp.size, line, pass);
-        batch_whole.clear();
-        batch_ticks = {};
-        batch_calls = {};
-        batch_attributed = 0;
-        uint64_t batch_time = 0;
+Attribution attribute(Pairs& p, uint64_t pairs) {
+    Attribution a;
+    const double floor = double(clock::floor_ticks());
+    for (uint64_t pass = 1; a.pairs < pairs; ++pass) {
+        p.prepare(pass);
+        Attribution batch;
         const long switches = involuntary_switches();
-        t.pmu_on();
-        for (std::size_t k = 0; k < count; ++k) {
-            Request r;
-            r.dir = sp.dir;
-            r.size = sp.size;
-            r.buf = base + k * stride;
-            r.foreign_offset = k * stride;
-            r.frame = &d.foreign[frame++ % d.foreign.size()];
-            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-            if (rng & 1) {
-                RealPieces real{env};
-                const uint64_t t0 = clock::start();
-                map_unmap(sp.path, real, env, r);
-                const uint64_t t1 = clock::stop();
-                batch_whole.push_back(t1 - t0);
-                batch_time += t1 - t0;
-            } else {
-                StampedPieces<StampClock> stamped{{env}};
-                stamped.begin();
-                const uint64_t t0 = stamped.last;
-                map_unmap(sp.path, stamped, env, r);
-                uint64_t pieces = 0;
-                for (unsigned i = 0; i < kPieces; ++i) {
-                    batch_ticks[i] += stamped.ticks[i];
-                    batch_calls[i] += stamped.counts[i];
-                    pieces += stamped.counts[i];
-                }
-                ++batch_attributed;
-                // As a whole pair would have seen it: one clock reading, not one per piece.
-                const uint64_t raw = stamped.last - t0;
-                const uint64_t extra = pieces > 1 ? (pieces - 1) * read_cost : 0;
-                batch_time += raw > extra ? raw - extra : read_cost;
+        for (std::size_t k = 0; k < p.count; ++k) {
+            StampedPieces<StampClock> stamped{{p.env}};
+            stamped.begin();
+            map_unmap(p.spec.path, stamped, p.env, p.request(k));
+            for (unsigned i = 0; i < kPieces; ++i) {
+                // Each piece's gap holds one clock reading besides the piece.
+                batch.ticks[i] += double(stamped.ticks[i]) - double(stamped.counts[i]) * floor;
+                batch.calls[i] += stamped.counts[i];
             }
+            ++batch.pairs;
         }
-        t.pmu_off();
-        s.SetIterationTime(clock::seconds(batch_time));
         if (involuntary_switches() != switches) {
-            preempted += count;
+            if (pass > 4 * (pairs / p.count + 1)) break;  // a machine too busy to finish
             continue;
         }
-        for (uint64_t w : batch_whole) whole_ticks += w, whole.push_back(w), ++whole_n;
-        for (unsigned i = 0; i < kPieces; ++i) {
-            // Each piece's gap holds one clock reading besides the piece.
-            piece_ticks[i] += double(batch_ticks[i]) - double(batch_calls[i] * read_cost);
-            piece_calls[i] += batch_calls[i];
-        }
-        attributed_n += batch_attributed;
+        for (unsigned i = 0; i < kPieces; ++i) a.ticks[i] += batch.ticks[i], a.calls[i] += batch.calls[i];
+        a.pairs += batch.pairs;
     }
-    if (temp) temp->purge();
+    return a;
+}
 
+void put_attribution(benchmark::State& s, const Attribution& a) {
+    if (!a.pairs) return;
     const double ns_per_tick = 1e9 / clock::hz();
-    if (whole_n) {
-        s.counters["ns_per_pair"] = (double(whole_ticks) / double(whole_n) - double(read_cost)) * ns_per_tick;
-        std::nth_element(whole.begin(), whole.begin() + long(whole.size() / 2), whole.end());
-        s.counters["ns_per_pair_median"] = (double(whole[whole.size() / 2]) - double(read_cost)) * ns_per_tick;
-    }
-    s.counters["timer_floor_ns"] = double(read_cost) * ns_per_tick;
-    s.counters["preempted_pairs"] = double(preempted);
-    s.counters["pairs_per_batch"] = double(count);
-    if (!attributed_n) return;
     double sum = 0;
     for (unsigned i = 0; i < kPieces; ++i)
-        if (piece_calls[i]) sum += std::max(0.0, piece_ticks[i]);
+        if (a.calls[i]) sum += std::max(0.0, a.ticks[i]);
     for (unsigned i = 0; i < kPieces; ++i) {
-        if (!piece_calls[i]) continue;
+        if (!a.calls[i]) continue;
         const std::string name = piece_name(Piece(i));
-        const double ns = piece_ticks[i] / double(attributed_n) * ns_per_tick;
-        s.counters["ns_" + name] = ns;
-        s.counters["share_" + name] = sum > 0 ? std::max(0.0, piece_ticks[i]) / sum : 0;
-        s.counters[name + "_per_pair"] = double(piece_calls[i]) / double(attributed_n);
+        s.counters["ns_" + name] = a.ticks[i] / double(a.pairs) * ns_per_tick;
+        s.counters["share_" + name] = sum > 0 ? std::max(0.0, a.ticks[i]) / sum : 0;
+        s.counters[name + "_per_pair"] = double(a.calls[i]) / double(a.pairs);
     }
-    if (temp) {
-        s.counters["unmap_syscalls_per_pair"] = double(temp->unmap_syscalls()) / double(s.iterations());
-        if (temp->window_moves()) s.counters["window_moves"] = double(temp->window_moves());
-    }
+}
+
+Work setup_case(Thread& t, const Spec& sp, const Maintenance& m, const HypercallSource& hs) {
+    auto p = make_pairs(t, sp, m, hs);
+    return Work{.kernel = pairs_kernel, .context = p.get(), .batch = p->count,
+                .prepare = [q = p.get()](uint64_t pass) { q->prepare(pass); },
+                .finish = [q = p.get()](benchmark::State& s, const Summary& sum) {
+                    put_attribution(s, attribute(*q, std::min<uint64_t>(sum.ops, kAttributedPairs)));
+                    if (!q->temp) return;
+                    q->temp->purge();
+                    s.counters["unmap_syscalls_per_pair"] =
+                        double(q->temp->unmap_syscalls()) / double(q->pairs_run);
+                    if (q->temp->window_moves()) s.counters["window_moves"] = double(q->temp->window_moves());
+                },
+                .keep = p};
 }
 
 // --- registration -------------------------------------------------------------------
@@ -329,11 +294,20 @@ std::string pieces_text(Path path) {
     return out.empty() ? "no pieces" : "pieces: " + out;
 }
 
-std::string case_name(const Spec& sp) {
-    std::string n = std::string("dmamap/") + path_name(sp.path);
-    if (sp.path == Path::temp_mapping) n += "/unmap_batch:" + std::to_string(sp.batch);
-    if (sp.replica) n += std::string("/lookup:") + sp.replica->name;
-    return n + "/dir:" + dir_name(sp.dir) + "/size:" + std::to_string(sp.size);
+Args args_of(const Spec& sp) {
+    Args a;
+    if (sp.path == Path::temp_mapping) a.push_back({"unmap_batch", sp.batch});
+    if (sp.replica) a.push_back({"lookup", sp.replica->name});
+    a.push_back({"dir", dir_name(sp.dir)});
+    a.push_back({"size", sp.size});
+    return a;
+}
+
+// The pfn_valid era of the decision, for experiments to select by.
+nlohmann::json tags_of(const Spec& sp) {
+    nlohmann::json t = {{"kind", sp.replica ? "xen" : "native"}};
+    if (sp.replica) t["era"] = sp.replica->models;
+    return t;
 }
 
 void register_dmamap(Registry& r) {
@@ -393,9 +367,12 @@ void register_dmamap(Registry& r) {
     const lookup::Replica* era = &lookup::replica(kEraLookup);
 
     auto add = [&](const Spec& sp, const std::string& skip) {
-        Case c{.name = case_name(sp), .skip = skip, .unit = "pair", .manual_time = true};
+        Case c{.family = "dmamap", .variant = path_name(sp.path), .args = args_of(sp), .op = "pair",
+               .skip = skip, .tags = tags_of(sp)};
+        if (sp.path == Path::xen_hypercall || sp.path == Path::map_asymmetric)
+            c.args.insert(c.args.begin(), {"exit", hs.exit});  // one name, one exit
         if (skip.empty())
-            c.body = [sp, m, hs](benchmark::State& s, Thread& t) { run_case(s, t, sp, m, hs); };
+            c.setup = [sp, m, hs](benchmark::State&, Thread& t) { return setup_case(t, sp, m, hs); };
         r.add(std::move(c));
     };
     auto skip_of = [&](Path p) {

@@ -2,6 +2,7 @@
 // the benchmarks it needs, interleaved and repeated, and judged by the 95 %
 // interval of a ratio of medians, never by more than the data shows.
 #include "bench/commands.hpp"
+#include "bench/paths.hpp"
 #include "bench/registry.hpp"
 #include "bench/run.hpp"
 #include "results/record.hpp"
@@ -10,17 +11,39 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <regex>
+#include <algorithm>
+#include <functional>
 
 namespace dmabench {
 using nlohmann::json;
 namespace fs = std::filesystem;
 namespace {
 
-// A subject benchmark is paired with the baseline whose name differs only
-// in `baseline` standing where the subject has `subject`.
+// Cases are picked and paired by the tags C++ wrote for them
+// (context.dmabench.cases: family, variant, args, op, unit, kind, era,
+// baseline), never by their names.
+using Tags = json;
+using Pred = std::function<bool(const Tags&)>;
+
+// Is tag (a top-level tag, or args.<key>) one of values?
+bool in(const Tags& t, const std::string& tag, std::initializer_list<const char*> values) {
+    const json* v = nullptr;
+    if (tag.rfind("args.", 0) == 0) {
+        if (auto a = t.find("args"); a != t.end())
+            if (auto x = a->find(tag.substr(5)); x != a->end()) v = &*x;
+    } else if (auto x = t.find(tag); x != t.end()) {
+        v = &*x;
+    }
+    if (!v || !v->is_string()) return false;
+    for (const char* x : values)
+        if (*v == x) return true;
+    return false;
+}
+
+// A subject is paired with the baseline whose tags are the same but for
+// `differs` (variant, or one arg).
 struct Pairing {
-    std::string subject, baseline;
+    Pred subject, baseline;
     bool subject_slower;  // what the claim predicts
 };
 
@@ -28,67 +51,110 @@ struct Experiment {
     const char* name;
     const char* claim;     // as the thread put it
     const char* question;  // what is measured
-    const char* filter;    // POSIX ERE over benchmark names
-    const char* metric;    // per-unit counter compared (the families time batches)
+    Pred select;           // the cases it runs
+    std::vector<std::string> differs;  // what a pair differs in: "variant" and/or arg names
     std::vector<Pairing> pairings;
+    // Of the ways out to a hypervisor (kind "exit"), run only the best that
+    // runs here (lowest exit_rank): a real hypercall before a VM exit.
+    bool best_exit = false;
 };
 
-std::vector<Pairing> eras_against(const std::vector<std::string>& baselines) {
-    std::vector<Pairing> v;
-    for (const char* era : {"memblock", "memblock_nomap", "sparsemem", "sparsemem_s30",
-                            "sparsemem_memblock", "flat", "xen_p2m"})
-        for (auto& b : baselines)
-            v.push_back({std::string("lookup/") + era + "/", "lookup/" + b + "/", true});
-    return v;
+Pred variant_is(std::initializer_list<const char*> v) {
+    std::vector<std::string> names(v.begin(), v.end());
+    return [names](const Tags& t) {
+        return std::find(names.begin(), names.end(), t.value("variant", "")) != names.end();
+    };
+}
+
+Pred arg_is(const char* key, const char* value) {
+    return [key, value](const Tags& t) { return in(t, std::string("args.") + key, {value}); };
+}
+
+bool is_exit(const Tags& t) { return in(t, "kind", {"exit"}); }
+
+// pfn-valid-vs-flag's maps: small and large synthetic maps without grants, a
+// p2m tree of 512 grants, and the board profiles with their own.
+bool pfn_valid_point(const Tags& t) {
+    if (t.value("family", "") != "lookup") return false;
+    if (!in(t, "args.pattern", {"random_ram"}) || !in(t, "args.foreign", {"0", "50"}) ||
+        !in(t, "args.chain", {"branch"}))
+        return false;
+    if (t.value("map_kind", "") == "profile") return true;
+    return (in(t, "args.map", {"regions-1", "regions-1024"}) && in(t, "args.nodes", {"0"})) ||
+           (in(t, "args.map", {"regions-16"}) && in(t, "args.nodes", {"512"}));
 }
 
 const std::vector<Experiment>& experiments() {
+    static const Pred eras = variant_is({"memblock", "memblock_nomap", "sparsemem", "sparsemem_s30",
+                                         "sparsemem_memblock", "flat", "xen_p2m"});
     static const std::vector<Experiment> table = {
         {"hypercall-vs-call", "hypercalls are slower than function calls",
-         "a real exit to the hypervisor against a direct call, an ops-table call and a system call",
-         "^call/(direct|ops_table|syscall_raw|hypercall|hypercall_ptp_kvm)/", "ns_per_call",
-         {{"call/hypercall/", "call/direct/", true},
-          {"call/hypercall/", "call/ops_table/", true},
-          {"call/hypercall/", "call/syscall_raw/", true},
-          {"call/hypercall_ptp_kvm/", "call/direct/", true}}},
+         "the best exit to the hypervisor that runs here (a KVM hypercall from CPL3, one made by "
+         "the ptp_kvm driver, the module's, else CPUID's VM exit) against a direct call, an "
+         "ops-table call and a system call",
+         [](const Tags& t) {
+             return (t.value("family", "") == "call" &&
+                     (in(t, "variant", {"direct", "ops_table", "syscall_raw"}) || is_exit(t))) ||
+                    (t.value("family", "") == "kmod" && (in(t, "variant", {"call"}) || is_exit(t)));
+         },
+         {"variant", "exit"},
+         {{is_exit, variant_is({"direct"}), true},
+          {is_exit, variant_is({"ops_table"}), true},
+          {is_exit, variant_is({"syscall_raw"}), true},
+          {is_exit, variant_is({"call"}), true}},
+         true},
         {"pfn-valid-vs-flag",
          "pfn_valid() is more expensive than simply comparing the mfn with pfn ... it may be "
          "quicker to simply pass a bool foreign argument",
          "every pfn_valid era and Xen's p2m lookup against the flag and the pfn != mfn compare, "
          "on small and large memory maps and board profiles",
-         "^lookup/[a-z0-9_]+/map:(regions-1/nodes:0|regions-1024/nodes:0|regions-16/nodes:512|"
-         "rpi3/nodes:[0-9]+|server-efi/nodes:[0-9]+|numa2/nodes:[0-9]+|xen-dom0/nodes:[0-9]+)/"
-         "pattern:random_ram/foreign:(0|50)/chain:branch$", "ns_per_lookup",
-         eras_against({"flag", "pfn_ne_mfn"})},
+         pfn_valid_point, {"variant"},
+         {{eras, variant_is({"flag"}), true}, {eras, variant_is({"pfn_ne_mfn"}), true}}},
         {"map-unmap-symmetry",
          "flushing locally at map and asking the hypervisor at unmap (the 2014 patch) costs less "
          "than asking the hypervisor both times, and more than flushing locally both times",
          "dmamap/map_asymmetric against dmamap/xen_hypercall and dmamap/xen_local",
-         "^dmamap/(map_asymmetric|xen_hypercall|xen_local)/lookup:[a-z0-9_]+/dir:bidirectional/"
-         "size:(64|4096|65536)/", "ns_per_pair",
-         {{"dmamap/map_asymmetric/", "dmamap/xen_hypercall/", false},
-          {"dmamap/map_asymmetric/", "dmamap/xen_local/", true}}},
+         [](const Tags& t) {
+             return t.value("family", "") == "dmamap" &&
+                    in(t, "variant", {"map_asymmetric", "xen_hypercall", "xen_local"}) &&
+                    in(t, "args.dir", {"bidirectional"}) && in(t, "args.size", {"64", "4096", "65536"});
+         },
+         {"variant", "exit"},
+         {{variant_is({"map_asymmetric"}), variant_is({"xen_hypercall"}), false},
+          {variant_is({"map_asymmetric"}), variant_is({"xen_local"}), true}}},
         {"lazy-unmap",
          "you may not lose much ... you could do the unmapping lazily",
          "temporary mappings of a foreign page unmapped in batches of 8, 64 and 512 against "
          "one munmap each",
-         "^dmamap/temp_mapping/unmap_batch:(1|8|64|512)/lookup:[a-z0-9_]+/dir:bidirectional/size:4096/",
-         "ns_per_pair",
-         {{"/unmap_batch:8/", "/unmap_batch:1/", false},
-          {"/unmap_batch:64/", "/unmap_batch:1/", false},
-          {"/unmap_batch:512/", "/unmap_batch:1/", false}}},
+         [](const Tags& t) {
+             return t.value("family", "") == "dmamap" && in(t, "variant", {"temp_mapping"}) &&
+                    in(t, "args.unmap_batch", {"1", "8", "64", "512"}) &&
+                    in(t, "args.dir", {"bidirectional"}) && in(t, "args.size", {"4096"});
+         },
+         {"unmap_batch"},
+         {{arg_is("unmap_batch", "8"), arg_is("unmap_batch", "1"), false},
+          {arg_is("unmap_batch", "64"), arg_is("unmap_batch", "1"), false},
+          {arg_is("unmap_batch", "512"), arg_is("unmap_batch", "1"), false}}},
         {"swiotlb-bounce",
          "bouncing through swiotlb costs more than flushing the buffer in place",
          "dmamap/swiotlb against dmamap/native, by size, for each direction",
-         "^dmamap/(swiotlb|native)/dir:[a-z_]+/size:(64|1024|16384|262144|1048576)/", "ns_per_pair",
-         {{"dmamap/swiotlb/", "dmamap/native/", true}}},
+         [](const Tags& t) {
+             return t.value("family", "") == "dmamap" && in(t, "variant", {"swiotlb", "native"}) &&
+                    in(t, "args.size", {"64", "1024", "16384", "262144", "1048576"});
+         },
+         {"variant"},
+         {{variant_is({"swiotlb"}), variant_is({"native"}), true}}},
     };
     return table;
 }
 
-std::string replace_once(std::string s, const std::string& from, const std::string& to) {
-    auto pos = s.find(from);
-    return pos == std::string::npos ? s : s.replace(pos, from.size(), to);
+// What a subject and its baseline share: the tags without `differs`.
+json pairing_key(const Tags& t, const std::vector<std::string>& differs) {
+    json k = {{"family", t["family"]}, {"args", t["args"]}, {"variant", t["variant"]}};
+    for (auto& d : differs)
+        if (d == "variant") k.erase("variant");
+        else k["args"].erase(d);
+    return k;
 }
 
 struct Outcome {
@@ -97,21 +163,28 @@ struct Outcome {
 };
 
 json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
-    auto samples = results::samples(doc, e.metric);
+    const json& cases = doc["context"]["dmabench"]["cases"];
     int support = 0, contra = 0, unsure = 0;
-    for (auto& [name, v] : samples)
-        for (auto& p : e.pairings) {
-            if (name.find(p.subject) == std::string::npos) continue;
-            auto base = samples.find(replace_once(name, p.subject, p.baseline));
-            if (base == samples.end()) continue;
-            auto r = results::median_ratio(v, base->second);
-            bool slower = r.lo > 1, faster = r.hi < 1;
-            std::string verdict;
-            if (v.size() < 6 || base->second.size() < 6) verdict = "too few repetitions", ++unsure;
-            else if ((slower && p.subject_slower) || (faster && !p.subject_slower)) verdict = "supports", ++support;
-            else if (slower || faster) verdict = "contradicts", ++contra;
-            else verdict = "no significant difference", ++unsure;
-            out.push_back({name, base->first, verdict, r});
+    std::string metric;
+    for (auto& p : e.pairings)
+        for (auto& [subject, st] : cases.items()) {
+            if (!p.subject(st)) continue;
+            metric = "ns_per_" + st["op"].get<std::string>();  // = real_time: per operation
+            auto samples = results::samples(doc, metric);
+            for (auto& [baseline, bt] : cases.items()) {
+                if (!p.baseline(bt) || pairing_key(bt, e.differs) != pairing_key(st, e.differs)) continue;
+                const auto& v = samples[subject];
+                const auto& w = samples[baseline];
+                if (v.empty() || w.empty()) continue;
+                auto r = results::median_ratio(v, w);
+                bool slower = r.lo > 1, faster = r.hi < 1;
+                std::string verdict;
+                if (v.size() < 6 || w.size() < 6) verdict = "too few repetitions", ++unsure;
+                else if ((slower && p.subject_slower) || (faster && !p.subject_slower)) verdict = "supports", ++support;
+                else if (slower || faster) verdict = "contradicts", ++contra;
+                else verdict = "no significant difference", ++unsure;
+                out.push_back({subject, baseline, verdict, r});
+            }
         }
     std::string overall = out.empty()                      ? "inconclusive"
                           : support == int(out.size())     ? "supported"
@@ -124,30 +197,49 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
     return {{"name", e.name}, {"claim", e.claim}, {"question", e.question},
             {"verdict", overall}, {"supports", support}, {"contradicts", contra},
             {"inconclusive", unsure}, {"comparisons", comps},
-            {"metric", e.metric},
-            {"method", "ratio of medians of interleaved repetitions, 95 % percentile "
-                       "bootstrap interval; a comparison supports or contradicts the claim only "
-                       "when its interval excludes 1"}};
+            {"metric", metric.empty() ? "real_time" : metric},
+            {"method", "ratio of medians of interleaved repetitions of the time per operation, "
+                       "95 % percentile bootstrap interval; a comparison supports or contradicts "
+                       "the claim only when its interval excludes 1"}};
 }
 
-// Variants the experiment needs that cannot run here, with their reasons.
+// The best way out to a hypervisor that runs here (lowest exit_rank).
+struct BestExit {
+    int rank = -1;  // -1: none runs
+    std::string name, stamp;
+};
+BestExit best_exit(bool quick) {
+    Options o;
+    o.quick = quick;
+    auto reg = Registry::build(o);
+    BestExit b;
+    for (auto& c : reg.cases()) {
+        json t = reg.tags_json(c);
+        int rank = t.value("exit_rank", -1);
+        if (!c.skip.empty() || !is_exit(t) || rank < 0 || (b.rank >= 0 && rank >= b.rank)) continue;
+        b = {rank, reg.reported_name(c), t.value("exit_stamp", "")};
+    }
+    return b;
+}
+
+// Sides of a pairing that cannot run here, with their reasons.
 std::vector<std::string> missing_pieces(const Experiment& e, bool quick) {
     Options o;
     o.quick = quick;
     auto reg = Registry::build(o);
-    std::regex re(e.filter, std::regex::extended);
     std::vector<std::string> missing;
     for (auto& p : e.pairings)
-        for (const std::string* part : {&p.subject, &p.baseline}) {
+        for (const Pred* side : {&p.subject, &p.baseline}) {
             bool runs = false;
-            std::string why = "no benchmark of this name is registered";
-            for (auto& c : reg.cases())
-                if (auto n = reg.reported_name(c);
-                    n.find(*part) != std::string::npos && std::regex_search(n, re)) {
-                    if (c.skip.empty()) runs = true;
-                    else why = c.skip;
-                }
-            std::string line = *part + ": " + why;
+            std::string what, why = "no benchmark of this kind is registered";
+            for (auto& c : reg.cases()) {
+                json t = reg.tags_json(c);
+                if (!e.select(t) || !(*side)(t)) continue;
+                what = c.family + "/" + c.variant;
+                if (c.skip.empty()) runs = true;
+                else why = c.skip;
+            }
+            std::string line = (what.empty() ? "a side" : what) + ": " + why;
             if (!runs && std::find(missing.begin(), missing.end(), line) == missing.end())
                 missing.push_back(line);
         }
@@ -155,7 +247,6 @@ std::vector<std::string> missing_pieces(const Experiment& e, bool quick) {
 }
 
 }  // namespace
-
 int cmd_experiment(const std::string& name, bool list, bool quick, const std::string& out) {
     if (list || name.empty()) {
         for (auto& e : experiments()) std::printf("%-20s %s\n", e.name, e.question);
@@ -169,14 +260,29 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     }
     if (!e) throw BadInput("experiment '" + name + "': unknown (accepted: " + names + ")");
 
-    std::printf("experiment %s\nclaim      \"%s\"\nmachine    %s\n", e->name, e->claim,
-                probe::machine_line(probe::platform()).c_str());
+    results::Destination dest(out);
+    // With the record on stdout, the verdict goes to stderr.
+    FILE* say = dest.is_stdout() ? stderr : stdout;
+    std::fprintf(say, "experiment %s\nclaim      \"%s\"\nmachine    %s\n", e->name, e->claim,
+                 probe::machine_line(probe::platform()).c_str());
     // A pairing whose two sides both run is enough; say what cannot.
     auto missing = missing_pieces(*e, quick);
-    for (auto& m : missing) std::printf("cannot run %s\n", m.c_str());
+    for (auto& m : missing) std::fprintf(say, "cannot run %s\n", m.c_str());
 
     RunArgs a;
-    a.filter = e->filter;
+    a.select = e->select;
+    BestExit exit;
+    if (e->best_exit) {
+        exit = best_exit(quick);
+        if (exit.rank < 0) {
+            std::fprintf(say, "verdict    not run: no way out to a hypervisor runs here\n");
+            return 0;
+        }
+        std::fprintf(say, "path       %s: %s\n", exit.name.c_str(), exit.stamp.c_str());
+        a.select = [sel = e->select, rank = exit.rank](const json& t) {
+            return sel(t) && (!is_exit(t) || t.value("exit_rank", -1) == rank);
+        };
+    }
     a.repetitions = quick ? "6" : "12";
     a.min_time = quick ? "0.01" : "0.05";
     a.quick = quick;
@@ -189,28 +295,48 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     try {
         doc = execute(a);
     } catch (const BadInput&) {
-        std::printf("verdict    not run: none of the benchmarks it needs can run here\n");
+        std::fprintf(say, "verdict    not run: none of the benchmarks it needs can run here\n");
         return 0;
     }
     std::vector<Outcome> outcomes;
     json j = judge(*e, doc, outcomes);
     j["cannot_run"] = missing;
+    if (e->best_exit) {
+        j["path"] = {{"name", exit.name}, {"stamp", exit.stamp}};
+        // CPUID that did not leave the guest (bare metal, SEV-ES, no intercept):
+        // nothing to compare a hypercall with.
+        auto exited = results::samples(doc, "vm_exit");
+        if (auto v = exited.find(exit.name); v != exited.end() && !v->second.empty() &&
+                                             results::summarise(v->second).median < 0.5) {
+            j["verdict"] = "nothing to compare";
+            j["why"] = exit.name + " is not a VM exit here (" + exit.stamp +
+                       "): no way out to a hypervisor was measured";
+        }
+    }
     doc["context"]["dmabench"]["experiment"] = j;
-    results::write_atomically(out, doc.dump(2) + "\n");
+    dest.write(doc.dump(2) + "\n");
 
     for (auto& o : outcomes)
-        std::printf("  %-58s\n    vs %-55s %7.3fx [%.3f, %.3f]  %s\n", o.subject.c_str(),
-                    o.baseline.c_str(), o.r.value, o.r.lo, o.r.hi, o.verdict.c_str());
-    if (outcomes.empty())
-        std::printf("verdict    inconclusive: no pair of benchmarks could be compared here\n");
+        std::fprintf(say, "  %-58s\n    vs %-55s %7.3fx [%.3f, %.3f]  %s\n", o.subject.c_str(),
+                     o.baseline.c_str(), o.r.value, o.r.lo, o.r.hi, o.verdict.c_str());
+    if (j.contains("why"))
+        std::fprintf(say, "verdict    %s: %s\n", j["verdict"].get<std::string>().c_str(),
+                     j["why"].get<std::string>().c_str());
+    else if (outcomes.empty())
+        std::fprintf(say, "verdict    inconclusive: no pair of benchmarks could be compared here\n");
     else
-        std::printf("verdict    %s (%d of %zu comparisons support, %d contradict, %d inconclusive)\n",
-                    j["verdict"].get<std::string>().c_str(), j["supports"].get<int>(), outcomes.size(),
-                    j["contradicts"].get<int>(), j["inconclusive"].get<int>());
+        std::fprintf(say, "verdict    %s (%d of %zu comparisons support, %d contradict, %d inconclusive)\n",
+                     j["verdict"].get<std::string>().c_str(), j["supports"].get<int>(), outcomes.size(),
+                     j["contradicts"].get<int>(), j["inconclusive"].get<int>());
     if (probe::platform()["emulated"]["value"].get<bool>())
-        std::printf("note       EMULATED: these ratios describe qemu, not hardware\n");
-    std::printf("record     %s\n", out.c_str());
-    if (run_report({"render", out}) != 0)
+        std::fprintf(say, "note       EMULATED: these ratios describe qemu, not hardware\n");
+    std::fprintf(say, "record     %s\n", out.c_str());
+    if (dest.streamed())
+        std::fprintf(stderr, "dmabench: %s is a stream: render it with `dmabench report FILE` "
+                             "from a saved copy\n", out.c_str());
+    else if (paths::kit())
+        std::fprintf(stderr, "dmabench: render %s on a workstation with `dmabench report`\n", out.c_str());
+    else if (run_report({"render", out}) != 0)
         std::fprintf(stderr, "dmabench: the report of %s could not be rendered\n", out.c_str());
     return 0;
 }

@@ -1,7 +1,15 @@
 #include "bench/harness.hpp"
 
+#include "runners/clock.hpp"
 #include "runners/pmu.hpp"
 #include "runners/topology.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <thread>
 
 namespace dmabench {
 namespace {
@@ -11,6 +19,24 @@ namespace {
 // reads them all after the loop.
 struct Placement { unsigned want; int seen; int node; };
 Placement placements[1024];
+
+// The threads of the running case meet here (one case runs at a time).
+struct Rendezvous {
+    std::atomic<unsigned> arrived{0};
+    std::atomic<unsigned> generation{0};
+    std::atomic<void*> shared{nullptr};
+
+    void wait(unsigned threads) {
+        unsigned gen = generation.load(std::memory_order_acquire);
+        if (arrived.fetch_add(1, std::memory_order_acq_rel) + 1 == threads) {
+            arrived.store(0, std::memory_order_relaxed);
+            generation.fetch_add(1, std::memory_order_release);
+            return;
+        }
+        for (unsigned spins = 0; generation.load(std::memory_order_acquire) == gen; ++spins)
+            if (spins > 1000) std::this_thread::yield();  // more threads than free PUs
+    }
+} meet;
 
 }  // namespace
 
@@ -53,6 +79,17 @@ void* Thread::alloc(std::size_t bytes) {
     return p;
 }
 
+void Thread::sync() {
+    if (threads_ > 1) meet.wait(unsigned(threads_));
+}
+
+void* Thread::share(void* p) {
+    if (threads_ < 2) return p;
+    if (index_ == 0) meet.shared.store(p, std::memory_order_release);
+    sync();
+    return meet.shared.load(std::memory_order_acquire);
+}
+
 void Thread::pmu_on() {
     if (pmu_) pmu_->enable();
 }
@@ -61,19 +98,194 @@ void Thread::pmu_off() {
     if (pmu_) pmu_->disable();
 }
 
-// PMU counts become counters per iteration, and per unit where the body said
-// how many units one iteration is.
-void Thread::finish(benchmark::State& state, const std::string& unit) {
+// PMU counts become counters per iteration, and per unit.
+void Thread::finish(benchmark::State& state, const std::string& unit, double units_per_op,
+                    double ops_run) {
     if (pinned_ && index_ == 0) state.SetLabel(placement_label());
-    if (!pmu_ || state.iterations() == 0) return;
+    if (!pmu_ || state.iterations() == 0 || ops_run <= 0) return;
+    using C = benchmark::Counter;
     auto reading = pmu_->read();
+    // Per operation run with the counters on; Google Benchmark divides by its iterations.
+    const double per_iteration = double(state.iterations()) / ops_run;
     for (auto& [name, count] : reading.counts) {
-        state.counters[name] = benchmark::Counter(count, benchmark::Counter::kAvgIterations);
-        if (units_per_iteration_ > 0)
-            state.counters[name + "/" + unit] = benchmark::Counter(
-                count / units_per_iteration_, benchmark::Counter::kAvgIterations);
+        state.counters[name] = C(count * per_iteration, C::kAvgIterations);
+        state.counters[name + "/" + unit] = C(count * per_iteration / units_per_op, C::kAvgIterations);
     }
     if (reading.multiplexed) state.counters["pmu_multiplexed"] = 1;
+}
+
+double quantile(std::vector<double>& v, double p) {
+    if (v.empty()) return 0;
+    auto k = std::size_t(p * double(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + long(k), v.end());
+    return v[k];
+}
+
+long involuntary_switches() {
+    rusage ru{};
+    getrusage(RUSAGE_THREAD, &ru);
+    return ru.ru_nivcsw;
+}
+
+namespace {
+
+// A batch during which the thread lost the CPU is timed again, at most this
+// often: one lost time slice would outweigh thousands of operations.
+constexpr int kRedo = 3;
+
+// Prepares and times batches of one run.
+class Batches {
+public:
+    Batches(Work& w, Thread& t) : w_(w), t_(t), floor_(clock::floor_ticks()) {}
+
+    struct Timed {
+        double seconds;  // less the timer floor
+        bool lost;       // switched out meanwhile (getrusage ru_nivcsw, read untimed)
+    };
+
+    // One batch of n operations: prepare untimed, then the kernel between two
+    // fenced clock reads, with the PMU on only between them when pmu is set.
+    Timed once(uint64_t n, bool pmu) {
+        if (w_.prepare) w_.prepare(++pass_);
+        t_.sync();
+        const long switches = involuntary_switches();
+        if (pmu) t_.pmu_on();
+        const uint64_t t0 = clock::start();
+        w_.kernel(n, w_.context);
+        const uint64_t t1 = clock::stop();
+        if (pmu) t_.pmu_off();
+        const bool lost = involuntary_switches() != switches;
+        t_.sync();
+        if (pmu) ops_run_ += double(n);
+        if (w_.own_seconds) return {w_.own_seconds(), lost};
+        return {clock::seconds(t1 - t0 > floor_ ? t1 - t0 - floor_ : 0), lost};
+    }
+
+    // One timed batch for Google Benchmark: redone while the thread lost the
+    // CPU (alone only: threads wait for each other batch by batch).
+    Timed counted(uint64_t n) {
+        Timed x = once(n, true);
+        for (int redo = 0; x.lost && t_.threads() == 1 && redo < kRedo; ++redo) {
+            ++redone_;
+            x = once(n, true);
+        }
+        if (x.lost) ++kept_lost_;
+        return x;
+    }
+
+    // A reference kernel's ns per operation, beside a batch (PMU off).
+    double reference(const Reference& r) const {
+        const uint64_t t0 = clock::start();
+        r.kernel(r.batch, r.context);
+        const uint64_t t1 = clock::stop();
+        return clock::seconds(t1 - t0 > floor_ ? t1 - t0 - floor_ : 0) * 1e9 / double(r.batch);
+    }
+
+    double floor_ns() const { return clock::seconds(floor_) * 1e9; }
+    double ops_run() const { return ops_run_; }
+    unsigned redone() const { return redone_; }
+    unsigned kept_lost() const { return kept_lost_; }
+
+private:
+    Work& w_;
+    Thread& t_;
+    uint64_t floor_;
+    uint64_t pass_ = 0;
+    double ops_run_ = 0;
+    unsigned redone_ = 0, kept_lost_ = 0;
+};
+
+// How many operations each batch holds, and when to stop: the one place that
+// decides. The count is the work's own, or doubled from 1 until a batch lasts
+// kBatchSeconds (alone: threads would have to agree). The stop is Google
+// Benchmark's iteration count (from --min-time); a rule that stops once the
+// per-operation mean is tight belongs in next(), and only there.
+class Plan {
+public:
+    Plan(Work& w, Batches& b, const Thread& t) : batch_(w.batch) {
+        if (batch_ == 0 && t.threads() > 1)
+            throw std::logic_error("a threaded case must give its batch size");
+        if (batch_ == 0)
+            for (batch_ = 1; batch_ < (uint64_t(1) << 24); batch_ *= 2)
+                if (b.once(batch_, false).seconds >= kBatchSeconds) break;
+        b.once(batch_, false);  // warm: code, TLB, caches, predictors
+    }
+    uint64_t batch() const { return batch_; }
+    bool next(benchmark::State& s) { return s.KeepRunningBatch(benchmark::IterationCount(batch_)); }
+
+private:
+    uint64_t batch_;
+};
+
+// The references' samples, each paired with the case's own batch beside it.
+struct Paired {
+    std::vector<std::vector<double>> ns, ratios;
+    explicit Paired(std::size_t n) : ns(n), ratios(n) {}
+    void time(const std::vector<Reference>& refs, const Batches& b) {
+        for (std::size_t i = 0; i < refs.size(); ++i) ns[i].push_back(b.reference(refs[i]));
+    }
+    void pair(double own_ns) {
+        for (std::size_t i = 0; i < ns.size(); ++i)
+            if (ns[i].back() > 0) ratios[i].push_back(own_ns / ns[i].back());
+    }
+};
+
+void put_counters(benchmark::State& s, const Case& c, const Work& w, const Batches& b,
+                  uint64_t batch, Summary& sum, std::vector<double>& per_op, Paired& paired) {
+    using C = benchmark::Counter;
+    auto put = [&](const std::string& k, double v) { s.counters[k] = C(v, C::kAvgThreads); };
+    const std::string ns = "ns_per_" + c.op;
+    sum.ns_per_op = sum.seconds * 1e9 / double(sum.ops);
+    sum.ns_median = quantile(per_op, 0.5);
+    sum.ns_p10 = quantile(per_op, 0.1);
+    sum.ns_p90 = quantile(per_op, 0.9);
+    put(ns, sum.ns_per_op);
+    put(ns + "_median", sum.ns_median);
+    put(ns + "_p10", sum.ns_p10);
+    put(ns + "_p90", sum.ns_p90);
+    if (c.per() != c.op) put("ns_per_" + c.per(), sum.ns_per_op / w.units_per_op);
+    put(c.op + "s_per_batch", double(batch));
+    put("timer_floor_ns", b.floor_ns());
+    put("preempted_batches", double(b.redone() + b.kept_lost()));
+    for (std::size_t i = 0; i < w.references.size(); ++i) {
+        const std::string& r = w.references[i].name;
+        put(r + "_ns", quantile(paired.ns[i], 0.5));
+        if (!w.references[i].ratio || paired.ratios[i].empty()) continue;
+        put("ratio_to_" + r, quantile(paired.ratios[i], 0.5));
+        put("ratio_to_" + r + "_p10", quantile(paired.ratios[i], 0.1));
+        put("ratio_to_" + r + "_p90", quantile(paired.ratios[i], 0.9));
+    }
+}
+
+}  // namespace
+
+void measure(const Case& c, benchmark::State& s, Thread& t) {
+    Work w = c.setup(s, t);
+    Batches batches(w, t);
+    Plan plan(w, batches, t);
+    const uint64_t n = plan.batch();
+
+    Summary sum;
+    std::vector<double> per_op;  // ns per operation, one per batch
+    Paired paired(w.references.size());
+    bool references_first = false;
+    while (plan.next(s)) {
+        // The references alternate sides, so neither always follows the other.
+        references_first = !references_first;
+        if (references_first) paired.time(w.references, batches);
+        Batches::Timed x = batches.counted(n);
+        s.SetIterationTime(x.seconds);
+        sum.seconds += x.seconds;
+        sum.ops += n;
+        per_op.push_back(x.seconds * 1e9 / double(n));
+        if (!references_first) paired.time(w.references, batches);
+        paired.pair(per_op.back());
+    }
+    t.sync();  // no thread frees what another may still use
+    if (sum.ops == 0) return;
+    put_counters(s, c, w, batches, n, sum, per_op, paired);
+    if (w.finish) w.finish(s, sum);
+    t.finish(s, c.per(), w.units_per_op, batches.ops_run());
 }
 
 }  // namespace dmabench

@@ -1,19 +1,90 @@
-// What a benchmark body gets: its pinned thread, memory on the right NUMA
-// node, and PMU counters that run only while the timed loop runs.
+// The one harness every family is timed by.
 //
-//     r.add({.name = "calib/empty", .body = [](benchmark::State& s, Thread& t) {
-//         for (auto _ : t.timed(s)) dmabench_calib_empty();
-//     }});
+// A family declares a Case (bench/registry.hpp) whose setup builds a Work: a
+// kernel with the one C ABI of timed code, `kernel(iterations, context)`, an
+// untimed prepare, and how many operations a timed batch holds. The harness
+// then does the rest, once for everyone (measure()):
+//   - plans the batches (Plan: the one place that decides when to stop);
+//   - prepares each batch untimed, then times the kernel over it between two
+//     fenced clock reads (runners/clock.hpp), less the timer floor;
+//   - counts PMU events only around the kernel;
+//   - redoes a batch during which the thread was switched out (one rule);
+//   - reports one Google Benchmark iteration per operation (KeepRunningBatch +
+//     SetIterationTime over the batch), so Time is the mean per operation, and
+//     writes ns_per_<op> (= Time), its _median/_p10/_p90 over batches, and
+//     ns_per_<unit> and PMU counts per unit.
+//
+//     r.add({.family = "calib", .variant = "empty", .op = "call",
+//            .setup = [](benchmark::State&, Thread&) {
+//                return Work{.kernel = [](uint64_t n, void*) { while (n--) dmabench_calib_empty(); }};
+//            }});
 #pragma once
 #include "bench/registry.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace dmabench {
 
 namespace pmu { class Group; }
+
+// The one C ABI of timed code: run `iterations` operations on `context`.
+using Kernel = void (*)(uint64_t iterations, void* context);
+
+// A kernel timed beside every batch (PMU off), so the case's own kernel is
+// compared with it a few microseconds apart: <name>_ns and, when ratio is
+// set, ratio_to_<name> (the median of the paired ratios, _p10, _p90).
+struct Reference {
+    std::string name;
+    Kernel kernel = nullptr;
+    void* context = nullptr;
+    uint64_t batch = 1;
+    bool ratio = true;
+};
+
+// The per-operation figures of one run, for a family's own counters.
+struct Summary {
+    uint64_t ops = 0;          // Google Benchmark iterations
+    double seconds = 0;        // the timed batches' sum (what Time is the mean of)
+    double ns_per_op = 0;      // seconds / ops: Time
+    double ns_median = 0, ns_p10 = 0, ns_p90 = 0;  // per op, over batches
+};
+
+// One run's work, built by Case::setup on the benchmark thread.
+struct Work {
+    Kernel kernel = nullptr;
+    void* context = nullptr;
+    // Operations per timed batch; 0: the harness picks a count that lasts
+    // about kBatchSeconds. For kernels that consume prepared memory, take
+    // batch_for_bytes().
+    uint64_t batch = 0;
+    // Untimed, before every batch (pass counts from 1): put the memory the
+    // batch will touch into its state. Every thread of a threaded case calls it.
+    std::function<void(uint64_t pass)> prepare;
+    double units_per_op = 1;  // Case::unit per operation (lines per call)
+    // Self-timed kernels (kmod): the seconds the last batch took by their own
+    // clock, used in place of the harness's clock reads.
+    std::function<double()> own_seconds;
+    std::vector<Reference> references;
+    // The family's own counters, once the batches are done.
+    std::function<void(benchmark::State&, const Summary&)> finish;
+    std::shared_ptr<void> keep;  // owns whatever context points into
+};
+
+// Memory a batch's buffers may span: every call still finds its own lines in
+// the prepared state (16 KiB fits any L1D), and the clock reads are spread
+// over many calls when the buffers are small.
+inline constexpr std::size_t kBatchBytes = 16 * 1024;
+inline uint64_t batch_for_bytes(std::size_t bytes_per_op) {
+    return bytes_per_op >= kBatchBytes ? 1 : kBatchBytes / (bytes_per_op ? bytes_per_op : 1);
+}
+// A batch of a kernel with no memory to prepare lasts at least this long, so
+// the clock's resolution and read cost are a small part of it.
+inline constexpr double kBatchSeconds = 20e-6;
 
 class Thread {
 public:
@@ -25,25 +96,27 @@ public:
     unsigned pu() const { return pu_; }      // the PU this thread was seen on
     int node() const { return node_; }       // the NUMA node its memory is on
     int index() const { return index_; }     // 0 .. threads-1
+    int threads() const { return threads_; }
 
-    // Page-aligned memory bound to node(); freed when the body returns.
+    // Page-aligned memory bound to node(); freed when the run returns.
     void* alloc(std::size_t bytes);
     template <class T> T* alloc_array(std::size_t n) {
         return static_cast<T*>(alloc(n * sizeof(T)));
     }
 
-    // Counters count only between pmu_on() and pmu_off(); timed() does both.
+    // Every thread of the case waits here until all have arrived (no-op alone).
+    void sync();
+    // Thread 0's p, handed to every thread (a buffer they all share).
+    void* share(void* p);
+
+    // Counters count only between pmu_on() and pmu_off(); the harness does both.
     void pmu_on();
     void pmu_off();
 
-    // PMU counts are also reported per unit: units of Case::unit per iteration.
-    void per(double units_per_iteration) { units_per_iteration_ = units_per_iteration; }
-
-    // for (auto _ : t.timed(state)): the loop, with counters on exactly while it runs.
-    class Timed;
-    Timed timed(benchmark::State& state);
-
-    void finish(benchmark::State& state, const std::string& unit);  // called by the harness
+    // Label, and PMU counts per iteration and per unit: ops_run operations
+    // ran with the counters on (more than the iterations when batches were redone).
+    void finish(benchmark::State& state, const std::string& unit, double units_per_op,
+                double ops_run);
 
 private:
     std::string placement_label() const;
@@ -53,35 +126,18 @@ private:
     bool pinned_ = false;
     unsigned pu_ = 0;
     int node_ = -1;
-    double units_per_iteration_ = 0;
     std::vector<Block> blocks_;
     std::unique_ptr<pmu::Group> pmu_;
 };
 
-class Thread::Timed {
-public:
-    class Iter {
-    public:
-        Iter(benchmark::State::StateIterator it, Thread* t) : it_(it), t_(t) {}
-        bool operator!=(const Iter& end) {
-            if (it_ != end.it_) return true;
-            t_->pmu_off();
-            return false;
-        }
-        Iter& operator++() { ++it_; return *this; }
-        benchmark::State::StateIterator::Value operator*() const { return *it_; }
-    private:
-        benchmark::State::StateIterator it_;
-        Thread* t_;
-    };
-    Timed(benchmark::State& s, Thread& t) : s_(s), t_(t) {}
-    Iter begin() { auto it = s_.begin(); t_.pmu_on(); return {it, &t_}; }
-    Iter end() { return {s_.end(), &t_}; }
-private:
-    benchmark::State& s_;
-    Thread& t_;
-};
+// Times c on this thread: the benchmark body of every case.
+void measure(const Case& c, benchmark::State& state, Thread& thread);
 
-inline Thread::Timed Thread::timed(benchmark::State& state) { return {state, *this}; }
+// Times this thread was switched out against its will (getrusage
+// ru_nivcsw): a batch during which it changed lost the CPU.
+long involuntary_switches();
+
+// The p-quantile (0..1) of v by rank; v is reordered. 0 for an empty v.
+double quantile(std::vector<double>& v, double p);
 
 }  // namespace dmabench

@@ -5,13 +5,15 @@
 //
 // Method: the module times batches of operations with the architecture's
 // counter (CNTVCT_EL0 between ISBs, RDTSC between LFENCEs) and returns
-// per-sample statistics. Google Benchmark's iteration is one operation: the
-// body asks the module for at least as many operations as iterations
-// (several ioctls when more than DMABENCH_MAX_SAMPLES samples are needed),
-// then reports the module's mean per operation as each iteration's manual
-// time. Counters give min/median/mean/max per operation in counter ticks and
-// ns. PMU counts cover the ioctls, per operation (the module's untimed
-// work, such as dirtying buffers, is included there).
+// per-sample statistics. One Google Benchmark iteration is one operation (a
+// call, a map+unmap pair, one buffer's maintenance): each harness batch is
+// one ioctl of kSamples samples, and its time is the module's own mean per
+// operation times the operations (self-timed: the module's clock, not the
+// ioctl's round trip), so Time is the module's mean ns per operation
+// (= ns_per_<op>). Counters give min/median/mean/max per operation in
+// counter ticks and ns over all ioctls. PMU counts cover the ioctls, per
+// operation (the module's untimed work, such as dirtying buffers, is
+// included there).
 //
 // Without the module every case is listed and skipped with the reason.
 #include <sys/ioctl.h>
@@ -20,6 +22,8 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "bench/harness.hpp"
@@ -29,6 +33,7 @@ namespace dmabench {
 namespace {
 
 constexpr uint32_t kCallBatch = 32;
+constexpr uint64_t kSizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
 
 // Per-op counters for one operation: <op>_ticks_min ... <op>_ns_max.
 void put(benchmark::State& s, const std::string& op, const kmod::OpStats& o) {
@@ -40,62 +45,81 @@ void put(benchmark::State& s, const std::string& op, const kmod::OpStats& o) {
     for (auto& [suffix, value] : v) s.counters[op + suffix] = value;
 }
 
-// One ioctl of `samples` samples; returns 0 or an errno.
-using Ioctl = std::function<int(uint32_t samples)>;
-
-// Runs enough ioctls for the iterations asked, PMU on around them, then
-// reports per_op_seconds() as each iteration's time. false: skipped.
-bool drive(benchmark::State& s, Thread& t, uint32_t batch, const char* what, const Ioctl& io,
-           const std::function<double()>& per_op_seconds) {
-    auto ch = kmod::chunks_for(uint64_t(s.max_iterations), batch);
-    t.per(1);
-    t.pmu_on();
-    int err = 0;
-    for (uint32_t c = 0; c < ch.calls && !err; ++c) err = io(ch.samples);
-    t.pmu_off();
-    if (err) {
-        s.SkipWithError((std::string(what) + " on " DMABENCH_DEVICE ": " + std::strerror(err)).c_str());
-        return false;
-    }
-    double seconds = per_op_seconds();
-    for (auto _ : s) s.SetIterationTime(seconds);
-    s.counters["batch"] = batch;
-    s.counters["counter_hz"] = double(kmod::device().info.counter_hz);
-    return true;
-}
+constexpr uint32_t kSamples = 64;  // per ioctl: one harness batch
 
 int do_ioctl(unsigned long cmd, void* req) {
     return ioctl(kmod::device().fd, cmd, req) == 0 ? 0 : errno;
 }
 
+// One run of one ioctl kind: each harness batch is one ioctl of kSamples
+// samples of `batch` operations; the parts of every ioctl are kept.
+struct Ioctls {
+    const char* what;
+    uint32_t batch = 1;
+    // One ioctl; pushes each operation's stats into parts; 0 or an errno.
+    std::function<int(uint32_t samples)> io;
+    std::vector<std::vector<dmabench_stats>> parts;  // per operation the request times
+    std::size_t timed = 1;  // the first `timed` parts add up to one operation (map + unmap)
+    double last_seconds = 0;
+};
+
+void ioctl_kernel(uint64_t n, void* context) {
+    auto* k = static_cast<Ioctls*>(context);
+    if (int err = k->io(uint32_t(n / k->batch)))
+        throw std::runtime_error(std::string(k->what) + " on " DMABENCH_DEVICE ": " + std::strerror(err));
+    double ns = 0;
+    for (std::size_t i = 0; i < k->timed; ++i) ns += kmod::combine({k->parts[i].back()}).ns_mean;
+    k->last_seconds = ns * 1e-9 * double(n);
+}
+
+// The work of one case: its ioctl, and its counters from every ioctl's parts.
+Work ioctl_work(std::shared_ptr<Ioctls> k, std::vector<std::string> ops,
+                std::function<void(benchmark::State&, const std::vector<kmod::OpStats>&)> more) {
+    return Work{.kernel = ioctl_kernel, .context = k.get(), .batch = uint64_t(kSamples) * k->batch,
+                .own_seconds = [k = k.get()] { return k->last_seconds; },
+                .finish = [k = k.get(), ops, more](benchmark::State& s, const Summary&) {
+                    std::vector<kmod::OpStats> stats;
+                    for (std::size_t i = 0; i < ops.size(); ++i) {
+                        stats.push_back(kmod::combine(k->parts[i]));
+                        put(s, ops[i], stats.back());
+                    }
+                    s.counters["batch"] = k->batch;
+                    s.counters["counter_hz"] = double(kmod::device().info.counter_hz);
+                    if (more) more(s, stats);
+                },
+                .keep = k};
+}
+
 // ---- call and hypercall ----
 
-void time_calls(benchmark::State& s, Thread& t, bool hypercall) {
-    std::vector<dmabench_stats> timer, call, hvc;
-    int64_t ret = 0;
-    auto io = [&](uint32_t samples) {
+Work calls_work(bool hypercall) {
+    auto k = std::make_shared<Ioctls>(Ioctls{.what = "DMABENCH_IOC_CALL", .batch = kCallBatch});
+    k->parts.resize(3);  // the timed op first: hypercall or call; then the other and the timer
+    auto ret = std::make_shared<int64_t>(0);
+    k->io = [k = k.get(), hypercall, ret](uint32_t samples) {
         dmabench_call_req r{};
         r.samples = samples;
         r.batch = kCallBatch;
         if (int e = do_ioctl(DMABENCH_IOC_CALL, &r)) return e;
-        timer.push_back(r.timer), call.push_back(r.call), hvc.push_back(r.hypercall);
-        ret = r.hypercall_ret;
+        k->parts[0].push_back(hypercall ? r.hypercall : r.call);
+        k->parts[1].push_back(hypercall ? r.call : r.hypercall);
+        k->parts[2].push_back(r.timer);
+        *ret = r.hypercall_ret;
         return 0;
     };
-    kmod::OpStats c, h;
-    if (!drive(s, t, kCallBatch, "DMABENCH_IOC_CALL", io, [&] {
-            c = kmod::combine(call), h = kmod::combine(hvc);
-            return (hypercall ? h.ns_mean : c.ns_mean) * 1e-9;
-        }))
-        return;
-    put(s, "call", c);
-    // A sample's fixed cost (two counter reads), whole: a batch carries 1/batch of it.
-    s.counters["timer_ns_median"] = kmod::combine(timer).ns_median;
-    if (!hypercall) return;
-    put(s, "hypercall", h);
-    s.counters["ratio_to_call"] = c.ns_median > 0 ? h.ns_median / c.ns_median : 0;
-    s.counters["hypercall_ret"] = double(ret);
-    s.counters["hypercall_fn"] = double(kmod::device().info.hypercall_fn);
+    // Only the timed op and the timer are put through ioctl_work's counters.
+    auto w = ioctl_work(k, {hypercall ? "hypercall" : "call"}, [k = k.get(), hypercall, ret](
+                            benchmark::State& s, const std::vector<kmod::OpStats>& st) {
+        // A sample's fixed cost (two counter reads), whole: a batch carries 1/batch of it.
+        s.counters["timer_ns_median"] = kmod::combine(k->parts[2]).ns_median;
+        if (!hypercall) return;
+        kmod::OpStats c = kmod::combine(k->parts[1]);
+        put(s, "call", c);
+        s.counters["ratio_to_call"] = c.ns_median > 0 ? st[0].ns_median / c.ns_median : 0;
+        s.counters["hypercall_ret"] = double(*ret);
+        s.counters["hypercall_fn"] = double(kmod::device().info.hypercall_fn);
+    });
+    return w;
 }
 
 // ---- dma_map ----
@@ -105,51 +129,43 @@ struct MapCase {
     uint64_t size;
 };
 
-void time_map(benchmark::State& s, Thread& t, MapCase m) {
-    uint32_t batch = kmod::batch_for(m.size, kmod::device().info.page_size);
-    std::vector<dmabench_stats> map, unmap;
-    auto io = [&](uint32_t samples) {
+Work map_work(MapCase m) {
+    auto k = std::make_shared<Ioctls>(Ioctls{.what = "DMABENCH_IOC_MAP",
+                                             .batch = kmod::batch_for(m.size, kmod::device().info.page_size)});
+    k->parts.resize(2);  // a map and its unmap: a pair
+    k->timed = 2;
+    k->io = [k = k.get(), m](uint32_t samples) {
         dmabench_map_req r{};
-        r.size = m.size, r.samples = samples, r.batch = batch;
+        r.size = m.size, r.samples = samples, r.batch = k->batch;
         r.dir = m.dir, r.api = m.api, r.coherent = m.coherent, r.state = m.state;
         if (int e = do_ioctl(DMABENCH_IOC_MAP, &r)) return e;
-        map.push_back(r.map), unmap.push_back(r.unmap);
+        k->parts[0].push_back(r.map), k->parts[1].push_back(r.unmap);
         return 0;
     };
-    kmod::OpStats a, b;
-    if (!drive(s, t, batch, "DMABENCH_IOC_MAP", io, [&] {
-            a = kmod::combine(map), b = kmod::combine(unmap);
-            return (a.ns_mean + b.ns_mean) * 1e-9;  // a map and its unmap
-        }))
-        return;
-    put(s, "map", a);
-    put(s, "unmap", b);
-    s.counters["bytes"] = double(m.size);
+    return ioctl_work(k, {"map", "unmap"}, [m](benchmark::State& s, const std::vector<kmod::OpStats>&) {
+        s.counters["bytes"] = double(m.size);
+    });
 }
 
 // ---- cache ----
 
-void time_cache(benchmark::State& s, Thread& t, uint32_t op, uint64_t size, uint32_t state) {
-    uint32_t batch = kmod::batch_for(size, kmod::device().info.page_size);
-    std::vector<dmabench_stats> parts;
-    uint32_t direct = 0;
-    auto io = [&](uint32_t samples) {
+Work cache_work(uint32_t op, uint64_t size, uint32_t state) {
+    auto k = std::make_shared<Ioctls>(Ioctls{.what = "DMABENCH_IOC_CACHE",
+                                             .batch = kmod::batch_for(size, kmod::device().info.page_size)});
+    k->parts.resize(1);
+    auto direct = std::make_shared<uint32_t>(0);
+    k->io = [k = k.get(), op, size, state, direct](uint32_t samples) {
         dmabench_cache_req r{};
-        r.size = size, r.samples = samples, r.batch = batch, r.op = op, r.state = state;
+        r.size = size, r.samples = samples, r.batch = k->batch, r.op = op, r.state = state;
         if (int e = do_ioctl(DMABENCH_IOC_CACHE, &r)) return e;
-        parts.push_back(r.op_stats);
-        direct = r.direct;
+        k->parts[0].push_back(r.op_stats);
+        *direct = r.direct;
         return 0;
     };
-    kmod::OpStats o;
-    if (!drive(s, t, batch, "DMABENCH_IOC_CACHE", io, [&] {
-            o = kmod::combine(parts);
-            return o.ns_mean * 1e-9;
-        }))
-        return;
-    put(s, "cache", o);
-    s.counters["bytes"] = double(size);
-    s.counters["direct"] = direct;
+    return ioctl_work(k, {"cache"}, [size, direct](benchmark::State& s, const std::vector<kmod::OpStats>&) {
+        s.counters["bytes"] = double(size);
+        s.counters["direct"] = *direct;
+    });
 }
 
 // ---- the table ----
@@ -172,35 +188,31 @@ std::string cache_unreachable(uint32_t op, bool x86) {
     return (x86 ? x86_64 : arm64)[op];
 }
 
-void register_kmod(Registry& r) {
-    const auto& dev = kmod::device();
-    const bool quick = r.options().quick;
-    const std::string& absent = dev.skip;
-    const bool x86 = dev.info.arch == DMABENCH_ARCH_X86_64;
+// One case of the family: its setup only when it can run.
+void add(Registry& r, std::string variant, Args args, const char* op, std::string skip,
+         std::function<Work()> work) {
+    Case c{.family = "kmod", .variant = std::move(variant), .args = std::move(args), .op = op,
+           .skip = std::move(skip), .tags = {{"kind", "kernel"}}};
+    if (c.skip.empty()) c.setup = [work](benchmark::State&, Thread&) { return work(); };
+    r.add(std::move(c));
+}
 
-    // call and hypercall
+void register_calls(Registry& r, const kmod::Device& dev) {
     std::string hz = dev.skip.empty() ? " (counter " + std::to_string(dev.info.counter_hz) + " Hz)" : "";
-    std::string hyper_skip = absent;
+    std::string hyper_skip = dev.skip;
     if (hyper_skip.empty() && dev.info.conduit == DMABENCH_CONDUIT_NONE) hyper_skip = dev.hypercall_note();
-    struct CallRow { const char* variant; bool hypercall; std::string description, skip; };
-    const CallRow calls[] = {
-        {"call", false, "a call to a non-inlined empty function in the kernel, timed in batches of 32 "
-                        "between counter reads" + hz, absent},
-        {"hypercall", true, "the cheapest SMCCC/KVM hypercall through the kernel's helpers, next to "
-                            "kmod/call: " + (dev.skip.empty() ? dev.hypercall_note() : std::string("?")),
-         hyper_skip},
-    };
-    for (auto& c : calls) {
-        std::string name = std::string("kmod/") + c.variant;
-        r.variant({name, c.description, c.skip});
-        Case k{.name = name, .skip = c.skip, .unit = "call", .manual_time = true};
-        if (c.skip.empty()) k.body = [h = c.hypercall](benchmark::State& s, Thread& t) { time_calls(s, t, h); };
-        r.add(std::move(k));
-    }
+    r.variant({"kmod/call", "a call to a non-inlined empty function in the kernel, timed in batches of 32 "
+                            "between counter reads" + hz, dev.skip});
+    r.variant({"kmod/hypercall", "the cheapest SMCCC/KVM hypercall through the kernel's helpers, next to "
+                                 "kmod/call: " + (dev.skip.empty() ? dev.hypercall_note() : std::string("?")),
+               hyper_skip});
+    add(r, "call", {}, "call", dev.skip, [] { return calls_work(false); });
+    add(r, "hypercall", {}, "call", hyper_skip, [] { return calls_work(true); });
+}
 
-    // dma_map: api x size x direction x coherence x line state
-    const uint64_t all_sizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
-    const uint64_t quick_sizes[] = {64, 4096, 65536};
+// dma_map: api x size x direction x coherence x line state, as a list of points first.
+void register_maps(Registry& r, const kmod::Device& dev, bool quick) {
+    const bool x86 = dev.info.arch == DMABENCH_ARCH_X86_64;
     struct Api { uint32_t api; const char* variant; const char* description; };
     const Api apis[] = {
         {DMABENCH_API_PAGE, "dma_map_page", "dma_map_page() then dma_unmap_page() on the module's "
@@ -208,68 +220,62 @@ void register_kmod(Registry& r) {
         {DMABENCH_API_SINGLE, "dma_map_single", "dma_map_single() then dma_unmap_single() (adds "
                                                 "virt_to_page) on the module's platform device"},
     };
-    const uint32_t dirs[] = {DMABENCH_DIR_TO_DEVICE, DMABENCH_DIR_FROM_DEVICE, DMABENCH_DIR_BIDIRECTIONAL};
-    std::string noncoherent_skip = absent;
+    std::string noncoherent_skip = dev.skip;
     if (noncoherent_skip.empty() && !(dev.info.flags & DMABENCH_INFO_NONCOHERENT))
         noncoherent_skip = x86 ? "x86 DMA is always coherent (no dev->dma_coherent to clear)"
                                : "this kernel has no non-coherent DMA (dev->dma_coherent)";
+    std::vector<std::pair<const Api*, MapCase>> points;
     for (auto& a : apis) {
-        std::string variant = std::string("kmod/") + a.variant;
-        r.variant({variant, std::string(a.description) + "; coherent:no runs the kernel's clean/invalidate",
-                   absent});
-        bool single = a.api == DMABENCH_API_SINGLE;
-        for (uint64_t size : all_sizes) {
-            bool size_in_quick = std::find(std::begin(quick_sizes), std::end(quick_sizes), size) !=
-                                 std::end(quick_sizes);
-            if (quick && (!size_in_quick || (single && size != 4096))) continue;
-            for (uint32_t dir : dirs) {
-                if (quick && single && dir != DMABENCH_DIR_TO_DEVICE) continue;
-                for (uint32_t coherent : {1u, 0u}) {
+        r.variant({std::string("kmod/") + a.variant,
+                   std::string(a.description) + "; coherent:no runs the kernel's clean/invalidate", dev.skip});
+        const bool single = a.api == DMABENCH_API_SINGLE;
+        for (uint64_t size : kSizes)
+            for (uint32_t dir : {DMABENCH_DIR_TO_DEVICE, DMABENCH_DIR_FROM_DEVICE, DMABENCH_DIR_BIDIRECTIONAL})
+                for (uint32_t coherent : {1u, 0u})
                     for (uint32_t state : {DMABENCH_STATE_DIRTY, DMABENCH_STATE_CLEAN}) {
-                        if (quick && state != DMABENCH_STATE_DIRTY) continue;
-                        std::string name = variant + "/size:" + std::to_string(size) + "/dir:" +
-                                           kmod::dir_name(dir) + "/coherent:" +
-                                           (coherent ? "yes" : "no") + "/state:" + state_name(state);
-                        std::string skip = coherent ? absent : noncoherent_skip;
-                        Case k{.name = name, .skip = skip, .unit = "map", .manual_time = true};
-                        MapCase m{a.api, dir, coherent, uint32_t(state), size};
-                        if (skip.empty())
-                            k.body = [m](benchmark::State& s, Thread& t) { time_map(s, t, m); };
-                        r.add(std::move(k));
+                        const bool in_quick = (single ? size == 4096 && dir == DMABENCH_DIR_TO_DEVICE
+                                                      : size == 64 || size == 4096 || size == 65536) &&
+                                              state == DMABENCH_STATE_DIRTY;
+                        if (!quick || in_quick) points.push_back({&a, {a.api, dir, coherent, state, size}});
                     }
-                }
-            }
-        }
     }
+    for (auto& [a, m] : points)
+        add(r, a->variant,
+            {{"size", m.size}, {"dir", kmod::dir_name(m.dir)}, {"coherent", m.coherent ? "yes" : "no"},
+             {"state", state_name(m.state)}},
+            "pair", m.coherent ? dev.skip : noncoherent_skip, [m = m] { return map_work(m); });
+}
 
-    // cache: the kernel's own routine when exported, else the DMA sync path
+// cache: the kernel's own routine when exported, else the DMA sync path.
+void register_caches(Registry& r, const kmod::Device& dev, bool quick) {
+    const bool x86 = dev.info.arch == DMABENCH_ARCH_X86_64;
     const char* op_what[DMABENCH_CACHE_OPS] = {
         "clean to the point of coherency", "invalidate to the point of coherency",
         "clean and invalidate to the point of coherency",
         "clean D to the point of unification and invalidate I (caches_clean_inval_pou)"};
     for (uint32_t op = 0; op < DMABENCH_CACHE_OPS; ++op) {
-        std::string variant = std::string("kmod/cache_") + kmod::cache_op_name(op);
+        std::string variant = std::string("cache_") + kmod::cache_op_name(op);
         bool runs = dev.skip.empty() && (dev.info.cache_ops & (1u << op));
         bool direct = dev.info.cache_direct & (1u << op);
         std::string skip = !dev.skip.empty() ? dev.skip : runs ? "" : cache_unreachable(op, x86);
         std::string how = !runs ? "" : direct ? " by the kernel's own routine"
                                               : " through dma_sync_single_for_{device,cpu} on a non-coherent "
                                                 "device (the routine is not exported)";
-        r.variant({variant, std::string(op_what[op]) + how, skip});
-        for (uint64_t size : all_sizes) {
-            if (quick && size != 4096 && size != 65536) continue;
+        r.variant({"kmod/" + variant, std::string(op_what[op]) + how, skip});
+        for (uint64_t size : kSizes)
             for (uint32_t state : {DMABENCH_STATE_DIRTY, DMABENCH_STATE_CLEAN}) {
-                if (quick && state != DMABENCH_STATE_DIRTY) continue;
-                Case k{.name = variant + "/size:" + std::to_string(size) + "/state:" + state_name(state),
-                       .skip = skip, .unit = "buffer", .manual_time = true};
-                if (skip.empty())
-                    k.body = [op, size, state](benchmark::State& s, Thread& t) {
-                        time_cache(s, t, op, size, uint32_t(state));
-                    };
-                r.add(std::move(k));
+                if (quick && ((size != 4096 && size != 65536) || state != DMABENCH_STATE_DIRTY)) continue;
+                add(r, variant, {{"size", size}, {"state", state_name(state)}}, "buffer", skip,
+                    [op, size, state] { return cache_work(op, size, uint32_t(state)); });
             }
-        }
     }
+}
+
+void register_kmod(Registry& r) {
+    const auto& dev = kmod::device();
+    register_calls(r, dev);
+    register_maps(r, dev, r.options().quick);
+    register_caches(r, dev, r.options().quick);
 }
 
 }  // namespace

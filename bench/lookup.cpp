@@ -12,19 +12,17 @@
 //            does, and lookups overlap as far as prediction allows
 //
 // Method: a stream of 131072 frames is precomputed per case, outside the timed
-// loop. One iteration looks up the next 4096 frames of it (see kStreamLength
-// for why the stream is longer than a window), each lookup an opaque indirect
-// call: through lookup_stream() for chain:data, where a replica answering from
-// data (flag, the compare, flat) is fully serialised while one answering
-// through predicted branches lets speculation run ahead; through
+// loop. One iteration is one lookup; a timed batch (bench/harness.hpp) looks
+// up the next 4096-frame window of the stream (see kStreamLength for why the
+// stream is longer than a window), each lookup an opaque indirect call:
+// through lookup_stream() for chain:data, where a replica answering from data
+// (flag, the compare, flat) is fully serialised while one answering through
+// predicted branches lets speculation run ahead; through
 // lookup_stream_branch() for chain:branch, which treats every replica alike.
-// Each iteration is timed on the fine clock (runners/clock.hpp):
-// ns_per_lookup is the median window / 4096 (p10, p90 and the mean beside
-// it; a busy machine's preemptions inflate the mean, not the median). PMU
-// counts are also given per lookup. `flag` is the floor: one indirect call and
-// one load, which every other replica also pays.
+// Time is the mean ns per lookup (= ns_per_lookup; _median, _p10, _p90 over
+// windows). PMU counts are also given per lookup. `flag` is the floor: one
+// indirect call and one load, which every other replica also pays.
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -100,54 +98,49 @@ Workload& workload_for(const CaseSpec& c) {
     return *w;
 }
 
-void run_case(benchmark::State& s, Thread& t, const CaseSpec& c) {
+// One run: the stream on the thread's NUMA node, walked window by window.
+struct Walk {
+    uint64_t (*run)(ReplicaFn, const Tables*, const Frame*, size_t);
+    ReplicaFn fn;
+    const Tables* tables;
+    const Frame* frames;
+    size_t offset = 0;
+};
+
+void walk_kernel(uint64_t n, void* context) {
+    auto* w = static_cast<Walk*>(context);
+    while (n) {
+        size_t k = std::min<size_t>(n, kStreamLength - w->offset);
+        benchmark::DoNotOptimize(w->run(w->fn, w->tables, w->frames + w->offset, k));
+        w->offset = (w->offset + k) % kStreamLength;
+        n -= k;
+    }
+}
+
+Work setup_case(Thread& t, const CaseSpec& c) {
     Workload& w = workload_for(c);
     const std::vector<Frame>& cached = w.streams.at({int(c.pattern), c.foreign});
-    // The stream on the thread's NUMA node, like the rest of its working set.
     Frame* frames = t.alloc_array<Frame>(cached.size());
     std::memcpy(frames, cached.data(), cached.size() * sizeof(Frame));
-    const ReplicaFn fn = c.replica->fn;
     const Tables* tables = w.tables.get();
-    const auto run = c.chain->run;
-    uint64_t local = run(fn, tables, frames, kStreamLength);  // warm caches, TLB and predictors
-    t.per(double(kWindow));
-    // One sample per iteration (a few microseconds): the median shrugs off the
-    // iterations a busy machine preempts, which inflate a mean.
-    std::vector<uint64_t> ticks;
-    ticks.reserve(size_t(s.max_iterations));
-    size_t offset = 0;
-    for (auto _ : t.timed(s)) {
-        uint64_t a = clock::start();
-        uint64_t n = run(fn, tables, frames + offset, kWindow);
-        ticks.push_back(clock::stop() - a);
-        benchmark::DoNotOptimize(n);
-        offset = (offset + kWindow) % kStreamLength;
-    }
-    if (ticks.empty()) return;
-    const double ns_per_tick_per_lookup = 1e9 / clock::hz() / double(kWindow);
-    auto at = [&](double q) {
-        size_t k = size_t(q * double(ticks.size() - 1));
-        std::nth_element(ticks.begin(), ticks.begin() + std::ptrdiff_t(k), ticks.end());
-        return double(ticks[k]) * ns_per_tick_per_lookup;
-    };
-    uint64_t total = 0;
-    for (uint64_t x : ticks) total += x;
-    s.counters["ns_per_lookup"] = at(0.5);
-    s.counters["ns_per_lookup_p10"] = at(0.1);
-    s.counters["ns_per_lookup_p90"] = at(0.9);
-    s.counters["ns_per_lookup_mean"] = double(total) * ns_per_tick_per_lookup / double(ticks.size());
-    s.counters["local_share"] = double(local) / double(kStreamLength);
-    s.counters["regions"] = double(w.tables->memblock.regions.size());
-    s.counters["p2m_nodes"] = double(w.tables->p2m.size());
+    // Warm caches, TLB and predictors on the whole stream; its answers give the local share.
+    const uint64_t local = c.chain->run(c.replica->fn, tables, frames, kStreamLength);
+    auto walk = std::make_shared<Walk>(Walk{c.chain->run, c.replica->fn, tables, frames});
+    return Work{.kernel = walk_kernel, .context = walk.get(), .batch = kWindow,
+                .finish = [local, tables](benchmark::State& s, const Summary&) {
+                    s.counters["local_share"] = double(local) / double(kStreamLength);
+                    s.counters["regions"] = double(tables->memblock.regions.size());
+                    s.counters["p2m_nodes"] = double(tables->p2m.size());
+                },
+                .keep = walk};
 }
 
 [[noreturn]] void bad_profile(const std::string& what) {
-    std::fprintf(stderr, "dmabench: DMABENCH_LOOKUP_PROFILE: %s\n", what.c_str());
-    std::exit(2);
+    throw BadInput("DMABENCH_LOOKUP_PROFILE: " + what);
 }
 
 // Shipped profiles, then any named in DMABENCH_LOOKUP_PROFILE (colon-separated
-// paths); a malformed one is bad input: one line naming file and line, exit 2.
+// paths); a malformed one is bad input (BadInput: one line naming file and line).
 std::vector<std::shared_ptr<const MapSource>> profile_sources() {
     std::vector<std::shared_ptr<const MapSource>> out;
     auto add = [&](MemoryMap m, const std::string& file) {
@@ -200,20 +193,28 @@ std::shared_ptr<const MapSource> host_source() {
     return s;
 }
 
-void add_one(Registry& r, const CaseSpec& c) {
-    std::string name = std::string("lookup/") + c.replica->name + "/map:" + c.source->name +
-                       "/nodes:" + std::to_string(c.nodes) + "/pattern:" + pattern_name(c.pattern) +
-                       "/foreign:" + std::to_string(c.foreign) + "/chain:" + c.chain->name;
-    r.add({.name = name,
-           .body = [c](benchmark::State& s, Thread& t) { run_case(s, t, c); },
-           .skip = c.source->skip,
-           .unit = "lookup"});
+// What experiments and plots select by: the replica's kind and era, and the map's.
+nlohmann::json tags_of(const CaseSpec& c) {
+    const Replica& rep = *c.replica;
+    const char* kind = rep.uses_p2m ? "p2m" : rep.uses_map ? "pfn_valid" : "alternative";
+    nlohmann::json t = {{"kind", kind}, {"era", rep.models}, {"baseline", !rep.uses_map && !rep.uses_p2m},
+                        {"map_kind", c.source->regions ? "synthetic"
+                                     : c.source->name == "host" ? "host" : "profile"}};
+    if (c.source->regions) t["regions"] = c.source->regions;
+    return t;
 }
 
 void add_case(Registry& r, CaseSpec c) {
     for (const Chain& chain : chains) {
         c.chain = &chain;
-        add_one(r, c);
+        r.add({.family = "lookup", .variant = c.replica->name,
+               .args = {{"map", c.source->name}, {"nodes", c.nodes},
+                        {"pattern", pattern_name(c.pattern)}, {"foreign", c.foreign},
+                        {"chain", chain.name}},
+               .op = "lookup",
+               .setup = [c](benchmark::State&, Thread& t) { return setup_case(t, c); },
+               .skip = c.source->skip,
+               .tags = tags_of(c)});
     }
 }
 

@@ -1,6 +1,7 @@
 // dmabench: the command line. Subcommands: info, list, run, report, compare.
 #include "bench/commands.hpp"
 #include "bench/harness.hpp"
+#include "bench/paths.hpp"
 #include "bench/registry.hpp"
 #include "bench/run.hpp"
 #include "results/record.hpp"
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <regex>
 
 namespace fs = std::filesystem;
@@ -91,126 +93,192 @@ int cmd_list(const std::string& filter, bool as_json, bool quick) {
     return 0;
 }
 
-std::string runs_dir() {
-    fs::path src = DMABENCH_SOURCE_DIR;
-    if (fs::is_directory(src / "results")) return (src / "results" / "runs").string();
-    return "results/runs";
+std::string runs_dir() { return dmabench::paths::runs_dir(); }
+
+// The default directory for records, made on first use.
+std::string made_runs_dir() {
+    std::error_code ec;
+    fs::create_directories(runs_dir(), ec);
+    if (ec || !fs::is_directory(runs_dir()))
+        throw BadInput(runs_dir() + ": cannot make the runs directory (" + ec.message() +
+                       "; accepted: give --out FILE)");
+    return runs_dir();
 }
 
-// The newest result file in the default directory, for `dmabench report`.
+// The newest record in the default directory, for `report` and `compare`.
 std::string latest_run() {
     std::string newest;
-    fs::file_time_type when{};
+    std::optional<fs::file_time_type> when;
     std::error_code ec;
     for (auto& e : fs::directory_iterator(runs_dir(), ec))
-        if (e.path().extension() == ".json" && e.last_write_time() >= when) {
-            when = e.last_write_time();
+        if (e.path().extension() == ".json" && e.is_regular_file(ec) &&
+            (!when || e.last_write_time(ec) >= *when)) {
+            when = e.last_write_time(ec);
             newest = e.path().string();
         }
     if (newest.empty()) throw BadInput("no run given and none in " + runs_dir() + " (run `dmabench run` first)");
     return newest;
 }
 
+// `--cpus=` or `-o=`, an empty value: CLI11 would take the next word for it
+// (or "=" itself), so it is refused before parsing.
+void refuse_empty_equals(const CLI::App& app, int argc, char** argv) {
+    for (int i = 1; i < argc && std::string(argv[i]) != "--"; ++i) {
+        std::string a = argv[i];
+        if (a.size() < 3 || a[0] != '-' || a.back() != '=') continue;
+        std::string name = a.substr(0, a.size() - 1), accepted = "a value after the =";
+        for (const CLI::App* sub : app.get_subcommands({}))
+            for (const CLI::Option* o : sub->get_options())
+                if (o->check_name(name)) accepted = o->get_description();
+        throw BadInput(a + ": an empty value (accepted: " + accepted + ")");
+    }
+}
+
+// Every value the user typed, checked once: an empty one is never meant
+// (`--cpus ''` would otherwise read as "not given").
+void refuse_empty(const CLI::App& app) {
+    for (const CLI::App* sub : app.get_subcommands())
+        for (const CLI::Option* o : sub->get_options())
+            for (const auto& v : o->results())
+                if (v.empty())
+                    throw BadInput(o->get_name() + " '': an empty value (accepted: " +
+                                   o->get_description() + ")");
+}
+
+// What the command line asked for, filled in by CLI11.
+struct Cli {
+    CLI::App app{"dmabench: microbenchmarks for the DMA-mapping path (arm64, x86_64)"};
+    CLI::App *info, *list, *calibrate, *experiment, *run, *report, *compare;
+    bool json_out = false, quick = false;
+    std::string filter = ".";
+    std::string exp_name, exp_out;
+    bool exp_list = false;
+    dmabench::RunArgs ra;
+    std::vector<std::string> runs;
+    std::string report_dir;
+
+    Cli() {
+        app.require_subcommand(1);
+        app.set_version_flag("--version", dmabench::paths::version_line());
+        info = app.add_subcommand("info", "the platform probe: CPU, caches, timer, PMU, variants");
+        info->add_flag("--json", json_out, "one JSON object");
+        info->footer("Examples:\n  dmabench info\n  dmabench info --json > info.json");
+
+        list = app.add_subcommand("list", "every benchmark name, and whether it runs here");
+        list->add_option("--filter", filter, "POSIX extended regex over the names");
+        list->add_flag("--json", json_out, "a JSON array");
+        list->add_flag("--quick", quick, "list the --quick suite");
+        list->footer("Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
+
+        calibrate = app.add_subcommand("calibrate", "timer, harness floor, add ladder and drift");
+        calibrate->add_flag("--json", json_out, "one JSON object");
+        calibrate->footer("Examples:\n  dmabench calibrate\n  dmabench calibrate --json > calibration.json");
+
+        experiment = app.add_subcommand("experiment", "a claim of the 2014 review, measured and judged");
+        experiment->add_option("name", exp_name, "the experiment (see --list)");
+        experiment->add_flag("--list", exp_list, "list the experiments");
+        experiment->add_flag("--quick", quick, "fewer repetitions, shorter runs");
+        experiment->add_option("--out", exp_out, "result file, FIFO, device or - (default results/runs/<host>-<UTC>-NAME.json)");
+        experiment->footer("Examples:\n  dmabench experiment --list\n  dmabench experiment hypercall-vs-call --quick");
+
+        run = app.add_subcommand("run", "run benchmarks; write Google Benchmark JSON");
+        run->add_option("--filter", ra.filter, "POSIX extended regex over the names");
+        run->add_option("--cpus", ra.cpus, "PUs to pin thread i to, e.g. 1 or 0-3 (default: from PU 1)");
+        run->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
+        run->add_option("--mem-node", ra.mem_node, "NUMA node for buffers (default: the PU's own)");
+        run->add_option("--pmu", ra.pmu, "libpfm4 events, comma-separated; 'default' or 'none'");
+        run->add_option("--repetitions", ra.repetitions, "repetitions of each benchmark (>= 1)");
+        run->add_option("--min-time", ra.min_time, "seconds per benchmark, e.g. 0.5");
+        run->add_flag("--quick", ra.quick, "a short sweep that finishes in seconds");
+        run->add_flag("--interleave", ra.interleave, "run repetitions in random interleaved order");
+        run->add_flag("-v,--verbose", ra.verbose, "Google Benchmark's wide table beside the progress");
+        run->add_option("--cv-limit", ra.cv_limit, "flag benchmarks whose CV exceeds this (default 0.05)");
+        run->add_option("--out", ra.out, "result file, FIFO, device or - for stdout (default results/runs/<host>-<UTC>.json)");
+        run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
+        run->footer("Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
+                    "  dmabench run --filter '^cache/civac' --cpus 2 --out civac.json");
+
+        report = app.add_subcommand("report", "render runs into HTML, Markdown, text and plots");
+        report->add_option("runs", runs, "result files (default: the latest run)");
+        report->add_option("-o,--out-dir", report_dir, "output directory");
+        report->footer("Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
+        compare = app.add_subcommand("compare", "A/B: NEW against BASE, with verdicts");
+        compare->add_option("runs", runs, "BASE.json NEW.json")->required()->expected(2);
+        compare->add_option("-o,--out-dir", report_dir, "output directory");
+        compare->footer("Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
+    }
+};
+
+int cmd_experiment(Cli& c) {
+    if (c.exp_out.empty() && !c.exp_list && !c.exp_name.empty()) {
+        c.exp_out = dmabench::results::default_path(made_runs_dir());
+        c.exp_out.replace(c.exp_out.size() - 5, 5, "-" + c.exp_name + ".json");
+    }
+    return dmabench::cmd_experiment(c.exp_name, c.exp_list, c.quick, c.exp_out);
+}
+
+int cmd_run(Cli& c, int argc, char** argv) {
+    c.ra.argv0 = argv[0];
+    for (int i = 0; i < argc; ++i) c.ra.command_line += (i ? " " : "") + std::string(argv[i]);
+    if (c.ra.out.empty()) c.ra.out = dmabench::results::default_path(made_runs_dir());
+    return dmabench::run(c.ra);
+}
+
+// `report` and `compare` hand over to the Python package.
+int cmd_report(Cli& c) {
+    if (dmabench::paths::kit()) return dmabench::paths::refuse_report();
+    std::vector<std::string> args;
+    if (*c.report) {
+        args = {"render"};
+        if (c.runs.empty()) c.runs.push_back(latest_run());
+    } else {
+        args = {"compare"};
+    }
+    args.insert(args.end(), c.runs.begin(), c.runs.end());
+    if (!c.report_dir.empty()) args.insert(args.end(), {"-o", c.report_dir});
+    return dmabench::exec_report(args);
+}
+
+int dispatch(Cli& c, int argc, char** argv) {
+    refuse_empty(c.app);
+    if (*c.info) return cmd_info(c.json_out);
+    if (*c.calibrate) return dmabench::cmd_calibrate(c.json_out);
+    if (*c.experiment) return cmd_experiment(c);
+    if (*c.list) return cmd_list(c.filter, c.json_out, c.quick);
+    if (*c.run) return cmd_run(c, argc, argv);
+    return cmd_report(c);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"dmabench: microbenchmarks for the DMA-mapping path (arm64, x86_64)"};
-    app.require_subcommand(1);
-
-    bool json_out = false;
-    auto* info = app.add_subcommand("info", "the platform probe: CPU, caches, timer, PMU, variants");
-    info->add_flag("--json", json_out, "one JSON object");
-
-    std::string filter = ".";
-    bool quick = false;
-    auto* list = app.add_subcommand("list", "every benchmark name, and whether it runs here");
-    list->add_option("--filter", filter, "POSIX extended regex over the names");
-    list->add_flag("--json", json_out, "a JSON array");
-    list->add_flag("--quick", quick, "list the --quick suite");
-
-    auto* calibrate = app.add_subcommand("calibrate", "timer, harness floor, add ladder and drift");
-    calibrate->add_flag("--json", json_out, "one JSON object");
-
-    std::string exp_name, exp_out;
-    bool exp_list = false, exp_quick = false;
-    auto* experiment = app.add_subcommand("experiment", "a claim of the 2014 review, measured and judged");
-    experiment->add_option("name", exp_name, "the experiment (see --list)");
-    experiment->add_flag("--list", exp_list, "list the experiments");
-    experiment->add_flag("--quick", exp_quick, "fewer repetitions, shorter runs");
-    experiment->add_option("--out", exp_out, "result file (default results/runs/<host>-<UTC>-NAME.json)");
-
-    dmabench::RunArgs ra;
-    auto* run = app.add_subcommand("run", "run benchmarks; write Google Benchmark JSON");
-    run->add_option("--filter", ra.filter, "POSIX extended regex over the names");
-    run->add_option("--cpus", ra.cpus, "PUs to pin thread i to, e.g. 1 or 0-3 (default: from PU 1)");
-    run->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
-    run->add_option("--mem-node", ra.mem_node, "NUMA node for buffers (default: the PU's own)");
-    run->add_option("--pmu", ra.pmu, "libpfm4 events, comma-separated; 'default' or 'none'");
-    run->add_option("--repetitions", ra.repetitions, "repetitions of each benchmark (>= 1)");
-    run->add_option("--min-time", ra.min_time, "seconds per benchmark, e.g. 0.5");
-    run->add_flag("--quick", ra.quick, "a short sweep that finishes in seconds");
-    run->add_flag("--interleave", ra.interleave, "run repetitions in random interleaved order");
-    run->add_option("--cv-limit", ra.cv_limit, "flag benchmarks whose CV exceeds this (default 0.05)");
-    run->add_option("--out", ra.out, "result file (default results/runs/<host>-<UTC>.json)");
-    run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
-
-    std::vector<std::string> report_runs;
-    std::string report_dir;
-    auto* report = app.add_subcommand("report", "render runs into HTML, Markdown, text and plots");
-    report->add_option("runs", report_runs, "result files (default: the latest run)");
-    report->add_option("-o,--out-dir", report_dir, "output directory");
-    std::vector<std::string> compare_runs;
-    auto* compare = app.add_subcommand("compare", "A/B: NEW against BASE, with verdicts");
-    compare->add_option("runs", compare_runs, "BASE.json NEW.json")->required()->expected(2);
-    compare->add_option("-o,--out-dir", report_dir, "output directory");
-
+    Cli c;
     try {
-        app.parse(argc, argv);
+        refuse_empty_equals(c.app, argc, argv);
+        c.app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return c.app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
+        return c.app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return c.app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();
         if (what.empty()) what = "a subcommand is required: info, list, run, report or compare";
         std::fprintf(stderr, "dmabench: %s (see dmabench --help)\n", what.c_str());
         return 2;
-    }
-
-    try {
-        if (*info) return cmd_info(json_out);
-        if (*calibrate) return dmabench::cmd_calibrate(json_out);
-        if (*experiment) {
-            if (exp_out.empty() && !exp_list && !exp_name.empty()) {
-                fs::create_directories(runs_dir());
-                exp_out = dmabench::results::default_path(runs_dir());
-                exp_out.replace(exp_out.size() - 5, 5, "-" + exp_name + ".json");
-            }
-            return dmabench::cmd_experiment(exp_name, exp_list, exp_quick, exp_out);
-        }
-        if (*list) return cmd_list(filter, json_out, quick);
-        if (*run) {
-            ra.argv0 = argv[0];
-            for (int i = 0; i < argc; ++i) ra.command_line += (i ? " " : "") + std::string(argv[i]);
-            if (ra.out.empty()) {
-                fs::create_directories(runs_dir());
-                ra.out = dmabench::results::default_path(runs_dir());
-            }
-            return dmabench::run(ra);
-        }
-        std::vector<std::string> args;
-        if (*report) {
-            args = {"render"};
-            if (report_runs.empty()) report_runs.push_back(latest_run());
-            args.insert(args.end(), report_runs.begin(), report_runs.end());
-        } else {
-            args = {"compare", compare_runs[0], compare_runs[1]};
-        }
-        if (!report_dir.empty()) args.insert(args.end(), {"-o", report_dir});
-        return dmabench::exec_report(args);
     } catch (const BadInput& e) {
         std::fprintf(stderr, "dmabench: %s\n", e.what());
         return 2;
+    }
+    try {
+        return dispatch(c, argc, argv);
+    } catch (const BadInput& e) {
+        std::fprintf(stderr, "dmabench: %s\n", e.what());
+        return 2;
+    } catch (const dmabench::results::WriteFailed& e) {
+        std::fprintf(stderr, "dmabench: %s\n", e.what());
+        return 1;
     } catch (const dmabench::results::Error& e) {
         std::fprintf(stderr, "dmabench: %s\n", e.what());
         return 2;

@@ -32,6 +32,8 @@ void Registry::variant(Variant v) {
 }
 
 void Registry::add(Case c) {
+    c.name = c.family + "/" + c.variant;
+    for (const Arg& a : c.args) c.name += "/" + a.key + ":" + a.value;
     if (!std::regex_match(c.name, name_form()))
         throw std::logic_error("benchmark name '" + c.name +
                                "' is not family/variant/arg:value...");
@@ -46,14 +48,21 @@ Registry Registry::build(Options options) {
     return r;
 }
 
-// Google Benchmark 1.7 appends the time type, then the thread count.
+// Google Benchmark 1.7 appends the time type, then the thread count; every
+// case is timed by the harness (manual time).
 std::string Registry::reported_name(const Case& c) const {
-    std::string n = c.name;
-    bool threads = c.threaded && options_.threads > 1;
-    if (c.manual_time) n += "/manual_time";
-    else if (threads) n += "/real_time";
-    if (threads) n += "/threads:" + std::to_string(options_.threads);
+    std::string n = c.name + "/manual_time";
+    if (c.threaded && options_.threads > 1) n += "/threads:" + std::to_string(options_.threads);
     return n;
+}
+
+nlohmann::json Registry::tags_json(const Case& c) const {
+    nlohmann::json args = nlohmann::json::object();
+    for (const Arg& a : c.args) args[a.key] = a.value;
+    nlohmann::json j = {{"family", c.family}, {"variant", c.variant}, {"args", args},
+                        {"op", c.op}, {"unit", c.per()}};
+    for (auto& [k, v] : c.tags.items()) j[k] = v;
+    return j;
 }
 
 }  // namespace dmabench

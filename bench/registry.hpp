@@ -3,17 +3,29 @@
 // A family file does
 //     static void register_calib(dmabench::Registry& r) { r.variant(...); r.add(...); }
 //     DMABENCH_FAMILY(calib, register_calib);
-// and nothing else needs to know it exists.
+// and nothing else needs to know it exists. A case declares its family,
+// variant and args (the name is built from them), its operation and unit,
+// and how to set up its work (bench/harness.hpp); the harness times it.
 #pragma once
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 
+#include <concepts>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace dmabench {
 
 class Thread;
+struct Work;
+
+// Bad input from the user: one line, exit status 2.
+struct BadInput : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 // What the command line decided, as the families need it.
 struct Options {
@@ -31,16 +43,34 @@ struct Variant {
     std::string skip;         // empty: runs here; otherwise why it cannot
 };
 
-using Body = std::function<void(benchmark::State&, Thread&)>;
+// One declared argument: "size" = "4096" becomes the name segment size:4096.
+struct Arg {
+    std::string key, value;
+    Arg(std::string k, std::string v) : key(std::move(k)), value(std::move(v)) {}
+    Arg(std::string k, const char* v) : key(std::move(k)), value(v) {}
+    Arg(std::string k, std::integral auto v) : key(std::move(k)), value(std::to_string(v)) {}
+};
+using Args = std::vector<Arg>;
+
+// Builds one run's work on the benchmark thread (bench/harness.hpp); may throw,
+// which fails that benchmark with the message.
+using Setup = std::function<Work(benchmark::State&, Thread&)>;
 
 // One benchmark: a variant at one point of its sweep.
 struct Case {
-    std::string name;          // family/variant/arg:value...
-    Body body;
+    std::string family, variant;
+    Args args;                 // in name order
+    std::string op = "op";     // what one Google Benchmark iteration is: call, lookup, pair
+    std::string unit;          // per-unit counters (ns_per_line, PMU /line); empty: the op
+    Setup setup;               // null when skipped
     std::string skip;          // empty: runs here; otherwise why it cannot
-    std::string unit = "op";   // PMU counts are also given per unit (see Thread::per)
     bool threaded = false;     // runs on --threads pinned threads at once
-    bool manual_time = false;  // the body calls state.SetIterationTime()
+    // Written to context.dmabench.cases[<name>] beside family, variant, args
+    // and unit, for experiments and plots to select by: era, kind, baseline...
+    nlohmann::json tags = nlohmann::json::object();
+
+    std::string name;          // family/variant/arg:value..., built by Registry::add
+    const std::string& per() const { return unit.empty() ? op : unit; }
 };
 
 class Registry {
@@ -49,16 +79,19 @@ public:
     const Options& options() const { return options_; }
 
     void variant(Variant v);
-    void add(Case c);  // throws std::logic_error on a malformed name
+    void add(Case c);  // builds the name; throws std::logic_error on a malformed one
 
     const std::vector<Variant>& variants() const { return variants_; }
     const std::vector<Case>& cases() const { return cases_; }
 
-    // Every family that linked itself in, in name order.
+    // Every family that linked itself in, in name order. A family's bad input
+    // (a malformed profile) is a BadInput.
     static Registry build(Options options);
 
-    // The name Google Benchmark will report for c (it appends threads:N etc.).
+    // The name Google Benchmark will report for c (it appends manual_time, threads:N).
     std::string reported_name(const Case& c) const;
+    // c's entry of context.dmabench.cases: family, variant, args, op, unit, tags.
+    nlohmann::json tags_json(const Case& c) const;
 
 private:
     Options options_;

@@ -1,5 +1,6 @@
 // `dmabench report` and `compare` hand over to the Python report package.
 #include "bench/commands.hpp"
+#include "bench/paths.hpp"
 #include "bench/run.hpp"
 
 #include <sys/wait.h>
@@ -15,6 +16,7 @@ namespace dmabench {
 namespace fs = std::filesystem;
 
 int exec_report(const std::vector<std::string>& args) {
+    if (paths::kit()) return paths::refuse_report();
     const char* py = std::getenv("DMABENCH_PYTHON");
     std::string python = py && *py ? py : DMABENCH_PYTHON;
     fs::path src = DMABENCH_SOURCE_DIR;

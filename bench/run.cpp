@@ -1,10 +1,13 @@
 #include "bench/run.hpp"
 
 #include "bench/harness.hpp"
+#include "bench/paths.hpp"
+#include "bench/progress.hpp"
 #include "bench/registry.hpp"
 #include "results/record.hpp"
 #include "results/stats.hpp"
 #include "runners/calibrate.hpp"
+#include "runners/clock.hpp"
 #include "runners/cpulist.hpp"
 #include "runners/pmu.hpp"
 #include "runners/probe.hpp"
@@ -54,11 +57,12 @@ double parse_fraction(const std::string& flag, const std::string& v) {
     return x;
 }
 
+// Every element, empty ones too: "a,,b" and "a," are the caller's to refuse.
 std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string item; std::getline(ss, item, sep);)
-        if (!item.empty()) out.push_back(item);
+    std::vector<std::string> out(1);
+    for (char ch : s)
+        if (ch == sep) out.emplace_back();
+        else out.back() += ch;
     return out;
 }
 
@@ -98,9 +102,11 @@ Options check(const RunArgs& a) {
     if (a.pmu == "default") o.pmu = pmu::default_events();
     else if (a.pmu != "none") {
         o.pmu = split(a.pmu, ',');
-        if (o.pmu.empty()) throw BadInput("--pmu '" + a.pmu + "': accepted: libpfm4 event names, comma-separated, 'default' or 'none'");
         for (auto& e : o.pmu)
-            if (auto why = pmu::check_name(e); !why.empty())
+            if (e.empty())
+                throw BadInput("--pmu '" + a.pmu + "': an empty event name (accepted: libpfm4 "
+                               "event names, comma-separated, 'default' or 'none')");
+            else if (auto why = pmu::check_name(e); !why.empty())
                 throw BadInput("--pmu '" + e + "': unknown event (" + why +
                                "; accepted: libpfm4 names such as perf::instructions, "
                                "perf::task-clock; 'default' or 'none')");
@@ -108,69 +114,27 @@ Options check(const RunArgs& a) {
     return o;
 }
 
-// Google Benchmark's console table on stderr (the progress line per
-// benchmark), and its JSON kept in memory until the run is complete.
-class Tee : public benchmark::BenchmarkReporter {
-public:
-    explicit Tee(std::ostream& json_out)
-        : console_(isatty(2) ? benchmark::ConsoleReporter::OO_ColorTabular
-                             : benchmark::ConsoleReporter::OO_Tabular) {
-        console_.SetOutputStream(&std::cerr);
-        console_.SetErrorStream(&std::cerr);
-        json_.SetOutputStream(&json_out);
-        json_.SetErrorStream(&std::cerr);
-    }
-    bool ReportContext(const Context& c) override {
-        return console_.ReportContext(c) && json_.ReportContext(c);
-    }
-    void ReportRuns(const std::vector<Run>& r) override {
-        console_.ReportRuns(r);
-        json_.ReportRuns(r);
-    }
-    void Finalize() override {
-        console_.Finalize();
-        json_.Finalize();
-    }
-
-private:
-    benchmark::ConsoleReporter console_;
-    benchmark::JSONReporter json_;
-};
-
 void on_signal(int sig) {
     results::remove_pending_temp();
     std::signal(sig, SIG_DFL);
     std::raise(sig);
 }
 
-// The ladder's line through each rung's median CPU time (a preemption by
-// another process must not bend it): slope = one add.
+// The ladder's line through each rung's median time per call over the
+// repetitions: slope = one add. Rungs are found by their tags.
 json ladder_fit(const json& doc) {
-    static const std::regex rung("calib/ladder/adds:([0-9]+)");
+    const json& cases = doc["context"]["dmabench"].value("cases", json::object());
     std::vector<double> xs, ys;
-    for (auto& [name, v] : results::samples(doc, "cpu_time")) {
-        std::smatch m;
-        if (!std::regex_match(name, m, rung)) continue;
-        xs.push_back(std::stod(m[1]));
+    for (auto& [name, v] : results::samples(doc, "ns_per_call")) {
+        auto t = cases.find(name);
+        if (t == cases.end() || (*t)["family"] != "calib" || (*t)["variant"] != "ladder") continue;
+        xs.push_back(std::stod((*t)["args"]["adds"].get<std::string>()));
         ys.push_back(results::summarise(v).median);
     }
     if (xs.size() < 3) return nullptr;
     json j = calibrate::to_json(calibrate::fit(xs, ys));
     j["points"] = xs.size();
     return j;
-}
-
-std::string git_revision() {
-    std::string cmd = std::string("git -C '") + DMABENCH_SOURCE_DIR +
-                      "' describe --always --dirty 2>/dev/null";
-    std::string rev;
-    if (FILE* p = popen(cmd.c_str(), "r")) {
-        char buf[128];
-        while (fgets(buf, sizeof buf, p)) rev += buf;
-        pclose(p);
-    }
-    while (!rev.empty() && rev.back() == '\n') rev.pop_back();
-    return rev.empty() ? DMABENCH_GIT_REVISION : rev;
 }
 
 }  // namespace
@@ -200,51 +164,71 @@ json variants_json(const Registry& r) {
     return v;
 }
 
-json execute(const RunArgs& a) {
-    Options o = check(a);
-    std::regex re = filter_regex(a.filter);
-    long reps = a.repetitions.empty() ? 1 : parse_int("--repetitions", a.repetitions, 1, 10000);
-    double cv_limit = a.cv_limit.empty() ? 0.05 : parse_fraction("--cv-limit", a.cv_limit);
-    double min_time = a.min_time.empty() ? (a.quick ? 0.01 : 0.1) : parse_seconds(a.min_time);
+namespace {
+
+// Phase 1: the command line, checked before anything runs or is written.
+struct Settings {
+    Options options;
+    std::regex filter;
+    long repetitions = 1;
+    double cv_limit = 0.05, min_time = 0.1;
+};
+
+Settings settings(const RunArgs& a) {
+    Settings st{.options = check(a), .filter = filter_regex(a.filter)};
+    st.repetitions = a.repetitions.empty() ? 1 : parse_int("--repetitions", a.repetitions, 1, 10000);
+    st.cv_limit = a.cv_limit.empty() ? 0.05 : parse_fraction("--cv-limit", a.cv_limit);
+    st.min_time = a.min_time.empty() ? (a.quick ? 0.01 : 0.1) : parse_seconds(a.min_time);
     for (auto& f : a.gbench_flags)
         if (f.rfind("--benchmark_", 0) != 0)
             throw BadInput("'" + f + "': after -- only Google Benchmark flags are accepted "
                            "(--benchmark_*)");
-    results::check_writable(a.out);
+    return st;
+}
 
-    Registry reg = Registry::build(o);
+// Phase 2: the selected cases registered with Google Benchmark, each timed by
+// the harness; the skipped ones and every selected case's tags for the record.
+struct Selection {
     json skipped = json::array();
+    json cases = json::object();
     unsigned selected = 0;
+};
+
+Selection register_selected(const Registry& reg, const RunArgs& a, const Settings& st) {
+    Selection sel;
+    const Options& o = st.options;
     for (const auto& c : reg.cases()) {
         std::string name = reg.reported_name(c);
-        if (!std::regex_search(name, re)) continue;
+        if (!std::regex_search(name, st.filter)) continue;
+        json tags = reg.tags_json(c);
+        if (a.select && !a.select(tags)) continue;
         if (!c.skip.empty()) {
-            skipped.push_back({{"name", name}, {"reason", c.skip}});
+            sel.skipped.push_back({{"name", name}, {"reason", c.skip}});
             continue;
         }
+        sel.cases[name] = tags;
         auto* b = benchmark::RegisterBenchmark(c.name.c_str(), [&c, &o](benchmark::State& s) {
             Thread t(s, o);
             try {
-                c.body(s, t);
+                measure(c, s, t);
             } catch (const std::exception& e) {
                 s.SkipWithError(e.what());
             }
-            t.finish(s, c.unit);
         });
-        if (c.manual_time) b->UseManualTime();
-        if (c.threaded && o.threads > 1) {
-            b->Threads(int(o.threads));
-            // Several threads: wall time, unless the body times itself.
-            if (!c.manual_time) b->UseRealTime();
-        }
-        ++selected;
+        b->UseManualTime();
+        if (c.threaded && o.threads > 1) b->Threads(int(o.threads));
+        ++sel.selected;
     }
-    if (selected == 0 && skipped.empty())
+    if (sel.selected == 0 && sel.skipped.empty())
         throw BadInput("--filter '" + a.filter + "': matches no benchmark (see dmabench list)");
+    return sel;
+}
 
+// Phase 3: Google Benchmark's own flags; it names a bad one itself.
+void init_gbench(const RunArgs& a, const Settings& st) {
     // Google Benchmark names the program in its own error lines.
-    std::vector<std::string> gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(reps),
-                                      "--benchmark_min_time=" + std::to_string(min_time)};
+    std::vector<std::string> gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(st.repetitions),
+                                      "--benchmark_min_time=" + std::to_string(st.min_time)};
     // Random interleaving runs the benchmarks' repetitions in shuffled order
     // (A B A B ...), so drift cannot masquerade as a difference between them.
     if (a.interleave) gargs.push_back("--benchmark_enable_random_interleaving=true");
@@ -255,39 +239,47 @@ json execute(const RunArgs& a) {
     benchmark::Initialize(&gargc, gargv.data());
     // Google Benchmark has said which flag; nothing is written yet.
     if (benchmark::ReportUnrecognizedArguments(gargc, gargv.data())) std::exit(2);
+}
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-
-    // The ladder before and after: a clock that moved during the run shows.
-    auto before = calibrate::ladder();
-    double empty = calibrate::empty_ns();
+// Phase 4: the benchmarks, as Google Benchmark JSON text.
+std::string run_gbench(const RunArgs& a, const Settings& st, const Selection& sel) {
     std::ostringstream gjson;
-    if (selected > 0) {
-        Tee tee(gjson);
-        benchmark::RunSpecifiedBenchmarks(&tee);
+    if (sel.selected > 0) {
+        Progress progress(sel.selected * std::size_t(st.repetitions), a.verbose, gjson);
+        benchmark::RunSpecifiedBenchmarks(&progress);
     } else {
         // Everything asked for is skipped here: the record says so, no timing.
         gjson << json{{"context", {{"executable", a.argv0}}}, {"benchmarks", json::array()}}.dump();
     }
     benchmark::Shutdown();
-    auto after = calibrate::ladder();
+    return gjson.str();
+}
 
+// Phase 5: what the record says besides the numbers.
+json run_context(const RunArgs& a, const Settings& st, const Registry& reg, const Selection& sel) {
+    const Options& o = st.options;
     json ctx = probe::platform();
     ctx["pmu"] = pmu_status(o.pmu);  // what opens here is what the threads could open
     ctx["variants"] = variants_json(reg);
-    ctx["skipped"] = skipped;
+    ctx["skipped"] = sel.skipped;
+    ctx["cases"] = sel.cases;
     ctx["command_line"] = a.command_line;
-    ctx["options"] = {{"quick", o.quick}, {"threads", o.threads}, {"repetitions", reps},
-                      {"min_time_s", min_time}, {"filter", a.filter}};
+    ctx["options"] = {{"quick", o.quick}, {"threads", o.threads}, {"repetitions", st.repetitions},
+                      {"min_time_s", st.min_time}, {"filter", a.filter}};
     ctx["pinning"] = {{"requested", o.cpus}, {"mem_node", o.mem_node},
                       {"how", "hwloc_set_cpubind per benchmark thread; the PU seen by "
                               "hwloc_get_last_cpu_location is each benchmark's label"}};
-    ctx["git_revision"] = git_revision();
+    ctx["version"] = paths::version();
+    ctx["git_revision"] = paths::revision();  // baked in at build time
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     ctx["host"] = host;
-    json doc = results::merge(gjson.str(), ctx);
+    return ctx;
+}
+
+// Phase 6: the calibration (ladder before and after, its fit over the run's
+// rungs) and the statistics, with their warnings on stderr.
+void add_calibration(json& doc, const calibrate::Ladder& before, const calibrate::Ladder& after) {
     doc["context"]["dmabench"]["pinning"]["achieved"] = [&] {
         std::set<std::string> labels;
         for (auto& b : doc["benchmarks"])
@@ -301,7 +293,8 @@ json execute(const RunArgs& a) {
     cal["ladder_after"] = calibrate::to_json(after);
     cal["drift"] = drift;
     cal["drifted"] = drift > calibrate::drift_limit;
-    cal["empty_ns"] = empty;
+    cal["empty_ns"] = calibrate::empty_ns();
+    cal["timer_floor_ns"] = clock::seconds(clock::floor_ticks()) * 1e9;
     // Translated code keeps no cycle law: under emulation these are recorded, not warned.
     bool emulated = probe::platform()["emulated"]["value"].get<bool>();
     if (drift > calibrate::drift_limit && !emulated)
@@ -310,6 +303,9 @@ json execute(const RunArgs& a) {
     if (!before.linear() && !emulated)
         std::fprintf(stderr, "dmabench: warning: the add ladder is not linear (R^2 %.3f): the "
                              "clock or the machine is unsteady\n", before.r2);
+}
+
+void add_statistics(json& doc, double cv_limit) {
     auto stats = results::statistics(doc, cv_limit);
     doc["context"]["dmabench"]["statistics"] = stats;
     doc["context"]["dmabench"]["options"]["cv_limit"] = cv_limit;
@@ -317,15 +313,38 @@ json execute(const RunArgs& a) {
         if (st["unstable"].get<bool>())
             std::fprintf(stderr, "dmabench: unstable: %s (CV %.1f %% > %.1f %%)\n", name.c_str(),
                          st["cv"].get<double>() * 100, cv_limit * 100);
-    results::write_atomically(a.out, doc.dump(2) + "\n");
-    std::fprintf(stderr, "dmabench: wrote %s (%u benchmarks, %zu skipped)\n", a.out.c_str(),
-                 selected, skipped.size());
+}
+
+}  // namespace
+
+json execute(const RunArgs& a) {
+    const Settings st = settings(a);
+    Registry reg = Registry::build(st.options);
+    const Selection sel = register_selected(reg, a, st);
+    init_gbench(a, st);
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+
+    // The ladder before and after: a clock that moved during the run shows.
+    auto before = calibrate::ladder();
+    std::string gjson = run_gbench(a, st, sel);
+    auto after = calibrate::ladder();
+
+    json doc = results::merge(gjson, run_context(a, st, reg, sel));
+    add_calibration(doc, before, after);
+    add_statistics(doc, st.cv_limit);
+    std::fprintf(stderr, "dmabench: ran %u benchmarks, %zu skipped\n", sel.selected,
+                 sel.skipped.size());
     return doc;
 }
 
 int run(const RunArgs& a) {
-    execute(a);
-    std::printf("%s\n", a.out.c_str());
+    results::Destination out(a.out);
+    json doc = execute(a);
+    out.write(doc.dump(2) + "\n");
+    std::fprintf(stderr, "dmabench: wrote %s\n", a.out.c_str());
+    if (!out.is_stdout()) std::printf("%s\n", a.out.c_str());
     return 0;
 }
 

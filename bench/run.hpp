@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <regex>
 #include <stdexcept>
 #include <string>
@@ -12,18 +13,16 @@
 
 namespace dmabench {
 
-// Bad input from the user: one line, exit status 2.
-struct BadInput : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
 struct RunArgs {
     std::string filter = ".";
     std::string cpus, threads, mem_node, pmu = "default", repetitions, min_time, out, cv_limit;
     bool quick = false;
     bool interleave = false;  // shuffle repetitions across benchmarks
+    bool verbose = false;     // Google Benchmark's table beside the progress
     std::vector<std::string> gbench_flags;
     std::string argv0, command_line;
+    // Set by callers that pick cases by their tags (experiments): only these run.
+    std::function<bool(const nlohmann::json& tags)> select;
 };
 
 // The --filter regex (POSIX extended); BadInput when it does not compile.
@@ -33,9 +32,10 @@ nlohmann::json pmu_status(const std::vector<std::string>& events);
 // Every variant with "runs" or its skip reason.
 nlohmann::json variants_json(const Registry& registry);
 
-// Runs, writes the record to args.out and returns it.
+// Runs and returns the record; writes nothing.
 nlohmann::json execute(const RunArgs& args);
-// execute(), then the record's path on stdout.
+// Opens args.out, execute(), writes the record there, then its path on
+// stdout (unless the record itself went to stdout).
 int run(const RunArgs& args);
 
 }  // namespace dmabench

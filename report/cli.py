@@ -1,8 +1,9 @@
 """Command line: `render RUN.json... [-o DIR]` and `compare BASE NEW [-o DIR]`.
 
-Output is written into a temporary directory beside DIR and renamed into
-place only when complete, so an error or an interrupt leaves no half report
-and an earlier report stays as it was.
+Output is written into a temporary directory beside DIR and put in place
+only when complete, so an error or an interrupt leaves no half report and an
+earlier report stays as it was. A directory dmabench did not make is never
+emptied, replaced or removed; a symlinked DIR is followed.
 """
 from __future__ import annotations
 
@@ -62,39 +63,76 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _check_target(out: str) -> None:
-    """DIR may be new, empty, or an earlier report (replaced whole); nothing else."""
+ACCEPTED = ("accepted: a new directory in an existing, writable one, an empty directory, an "
+            "earlier dmabench report, or a symlink to one of these")
+
+
+def _target(out: str, default: bool) -> str:
+    """Where the report goes: the final target of any symlink (the link stays).
+    An existing directory is used only when empty or an earlier report; the
+    default report/out/ is made on demand, a user's parent directory must exist."""
+    out = os.path.realpath(out)
+    parent = os.path.dirname(out)
     if os.path.lexists(out):
         if not os.path.isdir(out):
-            raise BadInput(f"{out}: exists and is not a directory; accepted: a new directory "
-                           "or an earlier report directory")
+            raise BadInput(f"{out}: exists and is not a directory; {ACCEPTED}")
         if os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
             raise BadInput(f"{out}: directory exists and is not a dmabench report (no {MARKER}); "
-                           "accepted: a new or empty directory, or an earlier report to replace")
+                           f"{ACCEPTED}")
+    elif default:
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as e:
+            raise BadInput(f"{out}: cannot write the output directory there ({e.strerror}); "
+                           f"{ACCEPTED}")
+    elif not os.path.isdir(parent):
+        raise BadInput(f"{out}: cannot write the output directory there ({parent} is not a "
+                       f"directory); {ACCEPTED}")
+    return out
 
 
 def _make_temp(out: str) -> str:
-    parent = os.path.dirname(out) or "."
     try:
-        os.makedirs(parent, exist_ok=True)
-        return tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.tmp-", dir=parent)
+        return tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.tmp-", dir=os.path.dirname(out))
     except OSError as e:
         raise BadInput(f"{out}: cannot write the output directory there ({e.strerror}); "
-                       "accepted: a directory path whose parent is writable")
+                       f"{ACCEPTED}")
+
+
+def _owned(out: str) -> set:
+    """The entries an earlier report wrote into out, as its marker lists them
+    (markers before the list: the four a report always had)."""
+    try:
+        with open(os.path.join(out, MARKER), encoding="utf-8") as f:
+            listed = f.read().splitlines()[1:]
+    except OSError:
+        return set()
+    listed = listed or ["index.html", "report.md", "summary.txt", "plots"]
+    return {n for n in listed + [MARKER] if n and "/" not in n and n not in (".", "..")}
 
 
 def _commit(tmp: str, out: str) -> None:
-    """Renames the finished report into place, replacing an earlier one."""
+    """A new directory is the finished one renamed into place. An existing one
+    (empty, or an earlier report) is kept: only the entries dmabench wrote
+    there are swapped for the new ones, so nothing else is removed."""
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)
-    old = None
-    if os.path.lexists(out):
-        old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=os.path.dirname(out))
-        os.rename(out, os.path.join(old, "report"))
-    os.rename(tmp, out)
-    if old:
-        shutil.rmtree(old, ignore_errors=True)
+    if not os.path.lexists(out):
+        os.rename(tmp, out)
+        return
+    owned = _owned(out)
+    clash = [n for n in os.listdir(tmp) if os.path.lexists(os.path.join(out, n)) and n not in owned]
+    if clash:
+        raise BadInput(f"{out}: holds {clash[0]}, which dmabench did not write; {ACCEPTED}")
+    trash = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=os.path.dirname(out))
+    for name in owned:
+        if os.path.lexists(os.path.join(out, name)):
+            os.rename(os.path.join(out, name), os.path.join(trash, name))
+    for name in sorted(os.listdir(tmp), key=lambda n: n == MARKER):  # the marker last
+        os.rename(os.path.join(tmp, name), os.path.join(out, name))
+    os.rmdir(tmp)
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _write(tmp: str, name: str, text: str) -> None:
@@ -109,8 +147,9 @@ def _render_into(tmp: str, doc) -> str:
     _write(tmp, "summary.txt", text)
     _write(tmp, "report.md", docmod.to_markdown(doc))
     _write(tmp, "index.html", docmod.to_html(doc, tmp))
-    _write(tmp, MARKER, "written by dmabench report (python3 -m report); replaced whole on "
-           "the next report into this directory\n")
+    owned = sorted(os.listdir(tmp)) + [MARKER]
+    _write(tmp, MARKER, "written by dmabench report (python3 -m report); the next report into "
+           "this directory replaces these entries and nothing else:\n" + "\n".join(owned) + "\n")
     return text
 
 
@@ -120,12 +159,11 @@ def main(argv) -> int:
         args = _parser().parse_args(argv)
         if args.command == "render":
             runs = [load(p) for p in args.runs]
-            out = args.out or os.path.join(DEFAULT_OUT, runs[0].stem)
+            default = os.path.join(DEFAULT_OUT, runs[0].stem)
         else:
             runs = [load(args.base), load(args.new)]
-            out = args.out or os.path.join(DEFAULT_OUT, f"{runs[0].stem}-vs-{runs[1].stem}")
-        out = os.path.abspath(out)
-        _check_target(out)
+            default = os.path.join(DEFAULT_OUT, f"{runs[0].stem}-vs-{runs[1].stem}")
+        out = _target(args.out or default, not args.out)
         require_modules()
         tmp = _make_temp(out)
         with warnings.catch_warnings():

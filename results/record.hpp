@@ -23,12 +23,45 @@ nlohmann::json merge(const std::string& gbench_json, const nlohmann::json& dmabe
 // results/runs/<host>-<UTC timestamp>.json under dir.
 std::string default_path(const std::string& dir);
 
-// Throws Error naming the path when a file cannot be created there.
-void check_writable(const std::string& path);
+// A write that failed once the run was done (ENOSPC, EPIPE): exit status 1.
+struct WriteFailed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 // Writes to a temporary file in the same directory, then renames it into
 // place: readers never see a half file, and an interrupt leaves none.
-void write_atomically(const std::string& path, const std::string& content);
+void write_atomically(const std::string& path, const std::string& content,
+                      unsigned mode = 0644);
+
+// Where a finished document goes, checked (and, for a stream, opened) before
+// the run, so a bad path is found at once rather than after it. Nothing the
+// tool did not create is replaced:
+//  - a new path or a regular file, also at the end of a chain of symlinks
+//    (the links stay), is written atomically next to its final target;
+//  - "-", a FIFO, a character device or a terminal gets the finished
+//    document streamed into it, with SIGINT and SIGTERM held off meanwhile;
+//  - a directory, or a missing or unwritable directory, is refused (Error).
+class Destination {
+public:
+    explicit Destination(const std::string& path);
+    ~Destination();
+    Destination(const Destination&) = delete;
+    Destination& operator=(const Destination&) = delete;
+
+    // Throws WriteFailed naming the path and the error.
+    void write(const std::string& content) const;
+    const std::string& path() const { return path_; }
+    // A stream cannot be read back (for a report, say).
+    bool streamed() const { return fd_ >= 0; }
+    // The document goes where standard output goes: say nothing else there.
+    bool is_stdout() const { return is_stdout_; }
+
+private:
+    std::string path_, target_;  // target_: the regular file to replace or create
+    unsigned mode_ = 0644;
+    int fd_ = -1;
+    bool is_stdout_ = false;
+};
 
 // For a signal handler: removes the temporary file being written, if any
 // (async-signal-safe).

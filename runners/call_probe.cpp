@@ -1,5 +1,6 @@
 #include "runners/call_probe.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <vector>
 
+#include "kernels/call/call.hpp"
 #include "runners/cpu.hpp"
 
 namespace dmabench::call_probe {
@@ -115,6 +117,53 @@ const HypercallPlan& hypercall_plan() {
     return plan;
 }
 
+std::string hypercall_insn_name() {
+#if defined(__x86_64__)
+    if (hypercall_plan().insn != call::Hypercall::none) return call::name(hypercall_plan().insn);
+    auto v = read_hypervisor_id().cpu_vendor;
+    return v == "AuthenticAMD" || v == "HygonGenuine" ? "vmmcall" : "vmcall";
+#else
+    return "hvc";
+#endif
+}
+
+CpuidExitPlan plan_cpuid_exit(const HypervisorId& id, const std::string& cpu_flags) {
+    CpuidExitPlan plan;
+#if !defined(__x86_64__)
+    (void)id;
+    (void)cpu_flags;
+    plan.skip = "CPUID is x86; an arm64 guest's exits are timed from EL1 (kmod/hypercall)";
+#else
+    bool sev_es = (" " + cpu_flags + " ").find(" sev_es ") != std::string::npos;
+    if (!id.hypervisor_bit) {
+        plan.stamp = "not virtualised: CPUID executes natively (CPUID.1:ECX[31] clear)";
+    } else if (sev_es && id.cpu_vendor == "AuthenticAMD") {
+        plan.stamp = "not a VM exit: an SEV-ES guest, where CPUID raises #VC and the guest "
+                     "kernel answers it (through the GHCB)";
+    } else {
+        plan.may_exit = true;
+        plan.stamp = "a VM exit to the hypervisor \"" + id.signature +
+                     "\" (CPUID.1:ECX[31] set), if its cost shows one: at least " +
+                     std::to_string(int(kExitOverSyscall)) + "x a system call in the same run";
+    }
+#endif
+    return plan;
+}
+
+const CpuidExitPlan& cpuid_exit_plan() {
+    static const CpuidExitPlan plan = [] {
+        std::ifstream in("/proc/cpuinfo");
+        std::string line, flags;
+        while (std::getline(in, line))
+            if (line.rfind("flags", 0) == 0) {
+                flags = line.substr(line.find(':') + 1);
+                break;
+            }
+        return plan_cpuid_exit(read_hypervisor_id(), flags);
+    }();
+    return plan;
+}
+
 PtpPlan plan_ptp_kvm(const std::string& sysfs_root, const std::string& dev_root) {
     namespace fs = std::filesystem;
     PtpPlan plan;
@@ -135,6 +184,24 @@ PtpPlan plan_ptp_kvm(const std::string& sysfs_root, const std::string& dev_root)
     plan.skip = "no " + dir.string() + "/ptp*/clock_name reads \"KVM virtual PTP\"" +
                 (clocks.empty() ? " (no PTP clocks at all; the ptp_kvm driver is not loaded)" : "");
     return plan;
+}
+
+PtpClock::PtpClock(const std::string& device) {
+    fd = open(device.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) fd = open(device.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        why = "cannot open " + device + ": " + std::strerror(errno);
+        return;
+    }
+    if (long err = call::ptp_precise_loop(fd, 1); err != 0) {
+        why = "PTP_SYS_OFFSET_PRECISE on " + device + " failed, errno " + std::to_string(-err);
+        close(fd);
+        fd = -1;
+    }
+}
+
+PtpClock::~PtpClock() {
+    if (fd >= 0) close(fd);
 }
 
 }  // namespace dmabench::call_probe

@@ -40,6 +40,24 @@ HypercallPlan plan_hypercall(const HypervisorId& id,
                              const ChildProbe& probe = probe_hypercall_in_child);
 // This machine's plan, probed once.
 const HypercallPlan& hypercall_plan();
+// The instruction call/hypercall takes here, or would: vmcall (VMX), vmmcall
+// (SVM), hvc (arm64; not from EL0).
+std::string hypercall_insn_name();
+
+// CPUID from user space as a VM exit: what the probe knows before timing it.
+// Whether the cost then shows an exit is the benchmark's to judge (vm_exit).
+struct CpuidExitPlan {
+    std::string skip;         // empty: call/vm_exit runs (every x86 host)
+    bool may_exit = false;    // a hypervisor is present and nothing rules an exit out
+    std::string stamp;        // what the record says of it
+};
+// cpu_flags: the "flags" line of /proc/cpuinfo (a SEV-ES guest shows sev_es).
+CpuidExitPlan plan_cpuid_exit(const HypervisorId& id, const std::string& cpu_flags);
+// This machine's plan, probed once.
+const CpuidExitPlan& cpuid_exit_plan();
+// A cost of at least this many system calls shows an exit (thousands of
+// cycles); a native CPUID costs about a hundred, under one system call.
+inline constexpr double kExitOverSyscall = 2.0;
 
 struct PtpPlan {
     std::string device;  // "/dev/ptpN" when found
@@ -48,5 +66,16 @@ struct PtpPlan {
 // Looks for <sysfs_root>/class/ptp/ptpN/clock_name == "KVM virtual PTP".
 PtpPlan plan_ptp_kvm(const std::string& sysfs_root = "/sys",
                      const std::string& dev_root = "/dev");
+
+// The KVM PTP clock opened for timing (read-write, else read-only) and checked
+// with one PTP_SYS_OFFSET_PRECISE; closed when it goes. fd < 0: why says why.
+struct PtpClock {
+    int fd = -1;
+    std::string why;
+    explicit PtpClock(const std::string& device);
+    ~PtpClock();
+    PtpClock(const PtpClock&) = delete;
+    PtpClock& operator=(const PtpClock&) = delete;
+};
 
 }  // namespace dmabench::call_probe

@@ -4,6 +4,9 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace dmabench::clock {
 namespace {
 
@@ -53,5 +56,18 @@ const Frequency& frequency() {
 
 double hz() { return frequency().hz; }
 const char* hz_source() { return frequency().source; }
+
+uint64_t floor_ticks() {
+    static const uint64_t floor = [] {
+        std::vector<uint64_t> d(1001);
+        for (auto& x : d) {
+            uint64_t a = start();
+            x = stop() - a;
+        }
+        std::nth_element(d.begin(), d.begin() + 500, d.end());
+        return d[500];
+    }();
+    return floor;
+}
 
 }  // namespace dmabench::clock

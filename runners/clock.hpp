@@ -39,4 +39,9 @@ const char* hz_source();
 
 inline double seconds(uint64_t ticks) { return double(ticks) / hz(); }
 
+// The timer floor: what an empty timed region (start() then stop()) costs, in
+// ticks; the median of 1001, measured once. The harness subtracts it from
+// every batch.
+uint64_t floor_ticks();
+
 }  // namespace dmabench::clock

@@ -13,6 +13,8 @@
 // is the same macro with a store of each line's address to *log++ in place of
 // the DC instruction, for the coverage tests; it returns the advanced log.
 
+#include "kernels/asm.h"
+
         .text
 
 // --- the operations on the line at \reg -------------------------------------
@@ -62,10 +64,7 @@
 // --- one routine: symbol dmabench_cache_<name>_<barrier>_x<unroll> -----------
 // x0 cursor, x1 end, x2 line, x3 log (record only), x4/x5 scratch.
 .macro by_line name, op, barrier, unroll
-        .globl  dmabench_cache_\name\()_\barrier\()_x\unroll
-        .type   dmabench_cache_\name\()_\barrier\()_x\unroll, %function
-        .p2align 6
-dmabench_cache_\name\()_\barrier\()_x\unroll:
+        asm_function dmabench_cache_\name\()_\barrier\()_x\unroll, 6
         cbz     x1, 9f
         add     x1, x0, x1              // end of the range
         sub     x4, x2, #1
@@ -100,7 +99,7 @@ dmabench_cache_\name\()_\barrier\()_x\unroll:
         mov     x0, x3
 .endif
         ret
-        .size   dmabench_cache_\name\()_\barrier\()_x\unroll, .-dmabench_cache_\name\()_\barrier\()_x\unroll
+        asm_end dmabench_cache_\name\()_\barrier\()_x\unroll
 .endm
 
 // Every routine of kernels/cache/variants.inc, and its recording twin.

@@ -54,6 +54,38 @@ using Routine = void (*)(void* p, std::size_t len, std::size_t line);
 using Recorder = std::uintptr_t* (*)(const void* p, std::size_t len, std::size_t line,
                                      std::uintptr_t* log);
 
+// One row of ops.inc: an operation, whatever its barrier and unroll.
+struct Op {
+    const char* name;           // "civac", "clflushopt", ...
+    Arch arch;
+    Need need;
+    const char* linux_barrier;  // what Linux issues after it: "dsb_sy", "sfence", ...
+    bool lead;                  // quick suite and shared-buffer mode sweep its Linux-shaped routine
+    const char* text;           // what it does, and any substitution made
+};
+
+inline constexpr Op ops[] = {
+#define DMABENCH_CACHE_OP(op, arch_, need_, barrier, lead_, text_) \
+    Op{#op, Arch::arch_, Need::need_, #barrier, lead_, text_},
+#include "kernels/cache/ops.inc"
+#undef DMABENCH_CACHE_OP
+};
+
+namespace detail {
+constexpr bool same(const char* a, const char* b) {
+    for (int i = 0;; ++i) {
+        if (a[i] != b[i]) return false;
+        if (!a[i]) return true;
+    }
+}
+// The row of ops.inc named op; a name not there does not compile where constant.
+constexpr const Op& op_row(const char* op) {
+    for (const Op& o : ops)
+        if (same(o.name, op)) return o;
+    throw "cache op not in ops.inc";
+}
+}  // namespace detail
+
 struct Variant {
     const char* name;     // "civac_dsb_sy", "civac_dsb_sy_x4", "intrinsic_clwb_sfence"
     Arch arch;
@@ -67,25 +99,9 @@ struct Variant {
     Recorder record;      // the same loop recording addresses; nullptr for intrinsics
 };
 
-namespace detail {
-constexpr Need need_of(const char* op) {
-    auto is = [op](const char* s) {
-        for (int i = 0;; ++i) {
-            if (op[i] != s[i]) return false;
-            if (!op[i]) return true;
-        }
-    };
-    return is("cvap")         ? Need::dcpop
-           : is("clflush")    ? Need::clflush
-           : is("clflushopt") ? Need::clflushopt
-           : is("clwb")       ? Need::clwb
-                              : Need::nothing;
-}
-}  // namespace detail
-
 #define DMABENCH_CACHE_ROW(arch_, op, barrier, unroll, run_, record_)                        \
     Variant{unroll == 1 ? #op "_" #barrier : #op "_" #barrier "_x" #unroll, Arch::arch_, #op, \
-            #barrier, unroll, detail::need_of(#op), false,                                    \
+            #barrier, unroll, detail::op_row(#op).need, false,                                    \
             "dmabench_cache_" #op "_" #barrier "_x" #unroll, run_, record_},
 #define DMABENCH_CACHE_HERE(arch_, op, barrier, unroll)                         \
     DMABENCH_CACHE_ROW(arch_, op, barrier, unroll,                              \
@@ -95,7 +111,7 @@ constexpr Need need_of(const char* op) {
     DMABENCH_CACHE_ROW(arch_, op, barrier, unroll, nullptr, nullptr)
 #define DMABENCH_CACHE_INTRINSIC(op, barrier, run_)                                        \
     Variant{"intrinsic_" #op "_" #barrier, Arch::x86_64, #op, #barrier, 1,                 \
-            detail::need_of(#op), true, "dmabench_cache_intrinsic_" #op "_" #barrier, run_, \
+            detail::op_row(#op).need, true, "dmabench_cache_intrinsic_" #op "_" #barrier, run_, \
             nullptr},
 
 // Every routine of both arches; the other arch's rows have no entry point.
@@ -143,6 +159,13 @@ std::string describe(const Variant& v);
 
 // The row named name ("civac_dsb_sy"), or nullptr.
 const Variant* find(std::string_view name);
+
+// v's row of ops.inc.
+const Op& op_of(const Variant& v);
+
+// The routine the quick suite and the shared-buffer mode sweep for its op:
+// the op's lead, with Linux's barrier, not unrolled, from the assembly macro.
+bool leads_its_op(const Variant& v);
 
 // The row the intrinsic reference is compared with: the same op and barrier,
 // unroll 1, from the assembly macro. nullptr for a non-intrinsic row.

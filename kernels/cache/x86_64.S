@@ -13,6 +13,8 @@
 // is the same macro with a store of each line's address to *log++ in place of
 // the flush, for the coverage tests; it returns the advanced log.
 
+#include "kernels/asm.h"
+
         .text
 
 // --- the operations on the line at \reg -------------------------------------
@@ -54,10 +56,7 @@
 // --- one routine: symbol dmabench_cache_<name>_<barrier>_x<unroll> -----------
 // rdi cursor, rsi end, rdx line, rcx log (record only), rax/r8 scratch.
 .macro by_line name, op, barrier, unroll
-        .globl  dmabench_cache_\name\()_\barrier\()_x\unroll
-        .type   dmabench_cache_\name\()_\barrier\()_x\unroll, @function
-        .p2align 6
-dmabench_cache_\name\()_\barrier\()_x\unroll:
+        asm_function dmabench_cache_\name\()_\barrier\()_x\unroll, 6
         test    %rsi, %rsi
         jz      9f
         add     %rdi, %rsi              // end of the range
@@ -93,7 +92,7 @@ dmabench_cache_\name\()_\barrier\()_x\unroll:
         mov     %rcx, %rax
 .endif
         ret
-        .size   dmabench_cache_\name\()_\barrier\()_x\unroll, .-dmabench_cache_\name\()_\barrier\()_x\unroll
+        asm_end dmabench_cache_\name\()_\barrier\()_x\unroll
 .endm
 
 // Every routine of kernels/cache/variants.inc, and its recording twin.

@@ -1,10 +1,10 @@
 // Calibration kernels, x86_64 (System V: x in rdi, step in rsi, result in rax).
+#include "kernels/asm.h"
+
         .text
-        .globl  dmabench_calib_empty
-        .type   dmabench_calib_empty, @function
-dmabench_calib_empty:
+        asm_function dmabench_calib_empty
         ret
-        .size   dmabench_calib_empty, .-dmabench_calib_empty
+        asm_end dmabench_calib_empty
 
 // K dependent adds: each add waits for the one before, so K adds cost K times
 // the add latency (one cycle on every x86 core of the last two decades).
@@ -12,9 +12,7 @@ dmabench_calib_empty:
 // them the out-of-order core overlaps short chains with the call and return,
 // and the rungs below ~8 adds all cost the same.
 .macro ladder k
-        .globl  dmabench_calib_ladder_\k
-        .type   dmabench_calib_ladder_\k, @function
-dmabench_calib_ladder_\k:
+        asm_function dmabench_calib_ladder_\k
         lfence
         mov     %rdi, %rax
         .rept   \k
@@ -22,7 +20,7 @@ dmabench_calib_ladder_\k:
         .endr
         lfence
         ret
-        .size   dmabench_calib_ladder_\k, .-dmabench_calib_ladder_\k
+        asm_end dmabench_calib_ladder_\k
 .endm
 
 .irp k, 0, 1, 2, 4, 8, 16, 32, 64

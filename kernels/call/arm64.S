@@ -3,14 +3,13 @@
 // HVC is UNDEFINED at EL0.
 #include "kernels/call/ops_layout.h"
 
+#include "kernels/asm.h"
+
         .text
 // The direct call's target, and what the ops table's map_page slot points to.
-        .globl  dmabench_call_empty
-        .type   dmabench_call_empty, %function
-        .p2align 4
-dmabench_call_empty:
+        asm_function dmabench_call_empty, 4
         ret
-        .size   dmabench_call_empty, .-dmabench_call_empty
+        asm_end dmabench_call_empty
 
 // Loop bodies. x20 holds the loop's arg (for ops_table: the device).
 .macro body_empty
@@ -38,10 +37,7 @@ dmabench_call_empty:
 // void dmabench_call_loop_<name>(uint64_t n, const void* arg): n round trips.
 // Counter and arg live in callee-saved x19/x20 so calls leave them alone.
 .macro round_trips name
-        .globl  dmabench_call_loop_\name
-        .type   dmabench_call_loop_\name, %function
-        .p2align 4
-dmabench_call_loop_\name:
+        asm_function dmabench_call_loop_\name, 4
         stp     x29, x30, [sp, #-32]!
         mov     x29, sp
         stp     x19, x20, [sp, #16]
@@ -55,7 +51,7 @@ dmabench_call_loop_\name:
 2:      ldp     x19, x20, [sp, #16]
         ldp     x29, x30, [sp], #32
         ret
-        .size   dmabench_call_loop_\name, .-dmabench_call_loop_\name
+        asm_end dmabench_call_loop_\name
 .endm
 
 .irp name, empty, direct, ops_table, syscall_libc, syscall_raw, trap
@@ -64,13 +60,10 @@ dmabench_call_loop_\name:
 
 // One-shot forms for the composed paths; each returns what the instruction left in x0.
 .macro one_shot name
-        .globl  dmabench_call_\name
-        .type   dmabench_call_\name, %function
-        .p2align 4
-dmabench_call_\name:
+        asm_function dmabench_call_\name, 4
         body_\name
         ret
-        .size   dmabench_call_\name, .-dmabench_call_\name
+        asm_end dmabench_call_\name
 .endm
 
 .irp name, syscall_raw, trap

@@ -23,6 +23,7 @@ void dmabench_call_empty(void);
 //   syscall_raw   getppid by the raw instruction (syscall / svc #0)
 //   trap          ud2 / udf #0: needs a TrapGuard alive
 //   vmcall, vmmcall (x86_64 only)  a hypercall from CPL3: needs a probe first
+//   cpuid (x86_64 only)  CPUID leaf 0: a VM exit under a hypervisor
 #define DMABENCH_CALL_LOOP(name) void dmabench_call_loop_##name(uint64_t n, const void* arg);
 DMABENCH_CALL_LOOP(empty)
 DMABENCH_CALL_LOOP(direct)
@@ -33,6 +34,7 @@ DMABENCH_CALL_LOOP(trap)
 #if defined(__x86_64__)
 DMABENCH_CALL_LOOP(vmcall)
 DMABENCH_CALL_LOOP(vmmcall)
+DMABENCH_CALL_LOOP(cpuid)
 #endif
 #undef DMABENCH_CALL_LOOP
 
@@ -42,6 +44,7 @@ long dmabench_call_trap(void);
 #if defined(__x86_64__)
 long dmabench_call_vmcall(void);
 long dmabench_call_vmmcall(void);
+long dmabench_call_cpuid(void);  // returns CPUID.0:EAX, the highest leaf
 #endif
 }
 

@@ -2,14 +2,13 @@
 // different body, so the paths differ only in what they call.
 #include "kernels/call/ops_layout.h"
 
+#include "kernels/asm.h"
+
         .text
 // The direct call's target, and what the ops table's map_page slot points to.
-        .globl  dmabench_call_empty
-        .type   dmabench_call_empty, @function
-        .p2align 4
-dmabench_call_empty:
+        asm_function dmabench_call_empty, 4
         ret
-        .size   dmabench_call_empty, .-dmabench_call_empty
+        asm_end dmabench_call_empty
 
 // Loop bodies. r12 holds the loop's arg (for ops_table: the device).
 .macro body_empty
@@ -42,15 +41,21 @@ dmabench_call_empty:
         mov     $DMABENCH_KVM_HC_NOOP, %eax
         vmmcall
 .endm
+// CPUID leaf 0: unconditionally intercepted under VMX, and by every common
+// SVM hypervisor: a VM exit any guest can make. It writes ebx, the counter.
+.macro body_cpuid
+        mov     %rbx, %r13
+        xor     %eax, %eax
+        xor     %ecx, %ecx
+        cpuid
+        mov     %r13, %rbx
+.endm
 
 // void dmabench_call_loop_<name>(uint64_t n, const void* arg): n round trips.
 // Counter and arg live in callee-saved registers so libc and syscall (which
 // clobber rcx/r11) leave them alone; three pushes keep calls 16-byte aligned.
 .macro round_trips name
-        .globl  dmabench_call_loop_\name
-        .type   dmabench_call_loop_\name, @function
-        .p2align 4
-dmabench_call_loop_\name:
+        asm_function dmabench_call_loop_\name, 4
         push    %rbx
         push    %r12
         push    %r13
@@ -66,25 +71,31 @@ dmabench_call_loop_\name:
         pop     %r12
         pop     %rbx
         ret
-        .size   dmabench_call_loop_\name, .-dmabench_call_loop_\name
+        asm_end dmabench_call_loop_\name
 .endm
 
-.irp name, empty, direct, ops_table, syscall_libc, syscall_raw, trap, vmcall, vmmcall
+.irp name, empty, direct, ops_table, syscall_libc, syscall_raw, trap, vmcall, vmmcall, cpuid
         round_trips \name
 .endr
 
 // One-shot forms for the composed paths; each returns what the instruction left in RAX.
 .macro one_shot name
-        .globl  dmabench_call_\name
-        .type   dmabench_call_\name, @function
-        .p2align 4
-dmabench_call_\name:
+        asm_function dmabench_call_\name, 4
         body_\name
         ret
-        .size   dmabench_call_\name, .-dmabench_call_\name
+        asm_end dmabench_call_\name
 .endm
 
 .irp name, syscall_raw, trap, vmcall, vmmcall
         one_shot \name
 .endr
+// The one-shot CPUID keeps rbx (callee-saved) in r11 (caller-saved).
+        asm_function dmabench_call_cpuid, 4
+        mov     %rbx, %r11
+        xor     %eax, %eax
+        xor     %ecx, %ecx
+        cpuid
+        mov     %r11, %rbx
+        ret
+        asm_end dmabench_call_cpuid
         .section .note.GNU-stack, "", @progbits

@@ -6,7 +6,7 @@ set -uo pipefail
 . "$(dirname "$0")/../cli_common.sh"
 
 "${DB[@]}" list --filter '^call/' >"$work/list.txt" 2>&1 || bad "list exit"
-for v in empty direct ops_table syscall_libc syscall_raw trap hypercall hypercall_ptp_kvm; do
+for v in empty direct ops_table syscall_libc syscall_raw trap hypercall hypercall_ptp_kvm vm_exit; do
     grep -q "^call/$v/" "$work/list.txt" && ok "listed call/$v" || bad "call/$v not listed: $(cat "$work/list.txt")"
 done
 
@@ -18,7 +18,7 @@ d = json.load(open(sys.argv[1]))
 ctx = d["context"]["dmabench"]
 ran = {b["name"].split("/")[1]: b for b in d["benchmarks"] if b["name"].startswith("call/")}
 skipped = {s["name"].split("/")[1]: s["reason"] for s in ctx["skipped"] if s["name"].startswith("call/")}
-for v in ["empty", "direct", "ops_table", "syscall_libc", "syscall_raw", "trap", "hypercall", "hypercall_ptp_kvm"]:
+for v in ["empty", "direct", "ops_table", "syscall_libc", "syscall_raw", "trap", "hypercall", "hypercall_ptp_kvm", "vm_exit"]:
     assert (v in ran) != (v in skipped), f"{v}: must either run or be skipped"
     assert v not in skipped or skipped[v].strip(), f"{v}: skipped without a reason"
 for v in ["empty", "direct", "ops_table", "syscall_libc", "syscall_raw", "trap"]:
@@ -38,6 +38,28 @@ if ctx["arch"] == "x86_64" and hv.get("signature") == "KVMKVMKVM":
     assert ran["hypercall"]["ratio_to_direct"] > 10, ran["hypercall"]["ratio_to_direct"]
 if ctx["arch"] == "arm64":
     assert "EL0" in skipped["hypercall"], skipped["hypercall"]
+    assert "x86" in skipped["vm_exit"], skipped["vm_exit"]
+# Every exit names its path, and CPUID is judged by its cost: an exit under a
+# hypervisor costs several system calls, natively it costs less than one.
+for b in d["benchmarks"]:
+    parts = b["name"].split("/")
+    if parts[1] in ("hypercall", "hypercall_ptp_kvm", "vm_exit"):
+        assert parts[2].startswith("exit:"), b["name"]
+        assert b["ratio_to_syscall_raw"] > 0, b["name"]
+def check_vm_exit(x):
+    assert x["vm_exit"] == (1 if x["ratio_to_syscall_raw"] >= 2 and hv["present"] else 0), x
+    if ctx["virtualised"]["value"]:
+        assert x["vm_exit"] == 1, ("CPUID in this guest did not exit", x["ratio_to_syscall_raw"])
+if ctx["arch"] == "x86_64" and not ctx["emulated"]["value"]:
+    x = ran["vm_exit"]
+    check_vm_exit(x)
+    try:  # control: a doctored verdict is caught
+        check_vm_exit(dict(x, vm_exit=1 - x["vm_exit"]))
+        raise SystemExit("control: a flipped vm_exit passed")
+    except AssertionError:
+        pass
+    case = ctx["cases"][x["name"]]
+    assert case["kind"] == "exit" and case["exit_stamp"], case
 for v in sorted(ran):
     b = ran[v]
     print(f"     {v:18s} {b['ns_per_call']:10.1f} ns  x{b['ratio_to_direct']:.1f} direct")

@@ -27,8 +27,11 @@ env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "${DMABENCH_KERNEL_CACHE:-}"
 # shellcheck disable=SC1090
 . "$env"
 
-step "initramfs"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$bin"
+step "kit and initramfs: the guest runs dmabench from the kit"
+rm -rf "$work/kit"
+cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
+    { cat "$work/kit.log" >&2; echo "arm64.sh: cpack failed" >&2; exit 1; }
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work"/kit/dmabench-*-arm64.tar.gz "$work/kmod/dmabench.ko"
 
 step "boot 1: -cpu max, module + dmabench run --quick"
 bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" max,pauth-impdef=on full "$work/full" 150

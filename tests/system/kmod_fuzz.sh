@@ -28,7 +28,7 @@ env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "${DMABENCH_KERNEL_CACHE:-}"
 . "$env"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
     -o "$work/kmod_fuzz" "$here/kmod_fuzz.c"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$work/kmod_fuzz"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" - "$work/kmod/dmabench.ko" "$work/kmod_fuzz"
 
 step "boot: slub_debug=FZPU page_poison=1, 10,000 hostile requests"
 BOOT_APPEND="slub_debug=FZPU page_poison=1 dmabench.seed=$seed" \

@@ -32,7 +32,7 @@ aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/
     -o "$work/xen_run" "$here/xen_run.c"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
     -o "$work/kmod_fuzz" "$here/kmod_fuzz.c"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$work/xen_run" "$work/kmod_fuzz"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" - "$work/kmod/dmabench.ko" "$work/xen_run" "$work/kmod_fuzz"
 
 # The second domain (dom0less): xen_domu grants dom0 a page as domid 1, gref 8.
 aarch64-linux-gnu-gcc -nostdlib -static -Wl,-Ttext=0 -Wl,--build-id=none \

@@ -156,6 +156,31 @@ struct FakeSysfs {
 };
 }  // namespace
 
+TEST(CpuidExitPlan, StampsWhatTheProbeKnows) {
+    auto native = call_probe::plan_cpuid_exit({"GenuineIntel", false, ""}, "fpu vme sse2");
+    auto kvm = call_probe::plan_cpuid_exit({"AuthenticAMD", true, "KVMKVMKVM"}, "fpu sse2 hypervisor");
+    auto bhyve = call_probe::plan_cpuid_exit({"AuthenticAMD", true, "bhyve bhyve "}, "fpu hypervisor");
+    auto sev = call_probe::plan_cpuid_exit({"AuthenticAMD", true, "KVMKVMKVM"}, "fpu sev sev_es hypervisor");
+#if defined(__x86_64__)
+    EXPECT_TRUE(native.skip.empty());
+    EXPECT_FALSE(native.may_exit);
+    EXPECT_NE(native.stamp.find("not virtualised: CPUID executes natively"), std::string::npos);
+    EXPECT_TRUE(kvm.may_exit);
+    EXPECT_TRUE(bhyve.may_exit);
+    EXPECT_NE(bhyve.stamp.find("bhyve"), std::string::npos);
+    EXPECT_FALSE(sev.may_exit);
+    EXPECT_NE(sev.stamp.find("not a VM exit"), std::string::npos);
+    // One round trip returns the highest standard leaf, as CPUID.0 does.
+    EXPECT_GE(dmabench_call_cpuid(), 1);
+    dmabench_call_loop_cpuid(3, nullptr);
+#else
+    for (auto& p : {native, kvm, bhyve, sev}) {
+        EXPECT_FALSE(p.skip.empty());
+        EXPECT_FALSE(p.may_exit);
+    }
+#endif
+}
+
 TEST(PtpPlan, FindsTheKvmClockAmongOthers) {
     FakeSysfs sys;
     sys.clock("ptp0", "igb");

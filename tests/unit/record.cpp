@@ -1,7 +1,9 @@
 // The record is written whole or not at all, and keeps Google Benchmark's shape.
 #include "results/record.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -50,19 +52,69 @@ TEST(Record, UnwritableTargetIsRefusedAndEarlierFileUntouched) {
     TempDir d;
     auto file = (d.path / "run.json").string();
     results::write_atomically(file, "kept\n");
-    EXPECT_THROW(results::check_writable((d.path / "missing" / "x.json").string()), results::Error);
-    EXPECT_THROW(results::check_writable(d.path.string()), results::Error);  // a directory
+    EXPECT_THROW(results::Destination((d.path / "missing" / "x.json").string()), results::Error);
+    EXPECT_THROW(results::Destination(d.path.string()), results::Error);  // a directory
     EXPECT_THROW(results::write_atomically((d.path / "missing" / "x.json").string(), "x"),
                  results::Error);
     if (geteuid() != 0) {  // root writes anywhere
         fs::permissions(d.path, fs::perms::owner_read | fs::perms::owner_exec);
-        EXPECT_THROW(results::check_writable(file), results::Error);
+        EXPECT_THROW(results::Destination{file}, results::Error);
         fs::permissions(d.path, fs::perms::owner_all);
     }
     std::ifstream f(file);
     std::string s((std::istreambuf_iterator<char>(f)), {});
     EXPECT_EQ(s, "kept\n");
     EXPECT_EQ(d.entries(), 1u);
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream f(p);
+    return {std::istreambuf_iterator<char>(f), {}};
+}
+
+TEST(Record, SymlinkStaysAndItsTargetIsReplaced) {
+    TempDir d;
+    auto target = d.path / "target.json", link = d.path / "link.json", dangling = d.path / "new.json";
+    results::write_atomically(target.string(), "old\n", 0600);
+    fs::create_symlink("target.json", link);  // relative, as users write them
+    results::Destination(link.string()).write("new\n");
+    EXPECT_TRUE(fs::is_symlink(link));
+    EXPECT_EQ(slurp(target), "new\n");
+    EXPECT_EQ(fs::status(target).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);  // the file's mode is kept
+    fs::create_symlink(d.path / "made.json", dangling);
+    results::Destination(dangling.string()).write("made\n");
+    EXPECT_TRUE(fs::is_symlink(dangling));
+    EXPECT_EQ(slurp(d.path / "made.json"), "made\n");
+}
+
+TEST(Record, FifoGetsTheDocumentStreamedAndStaysAFifo) {
+    TempDir d;
+    auto fifo = d.path / "pipe";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_THROW(results::Destination{fifo.string()}, results::Error);  // no reader yet
+    int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(reader, 0);
+    {
+        results::Destination out(fifo.string());
+        EXPECT_TRUE(out.streamed());
+        out.write("streamed\n");
+    }
+    char buf[32] = {};
+    EXPECT_EQ(read(reader, buf, sizeof buf), 9);
+    EXPECT_STREQ(buf, "streamed\n");
+    close(reader);
+    EXPECT_TRUE(fs::is_fifo(fifo));
+    EXPECT_EQ(d.entries(), 1u);
+}
+
+TEST(Record, DeviceIsWrittenNotReplacedAndAFullOneFails) {
+    results::Destination null("/dev/null");
+    null.write("x\n");
+    EXPECT_TRUE(fs::is_character_file("/dev/null"));
+    results::Destination full("/dev/full");
+    EXPECT_THROW(full.write("x\n"), results::WriteFailed);
+    EXPECT_TRUE(fs::is_character_file("/dev/full"));
 }
 
 TEST(Record, ReadRefusesTruncatedAndForeignFiles) {
