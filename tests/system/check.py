@@ -315,7 +315,43 @@ def xen(outdir, release):
               f"{n}: its map made hypercalls ({r.get('hypercalls_per_map')} per map; "
               f"a page of dom0's own {local.get('hypercalls_per_map')})")
     summarise_xen(results)
+    if life.get("kit") == "1":
+        xen_dmabench(outdir, release)
+    else:
+        print("note  no kit in the initramfs: dmabench's kmod/ Xen cases not run")
     check_dmesg(outdir)
+
+
+def xen_dmabench(outdir, release):
+    """The same requests through dmabench's kmod/ family: its JSON record."""
+    _, rc = section(outdir, "xen-run.log")
+    check(rc == 0, f"dmabench run (kmod/ Xen cases): exit status 0 (got {rc})")
+    result = load_json(outdir, "xen-result.json")
+    if not result:
+        return
+    ctx = result.get("context", {}).get("dmabench", {})
+    check_platform(ctx, "dmabench result", release)
+    benches = {b["name"].split("/manual_time")[0]: b for b in by_name(result, "kmod/")}
+    errors = [n for n, b in benches.items() if b.get("error_occurred")]
+    check(not errors, "dmabench result: no benchmark failed" + ("" if not errors else f": {errors[:3]}"))
+    want = ["kmod/xen_version"] + [f"kmod/gnttab_flush/op:{op}/size:{size}/per_call:{n}"
+                                   for op in ("clean", "inval", "clean_inval") for size in (64, 4096, 65536)
+                                   for n in sorted({1, -(-size // 4096)})]
+    missing = [n for n in want if n not in benches]
+    check(not missing, f"dmabench result: names present ({len(want)})" +
+          ("" if not missing else f": missing {missing[:3]}"))
+    cases = ctx.get("cases", {})
+    unstamped = [n for n in benches if cases.get(n + "/manual_time", {}).get("platform") != XEN_STAMP]
+    check(benches and not unstamped, f"dmabench result: every kmod/ Xen case tagged {XEN_STAMP!r}" +
+          ("" if not unstamped else f": not {unstamped[:3]}"))
+    v = benches.get("kmod/xen_version", {})
+    check(v.get("xen_version") == 0x40011 and v.get("hypercall_ns_median", 0) > v.get("call_ns_median", 0) > 0,
+          f"dmabench result: xen_version 4.17, hypercall {v.get('hypercall_ns_median', 0):.0f} ns > "
+          f"call {v.get('call_ns_median', 0):.0f} ns")
+    flushes = [b for n, b in benches.items() if n.startswith("kmod/gnttab_flush/")]
+    check(flushes and all(b.get("failed_ops") == 0 and b.get("hypercall_ns_median", 0) > 0
+                          and b.get("local_ns_median", 0) > 0 for b in flushes),
+          f"dmabench result: every flush timed both ways, no op failed ({len(flushes)} cases)")
 
 
 def summarise_xen(results):

@@ -69,10 +69,12 @@ fuzz_end() {
 }
 
 # A Xen dom0 (system.arm64_xen): the hypervisor as dom0 sees it, then
-# xen_run's JSON lines (dmabench.foreign=DOMID:GREF: a page granted to dom0).
+# xen_run's JSON lines (dmabench.foreign=DOMID:GREF: a page granted to dom0),
+# and dmabench's kmod/ Xen cases when the kit is there.
 xen_life() {
     echo "hypervisor=$(cat /sys/hypervisor/type 2>/dev/null)"
     insmod /dmabench.ko; echo "insmod=$?"
+    [ -x /dmabench/dmabench ]; echo "kit=$((1 - $?))"
 }
 
 case $mode in
@@ -80,6 +82,11 @@ xen)
     emit xen-life xen_life
     foreign=$(sed -n 's/.*dmabench\.foreign=\([0-9:]*\).*/\1/p' /proc/cmdline)
     emit xen.jsonl /dmabench/xen_run "${foreign:--}"
+    if [ -x /dmabench/dmabench ]; then  # the same requests through dmabench's kmod/ family
+        emit xen-run.log /dmabench/dmabench run --quick --filter '^kmod/(xen_version|gnttab_flush)' \
+            --out /tmp/xen-result.json
+        emit xen-result.json cat /tmp/xen-result.json
+    fi
     ;;
 fuzz)
     emit fuzz-life fuzz_life

@@ -5,11 +5,13 @@
 # the hypercall, GNTTABOP_cache_flush and dom0's DMA ops, and check.py xen
 # checks its JSON lines. A second boot runs kmod_fuzz in dom0.
 #
-#   xen.sh WORKDIR
-# Env: DMABENCH_KERNEL_CACHE (Debian's kernel and Xen packages, as arm64.sh),
-# DMABENCH_PYTHON.
+#   xen.sh WORKDIR [DMABENCH]
+# DMABENCH: the arm64 dmabench (the arm64 preset's): its kit rides along and
+# runs the kmod/ Xen cases in dom0 too. Env: DMABENCH_KERNEL_CACHE (Debian's
+# kernel and Xen packages, as arm64.sh), DMABENCH_PYTHON.
 set -euo pipefail
-work=${1:?usage: xen.sh WORKDIR}
+work=${1:?usage: xen.sh WORKDIR [DMABENCH]}
+bin=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 python=${DMABENCH_PYTHON:-python3}
 cache=${DMABENCH_KERNEL_CACHE:-$here/../../build/kernel-cache}
@@ -32,7 +34,14 @@ aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/
     -o "$work/xen_run" "$here/xen_run.c"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
     -o "$work/kmod_fuzz" "$here/kmod_fuzz.c"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" - "$work/kmod/dmabench.ko" "$work/xen_run" "$work/kmod_fuzz"
+kit=-
+if [[ -n $bin ]]; then  # as arm64.sh packs it
+    rm -rf "$work/kit"
+    cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
+        { cat "$work/kit.log" >&2; echo "xen.sh: cpack failed" >&2; exit 1; }
+    kit=$(ls "$work"/kit/dmabench-*-arm64.tar.gz)
+fi
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$work/kmod/dmabench.ko" "$work/xen_run" "$work/kmod_fuzz"
 
 # The second domain (dom0less): xen_domu grants dom0 a page as domid 1, gref 8.
 aarch64-linux-gnu-gcc -nostdlib -static -Wl,-Ttext=0 -Wl,--build-id=none \
