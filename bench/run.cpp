@@ -233,9 +233,12 @@ Selection register_selected(const Registry& reg, const RunArgs& a, const Setting
 
 // Phase 3: Google Benchmark's own flags; it names a bad one itself.
 void init_gbench(const RunArgs& a, const Settings& st) {
-    // Google Benchmark names the program in its own error lines.
-    std::vector<std::string> gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(st.repetitions),
-                                      "--benchmark_min_time=" + std::to_string(st.min_time)};
+    // Google Benchmark names the program in its own error lines, and keeps
+    // argv[0]'s pointer for the JSON's "executable": static, so it outlives
+    // this function (a dangling one wrote garbage there in a Xen dom0).
+    static std::vector<std::string> gargs;
+    gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(st.repetitions),
+             "--benchmark_min_time=" + std::to_string(st.min_time)};
     // Random interleaving runs the benchmarks' repetitions in shuffled order
     // (A B A B ...), so drift cannot masquerade as a difference between them.
     if (a.interleave) gargs.push_back("--benchmark_enable_random_interleaving=true");
