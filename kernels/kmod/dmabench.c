@@ -624,9 +624,15 @@ static void dmabench_describe(struct device *dev, struct dmabench_device *d)
 		d->domain = DMABENCH_DOMAIN_IDENTITY;
 	else
 		d->domain = DMABENCH_DOMAIN_OTHER;
-	if (dev->iommu && dev->iommu->iommu_dev && dev->iommu->iommu_dev->dev)
-		strscpy(d->iommu_driver, dev_driver_string(dev->iommu->iommu_dev->dev),
-			sizeof(d->iommu_driver));
+	if (dev->iommu && dev->iommu->iommu_dev && dev->iommu->iommu_dev->dev) {
+		/* iommu_dev->dev is the sysfs class device; its parent is the
+		 * IOMMU itself, with the driver's name ("arm-smmu-v3"). */
+		struct device *idev = dev->iommu->iommu_dev->dev;
+
+		if (idev->parent && idev->parent->driver)
+			idev = idev->parent;
+		strscpy(d->iommu_driver, dev_driver_string(idev), sizeof(d->iommu_driver));
+	}
 	d->dma_mask = dma_get_mask(dev);
 	if (dev != &dmabench_pdev->dev)
 		d->flags |= DMABENCH_DEVICE_NAMED;

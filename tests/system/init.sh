@@ -3,8 +3,8 @@
 # Each result goes to the serial console as base64 between
 #   DMABENCH-BEGIN <name>   and   DMABENCH-END <name> rc=<status>
 # which boot.sh cuts out; then the machine powers off.
-# The kernel command line picks the work: dmabench.mode=full, pmu or fuzz
-# (dmabench.seed=N seeds the fuzz test).
+# The kernel command line picks the work: dmabench.mode=full, pmu, fuzz or
+# smmu (dmabench.seed=N seeds the fuzz test).
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -68,7 +68,31 @@ fuzz_end() {
     echo "validated=1"
 }
 
+# The SMMU test: two edu devices (vendor 0x1234, device 0x11e8); the second
+# is given to pci-stub so that binding it must be refused; the first is
+# driven through the module by kmod_smmu.c.
+smmu_run() {
+    edus=$(for d in /sys/bus/pci/devices/*; do
+        [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d
+    done)
+    set -- $edus
+    echo "edu devices: $*" >&2
+    insmod /dmabench/pci-stub.ko || echo "insmod pci-stub failed" >&2
+    if [ -n "${2:-}" ]; then
+        echo pci-stub >/sys/bus/pci/devices/$2/driver_override
+        echo $2 >/sys/bus/pci/drivers/pci-stub/bind
+    fi
+    insmod /dmabench.ko || return 1
+    /dmabench/kmod_smmu "$1" ${2:-}
+    rc=$?
+    rmmod dmabench; echo "RMMOD $?"
+    return $rc
+}
+
 case $mode in
+smmu)
+    emit smmu.log smmu_run
+    ;;
 fuzz)
     emit fuzz-life fuzz_life
     emit fuzz.log.gz fuzz_run
@@ -87,7 +111,7 @@ pmu)
     emit pmu-result.json cat /tmp/pmu.json
     ;;
 *)
-    echo "init: dmabench.mode='$mode': accepted: full, pmu or fuzz" >/tmp/mode
+    echo "init: dmabench.mode='$mode': accepted: full, pmu, fuzz or smmu" >/tmp/mode
     emit mode cat /tmp/mode
     ;;
 esac
