@@ -83,7 +83,8 @@ smmu_run() {
         echo $2 >/sys/bus/pci/drivers/pci-stub/bind
     fi
     insmod /dmabench.ko || return 1
-    /dmabench/kmod_smmu "$1" ${2:-}
+    phase=$(sed -n 's/.*dmabench\.phase=\([a-z_]*\).*/\1/p' /proc/cmdline)
+    /dmabench/kmod_smmu "$1" "${2:--}" $phase
     rc=$?
     rmmod dmabench; echo "RMMOD $?"
     return $rc

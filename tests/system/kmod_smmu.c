@@ -4,8 +4,11 @@
  * an SMMUv3, in the system test's guest (static arm64). A stand-in for
  * `dmabench run --device` until the CLI has it; it speaks the uapi directly.
  *
- *   kmod_smmu EDU TAKEN     EDU: the edu device to bind ("0000:00:01.0");
- *                           TAKEN: a device pci-stub holds (must be refused)
+ *   kmod_smmu EDU TAKEN [PHASE]
+ *     EDU: the edu device to bind ("0000:00:01.0"); TAKEN: a device pci-stub
+ *     holds (must be refused, "-" for none); PHASE: one phase of that name
+ *     in the domain the kernel chose at boot (iommu.strict=0,
+ *     iommu.passthrough=1: the stamps' cross-check), no type switched
  *
  * For each domain type (DMA strict, DMA-FQ lazy, identity), switched through
  * /sys/kernel/iommu_groups/N/type while the device is unbound: BIND, stamps,
@@ -161,7 +164,7 @@ int main(int argc, char **argv)
 	struct dmabench_unbind_req u = { 0 };
 	static uint8_t fill[4096], other[4096];
 	int group = -1, e, res;
-	size_t p, i;
+	size_t p, i, nphases = sizeof(phases) / sizeof(phases[0]);
 	FILE *f;
 
 	fd = open(DMABENCH_DEVICE, O_RDWR);
@@ -170,7 +173,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(fill); i++)
 		fill[i] = (uint8_t)(i * 7 + 1), other[i] = (uint8_t)(i * 13 + 5);
 
-	if (argc > 2) {  /* a device with a driver is refused */
+	if (argc > 3)
+		nphases = 1;
+	if (argc > 2 && strcmp(argv[2], "-")) {  /* a device with a driver is refused */
 		memset(&b, 0, sizeof(b));
 		snprintf(b.device, sizeof(b.device), "/sys/bus/pci/devices/%s", argv[2]);
 		printf("REFUSE %s %s\n", argv[2], (e = req(DMABENCH_IOC_BIND, &b)) ? strerrorname_np(e) : "0");
@@ -178,8 +183,8 @@ int main(int argc, char **argv)
 			req(DMABENCH_IOC_UNBIND, &u);
 	}
 
-	for (p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
-		const char *phase = phases[p].phase;
+	for (p = 0; p < nphases; p++) {
+		const char *phase = argc > 3 ? argv[3] : phases[p].phase;
 
 		if (group >= 0) {  /* unbound now: the group takes its new type */
 			snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", group);
