@@ -943,6 +943,14 @@ static long dmabench_devmap(struct dmabench_devmap_req *r)
 	}
 	down_read(&dmabench_dev_sem);
 	dev = dmabench_target();
+	if (r->coherence != DMABENCH_AS_IS) {  /* never a real device's */
+		err = dev == &dmabench_pdev->dev
+			? dmabench_set_coherent(r->coherence == DMABENCH_COHERENT) : -EOPNOTSUPP;
+		if (err) {
+			up_read(&dmabench_dev_sem);
+			goto out;
+		}
+	}
 	if (r->dma_bits) {
 		old_mask = dma_get_mask(dev);
 		old_coherent = dev->coherent_dma_mask;

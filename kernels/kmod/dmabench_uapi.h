@@ -206,11 +206,17 @@ DMABENCH_DECLARE(struct dmabench_bind_req, DMABENCH_BIND_FIELDS);
 DMABENCH_DECLARE(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS);
 
 enum dmabench_mode { DMABENCH_MODE_SINGLE = 0, DMABENCH_MODE_SG = 1 };
+enum dmabench_coherence {
+	DMABENCH_AS_IS = 0,        /* as the kernel set the device up */
+	DMABENCH_COHERENT = 1,     /* the module's own device only */
+	DMABENCH_NONCOHERENT = 2,  /* the module's own device only: the cache maintenance runs */
+};
 
 /* DMABENCH_IOC_DEVMAP: map and unmap through the device's own DMA ops, as
  * dma_map_benchmark does, from `threads` kernel threads pinned to CPUs
  * 0, 1, ... in turn. A sample is `batch` maps (timed), the delay, then the
- * `batch` unmaps (timed); statistics cover every thread's samples. */
+ * `batch` unmaps (timed); statistics cover every thread's samples. A named
+ * device's coherence is the kernel's (another answers EOPNOTSUPP). */
 #define DMABENCH_DEVMAP_FIELDS(S, IN, OUT, DATA)                                \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
@@ -221,7 +227,9 @@ enum dmabench_mode { DMABENCH_MODE_SINGLE = 0, DMABENCH_MODE_SG = 1 };
 	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
 	IN(S, __u32, dma_bits, 0, 64, DMA_BITS) /* the DMA mask; 0: as bound */ \
 	IN(S, __u32, delay_ns, 0, DMABENCH_MAX_DELAY_NS, DELAY)                 \
+	IN(S, __u32, coherence, 0, DMABENCH_NONCOHERENT, COHERENT)              \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
 	OUT(S, struct dmabench_stats, map)                                      \
 	OUT(S, struct dmabench_stats, unmap)
 DMABENCH_DECLARE(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS);

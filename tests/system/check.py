@@ -282,6 +282,15 @@ def smmu(outdir, release):
                 f = lambda v: "/".join(f"{int(x) / 1e3:.1f}" for x in v.split(","))
                 print(f"  {phase:8} {m['mode']:6} threads {m['threads']} entries {m['entries']:>2}: "
                       f"map {f(m['map_ps'])}  unmap {f(m['unmap_ps'])}")
+    own = {}
+    for phase in ("own_coherent", "own_noncoherent"):
+        m = [kv(w) for w in lines if w[:2] == ["MAP", phase] and "map_ps" in kv(w)]
+        own[phase] = int(m[0]["map_ps"].split(",")[1]) if m else 0
+        if m:
+            print(f"  {phase:15} sg 16 entries: map median {own[phase] / 1e3:.1f} ns")
+    check(own["own_noncoherent"] > own["own_coherent"] > 0,
+          "the module's own device: a non-coherent sg map (cache maintenance per entry) costs "
+          f"more than a coherent one ({own['own_noncoherent'] / 1e3:.1f} vs {own['own_coherent'] / 1e3:.1f} ns)")
     print()
     # The SMMU saw the wrong addresses: F_TRANSLATION (event 0x10), once in
     # each translated phase.

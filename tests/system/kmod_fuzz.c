@@ -347,13 +347,30 @@ static void run_phase(const char *name, uint64_t seed, long count)
 static volatile sig_atomic_t caught;
 static void on_usr1(int sig) { (void)sig; caught = 1; }
 
-/* A valid request that runs long under TCG: 65536 samples of 64 maps of
- * 4 KiB, each sample dirtying 256 KiB first. */
-static void long_request(struct dmabench_map_req *m)
+/* Valid requests that run long under TCG: 65536 samples of 64 maps of
+ * 4 KiB (MAP dirties 256 KiB first; DEVMAP runs on two kernel threads). */
+static void long_map(struct dmabench_map_req *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->size = 4096, m->samples = DMABENCH_MAX_SAMPLES, m->batch = DMABENCH_MAX_BATCH;
 	m->dir = DMABENCH_DIR_BIDIRECTIONAL, m->coherent = 0, m->state = DMABENCH_STATE_DIRTY;
+}
+
+static void long_devmap(struct dmabench_devmap_req *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->samples = DMABENCH_MAX_SAMPLES, m->batch = DMABENCH_MAX_BATCH, m->threads = 2;
+	m->granule = 1, m->entries = 1, m->coherence = DMABENCH_NONCOHERENT;
+}
+
+static const struct row *row_of(unsigned long cmd)
+{
+	size_t i;
+
+	for (i = 0; i < NROWS; i++)
+		if (rows[i].cmd == cmd)
+			return &rows[i];
+	return NULL;
 }
 
 static int small_call(void)
@@ -364,20 +381,17 @@ static int small_call(void)
 	return e ? e : c.call.samples == 2 && c.call.batch == 2 ? 0 : EPROTO;
 }
 
-/* A caller interrupted mid-request: SIGUSR1 (caught: the answer must be
+/* A caller interrupted mid-request, in MAP (odd rounds: DEVMAP, whose
+ * caller waits for kernel threads): SIGUSR1 (caught: the answer must be
  * EINTR) or SIGKILL (the module must be free for the next request). */
 static void signal_round(int sig, int round)
 {
-	const struct row *map = NULL;
+	const struct row *r = row_of(round & 1 ? DMABENCH_IOC_DEVMAP : DMABENCH_IOC_MAP);
 	struct timespec nap = { 0, (20 + round * 7 % 60) * 1000000L };
 	int go[2], status = 0, tries = 0;
 	pid_t child;
-	size_t i;
 	char c;
 
-	for (i = 0; i < NROWS; i++)
-		if (rows[i].cmd == DMABENCH_IOC_MAP)
-			map = &rows[i];
 	fflush(out);
 	if (pipe(go) || (child = fork()) < 0) {
 		perror("kmod_fuzz: pipe/fork");
@@ -386,15 +400,17 @@ static void signal_round(int sig, int round)
 	if (child == 0) {
 		struct sigaction sa = { .sa_handler = on_usr1 };
 		struct dmabench_map_req m;
+		struct dmabench_devmap_req d;
 		int got;
 
 		sigaction(SIGUSR1, &sa, NULL);
-		long_request(&m);
+		long_map(&m);
+		long_devmap(&d);
 		tag = "signal";
 		if (write(go[1], "g", 1) != 1)
 			_exit(3);
-		got = call(DMABENCH_IOC_MAP, &m);
-		log_request(map, got, EINTR, caught ? "sigusr1" : "sigusr1-missed", NULL);
+		got = call(r->cmd, r->cmd == DMABENCH_IOC_MAP ? (void *)&m : (void *)&d);
+		log_request(r, got, EINTR, caught ? "sigusr1" : "sigusr1-missed", NULL);
 		fflush(out);
 		_exit(0);
 	}
@@ -410,18 +426,11 @@ static void signal_round(int sig, int round)
 		nap.tv_nsec = 50000000L;
 		nanosleep(&nap, NULL);
 	}
-	fprintf(out, "K %s MAP %s %s\n", sig == SIGKILL ? "kill" : "signal", sig == SIGKILL ? "SIGKILL" : "SIGUSR1",
+	fprintf(out, "K %s %s %s %s\n", sig == SIGKILL ? "kill" : "signal", r->name,
+		sig == SIGKILL ? "SIGKILL" : "SIGUSR1",
 		WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : WIFEXITED(status) ? "exited" : "?");
 	tag = sig == SIGKILL ? "after-kill" : "after-signal";
-	{
-		int got = small_call();
-		const struct row *callrow = NULL;
-
-		for (i = 0; i < NROWS; i++)
-			if (rows[i].cmd == DMABENCH_IOC_CALL)
-				callrow = &rows[i];
-		log_request(callrow, got, 0, "valid", NULL);
-	}
+	log_request(row_of(DMABENCH_IOC_CALL), small_call(), 0, "valid", NULL);
 	fflush(out);
 }
 
@@ -500,9 +509,7 @@ int main(int argc, char **argv)
 	}
 
 	tag = "final";
-	for (i = 0; i < NROWS; i++)
-		if (rows[i].cmd == DMABENCH_IOC_CALL)
-			log_request(&rows[i], small_call(), 0, "valid", NULL);
+	log_request(row_of(DMABENCH_IOC_CALL), small_call(), 0, "valid", NULL);
 	fflush(out);
 	return 0;
 }

@@ -14,7 +14,8 @@
  * /sys/kernel/iommu_groups/N/type while the device is unbound: BIND, stamps,
  * edu's own DMA engine moving a page through the mapping both ways (bytes
  * checked), the same with a wrong device address (must not match: the
- * control), DEVMAP figures (single and sg, 1 and 2 threads), UNBIND.
+ * control), DEVMAP figures (single and sg, 1 and 2 threads), UNBIND; then
+ * sg on the module's own device, coherent and not.
  * QEMU models no caches: this proves translation, not coherency.
  *
  * Output lines, checked on the host by check.py smmu:
@@ -121,11 +122,12 @@ static int round_trip(const uint8_t *fill, uint64_t skew, const char *phase)
 	return memcmp(h.data, fill, EDU_MOVE) == 0;
 }
 
-static void devmap(const char *phase, uint32_t mode, uint32_t threads, uint32_t entries)
+static void devmap(const char *phase, uint32_t mode, uint32_t threads, uint32_t entries,
+		   uint32_t coherence)
 {
 	struct dmabench_devmap_req m = { .samples = 64, .batch = 8, .threads = threads,
 					 .granule = 1, .mode = mode, .entries = entries,
-					 .dir = DMABENCH_DIR_TO_DEVICE };
+					 .dir = DMABENCH_DIR_TO_DEVICE, .coherence = coherence };
 	int e;
 
 	if (mode == DMABENCH_MODE_SG)
@@ -220,12 +222,17 @@ int main(int argc, char **argv)
 		if (bar >= 0)
 			close(bar);
 
-		devmap(phase, DMABENCH_MODE_SINGLE, 1, 1);
-		devmap(phase, DMABENCH_MODE_SINGLE, 2, 1);
-		devmap(phase, DMABENCH_MODE_SG, 1, 16);
+		devmap(phase, DMABENCH_MODE_SINGLE, 1, 1, DMABENCH_AS_IS);
+		devmap(phase, DMABENCH_MODE_SINGLE, 2, 1, DMABENCH_AS_IS);
+		devmap(phase, DMABENCH_MODE_SG, 1, 16, DMABENCH_AS_IS);
 		if ((e = req(DMABENCH_IOC_UNBIND, &u)))
 			printf("UNBIND %s error=%s\n", phase, strerrorname_np(e));
 	}
+	/* Unbound: the module's own device, whose coherence it may set; the
+	 * non-coherent sg map runs the kernel's cache maintenance per entry. */
+	devmap("own_coherent", DMABENCH_MODE_SG, 1, 16, DMABENCH_COHERENT);
+	devmap("own_noncoherent", DMABENCH_MODE_SG, 1, 16, DMABENCH_NONCOHERENT);
+
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", addr);
 	f = fopen(path, "r");
 	if (f && fgets(value, sizeof(value), f))
