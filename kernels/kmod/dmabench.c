@@ -882,7 +882,8 @@ static long dmabench_devmap_sample(struct dmabench_worker *w, u64 *map, u64 *unm
 		return -EIO;
 	}
 	if (r->delay_ns) {  /* the "transmission" time, as dma_map_benchmark's */
-		udelay(r->delay_ns / 1000);
+		mdelay(r->delay_ns / 1000000);
+		udelay(r->delay_ns / 1000 % 1000);
 		ndelay(r->delay_ns % 1000);
 	}
 	preempt_disable();
@@ -927,6 +928,7 @@ static int dmabench_devmap_thread(void *arg)
 
 static long dmabench_devmap(struct dmabench_devmap_req *r)
 {
+	const struct cpumask *cpus = cpu_online_mask;
 	u32 t, n = r->threads, cpu;
 	u64 hz = dmabench_info.counter_hz, *map, *unmap, old_mask = 0, old_coherent = 0;
 	struct dmabench_worker *w;
@@ -960,9 +962,15 @@ static long dmabench_devmap(struct dmabench_devmap_req *r)
 			goto out;
 		}
 	}
-	/* Thread t on the t-th online CPU, round-robin. */
-	cpu = cpumask_first(cpu_online_mask);
-	for (t = 0; t < n; t++) {
+	/* Thread t on the t-th online CPU (of the node), round-robin. */
+	if (r->on_node && (r->on_node - 1 >= nr_node_ids || !node_online(r->on_node - 1)))
+		err = -ERANGE;
+	if (r->on_node && !err)
+		cpus = cpumask_of_node(r->on_node - 1);
+	cpu = cpumask_first_and(cpus, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		err = -ERANGE;
+	for (t = 0; t < n && !err; t++) {
 		w[t].r = r;
 		w[t].dev = dev;
 		w[t].stop = &stop;
@@ -976,9 +984,9 @@ static long dmabench_devmap(struct dmabench_devmap_req *r)
 			break;
 		}
 		kthread_bind(w[t].task, cpu);
-		cpu = cpumask_next(cpu, cpu_online_mask);
+		cpu = cpumask_next_and(cpu, cpus, cpu_online_mask);
 		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_online_mask);
+			cpu = cpumask_first_and(cpus, cpu_online_mask);
 	}
 	if (err)  /* none started: stop the made ones before they run */
 		stop = true;

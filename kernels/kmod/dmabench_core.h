@@ -35,6 +35,7 @@
 	X(GRANULE, "granule", ERANGE)                   \
 	X(ENTRIES, "entries", ERANGE)                   \
 	X(DELAY, "delay_ns", ERANGE)                    \
+	X(NODE, "on_node", ERANGE)                      \
 	X(DMA_BITS, "dma_bits", ERANGE)                 \
 	X(MODE, "mode", EINVAL)                         \
 	X(DEVICE, "device", EINVAL)
