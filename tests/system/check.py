@@ -6,7 +6,8 @@
     check.py smmu OUTDIR KERNEL_RELEASE   the SMMUv3 + edu boot: kmod_smmu's log
     check.py smmu-lazy|smmu-passthrough OUTDIR KERNEL_RELEASE
                                           the iommu.strict=0 / iommu.passthrough=1
-                                          boots: the stamps follow the kernel's choice
+                                          swiotlb=force boots: the stamps follow the
+                                          kernel's choice
 
 Prints each check, a summary of the kmod/ figures (stamped EMULATED), and
 exits 1 if any check failed. Standard library only.
@@ -306,15 +307,15 @@ def smmu(outdir, release):
     check_dmesg(outdir)
 
 
-def smmu_boot(outdir, phase, ops, domain):
+def smmu_boot(outdir, phase, ops, domain, swiotlb):
     """A boot whose command line chose the domain: the stamps must say so."""
     text, rc = section(outdir, "smmu.log")
     check(text is not None and rc == 0, f"kmod_smmu: sent back, exit status 0 (got {rc})")
     lines = [l.split() for l in (text or "").splitlines() if l.strip()]
     st = [dict(x.split("=", 1) for x in w if "=" in x) for w in lines if w[:2] == ["STAMP", phase]]
     got = st[0] if st else {}
-    check(got.get("ops") == ops and got.get("domain") == domain,
-          f"{phase}: stamps ops={ops} domain={domain} (got {got})")
+    check(got.get("ops") == ops and got.get("domain") == domain and got.get("swiotlb") == swiotlb,
+          f"{phase}: stamps ops={ops} domain={domain} swiotlb={swiotlb} (got {got})")
     edu = [w for w in lines if w[:2] == ["EDU", phase]]
     check(len(edu) == 1 and "match=1" in edu[0], f"{phase}: edu's DMA moved the bytes both ways")
     check_dmesg(outdir)
@@ -336,8 +337,8 @@ def summarise(result):
 
 def main():
     modes = {"full": full, "pmu": pmu, "fuzz": fuzz, "smmu": smmu,
-             "smmu-lazy": lambda d, r: smmu_boot(d, "boot_lazy", "dma-iommu", "lazy"),
-             "smmu-passthrough": lambda d, r: smmu_boot(d, "boot_identity", "dma-direct", "identity")}
+             "smmu-lazy": lambda d, r: smmu_boot(d, "boot_lazy", "dma-iommu", "lazy", "0"),
+             "smmu-passthrough": lambda d, r: smmu_boot(d, "boot_identity", "dma-direct", "identity", "1")}
     if len(sys.argv) != 4 or sys.argv[1] not in modes:
         print("usage: check.py full|pmu|fuzz|smmu|smmu-lazy|smmu-passthrough OUTDIR KERNEL_RELEASE",
               file=sys.stderr)

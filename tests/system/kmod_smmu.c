@@ -20,7 +20,7 @@
  *
  * Output lines, checked on the host by check.py smmu:
  *   REFUSE DEVICE ANSWER
- *   STAMP PHASE ops=.. group=N domain=.. iommu=.. mask=0x.. named=0|1
+ *   STAMP PHASE ops=.. group=N domain=.. iommu=.. mask=0x.. named=0|1 swiotlb=0|1
  *   EDU PHASE to_device+from_device bytes=N match=0|1
  *   CONTROL PHASE wrong_iova match=0|1
  *   MAP PHASE mode=.. threads=N granule=N entries=N map_ps=MIN,MEDIAN,P99,MAX unmap_ps=...
@@ -199,11 +199,12 @@ int main(int argc, char **argv)
 			continue;
 		}
 		group = b.device_info.iommu_group;
-		printf("STAMP %s ops=%s group=%d domain=%s iommu=%s mask=0x%llx named=%u\n", phase,
-		       b.device_info.dma_ops, group, domain_name(b.device_info.domain),
+		printf("STAMP %s ops=%s group=%d domain=%s iommu=%s mask=0x%llx named=%u swiotlb=%u\n",
+		       phase, b.device_info.dma_ops, group, domain_name(b.device_info.domain),
 		       b.device_info.iommu_driver[0] ? b.device_info.iommu_driver : "none",
 		       (unsigned long long)b.device_info.dma_mask,
-		       !!(b.device_info.flags & DMABENCH_DEVICE_NAMED));
+		       !!(b.device_info.flags & DMABENCH_DEVICE_NAMED),
+		       !!(b.device_info.flags & DMABENCH_DEVICE_SWIOTLB));
 
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", addr);
 		int bar = open(path, O_RDWR | O_SYNC);
