@@ -184,6 +184,12 @@ def fuzz(outdir, release):
     check(len(classes) >= 2 and "WRONG" in classes,
           f"kmod_fuzz: the request table came back ({len(classes) - 1} requests, {len(fields)} fields)")
     check(len(requests) >= 10000, f"kmod_fuzz: at least 10,000 requests answered (got {len(requests)})")
+    bound = [l.split() for l in lines if l.startswith("B ")]
+    in_bound = [r for r in requests if r["tag"] == "bound"]
+    devmap_ok = sum(r["name"] == "DEVMAP" and r["answer"] == "0" for r in in_bound)
+    check(len(bound) == 1 and bound[0][2:4] == ["0", "dma-iommu"] and len(in_bound) >= 1000 and devmap_ok >= 1,
+          f"a phase with edu bound behind the SMMU (dma-iommu): {len(in_bound)} requests, "
+          f"{devmap_ok} DEVMAP through it succeeded ({bound[0][1:] if bound else 'not bound'})")
 
     outside = [r for r in requests if r["answer"] not in classes.get(r["name"], ())]
     check(not outside, "every answer is one its request's class allows" +

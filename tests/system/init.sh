@@ -56,7 +56,10 @@ fuzz_life() {
 }
 fuzz_run() {
     seed=$(sed -n 's/.*dmabench\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
-    /dmabench/kmod_fuzz "${seed:-1}" 10000 >/tmp/fuzz.log
+    edu=$(for d in /sys/bus/pci/devices/*; do
+        [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d
+    done)
+    /dmabench/kmod_fuzz "${seed:-1}" 10000 $edu >/tmp/fuzz.log
     rc=$?
     gzip -c /tmp/fuzz.log
     return $rc

@@ -4,10 +4,11 @@
  * request table (DMABENCH_IOCTLS and each struct's field rows in
  * dmabench_uapi.h), so a new request or field is fuzzed without an edit here.
  *
- *   kmod_fuzz SEED COUNT     (static arm64; runs in the system test's guest)
+ *   kmod_fuzz SEED COUNT [DEVICE]   (static arm64; runs in the system test's guest)
  *
- * Phases: COUNT*2/5 requests from one process; COUNT*3/5 from two processes
- * at once; signals mid-request (SIGUSR1 caught: the answer must be EINTR;
+ * Phases: COUNT*2/5 requests from one process (with DEVICE, a PCI device
+ * behind an IOMMU, the second half with it bound, so DEVMAP and HOLD go
+ * through dma-iommu); COUNT*3/5 from two processes at once; signals mid-request (SIGUSR1 caught: the answer must be EINTR;
  * SIGKILL: the next request must succeed); one final valid request.
  * Values: every IN field gets random and boundary values (0, 1, lo, hi,
  * hi+1, lo-1, all ones, powers of two, random); pointers are NULL,
@@ -24,6 +25,7 @@
  *                                  predicts ("-": any of its class), how its pointer
  *                                  was made, the first field outside its row ("-": none)
  *   K TAG NAME SIGNAL STATUS       a caller killed mid-request (STATUS: how it ended)
+ *   B DEVICE ANSWER OPS DOMAIN     DEVICE bound for the "bound" phase (or not)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -82,6 +84,7 @@ static unsigned char *arena, *guard, *rdonly;
 static FILE *out;
 static const char *tag;
 static struct dmabench_info info;
+static const char *rebind;  /* the "bound" phase's device: taken again after an UNBIND */
 
 static uint64_t rng_state;
 static uint64_t rnd(void)  /* xorshift64* */
@@ -228,6 +231,16 @@ static int call(unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) == 0 ? 0 : errno;
 }
 
+static const struct row *row_of(unsigned long cmd)
+{
+	size_t i;
+
+	for (i = 0; i < NROWS; i++)
+		if (rows[i].cmd == cmd)
+			return &rows[i];
+	return NULL;
+}
+
 /* A request number that is none of the table's: another size, direction,
  * number or type. Types the VFS answers itself ('T', 'f', 'X', 0) are left out. */
 static unsigned long wrong_cmd(void)
@@ -275,18 +288,33 @@ static void fuzz_one(void)
 	}
 	r = &rows[rnd() % NROWS];
 	memset(req, 0, r->size);
-	for (f = r->fields; f->name; f++) {  /* small valid values, then hostile ones */
+	for (f = r->fields; f->name; f++) {  /* small valid values (often the least) */
 		uint64_t span = f->hi - f->lo;
 
 		if (f->data)
 			fill_data(req + f->off, f->size);
 		else
-			put(req, f, f->lo + rnd() % (span < 3 ? span + 1 : 4));
+			put(req, f, f->lo + (rnd() % 2 ? 0 : rnd() % (span < 3 ? span + 1 : 4)));
 	}
-	if (rnd() % 3)
+	/* Then none, one, or any number of fields hostile: one at a time tests
+	 * each bound alone; many at once, the order of the checks. */
+	switch (rnd() % 3) {
+	case 0:
+		break;
+	case 1:
+		for (f = r->fields; f->name; f++)
+			;
+		if (f > r->fields) {
+			f = &r->fields[rnd() % (size_t)(f - r->fields)];
+			if (!f->data)
+				put(req, f, hostile(f));
+		}
+		break;
+	default:
 		for (f = r->fields; f->name; f++)
 			if (!f->data && rnd() % 4 == 0)
 				put(req, f, hostile(f));
+	}
 	expect = predict(r, req, &bad);
 	if (expect < 0)
 		cap_work(r, req);
@@ -333,6 +361,12 @@ static void fuzz_one(void)
 	}
 	got = call(r->cmd, arg);
 	log_request(r, got, expect, kind, bad);
+	if (rebind && r->cmd == DMABENCH_IOC_UNBIND && got == 0) {
+		struct dmabench_bind_req b = { 0 };
+
+		snprintf(b.device, sizeof(b.device), "%s", rebind);
+		log_request(row_of(DMABENCH_IOC_BIND), call(DMABENCH_IOC_BIND, &b), 0, "rebind", NULL);
+	}
 }
 
 static void run_phase(const char *name, uint64_t seed, long count)
@@ -363,15 +397,6 @@ static void long_devmap(struct dmabench_devmap_req *m)
 	m->granule = 1, m->entries = 1, m->coherence = DMABENCH_NONCOHERENT;
 }
 
-static const struct row *row_of(unsigned long cmd)
-{
-	size_t i;
-
-	for (i = 0; i < NROWS; i++)
-		if (rows[i].cmd == cmd)
-			return &rows[i];
-	return NULL;
-}
 
 static int small_call(void)
 {
@@ -472,7 +497,23 @@ int main(int argc, char **argv)
 	}
 	fprintf(out, "T WRONG - NUMBER ENOTTY\n");
 
-	run_phase("one", seed, count * 2 / 5);
+	if (argc > 3) {  /* half of it with a real device bound */
+		struct dmabench_bind_req b = { 0 };
+		struct dmabench_unbind_req u = { 0 };
+		int e;
+
+		run_phase("one", seed, count / 5);
+		snprintf(b.device, sizeof(b.device), "%s", argv[3]);
+		e = call(DMABENCH_IOC_BIND, &b);
+		fprintf(out, "B %s %s %s %u\n", argv[3], answer_name(e), e ? "-" : b.device_info.dma_ops,
+			b.device_info.domain);
+		rebind = e ? NULL : argv[3];
+		run_phase("bound", seed + 7, count / 5);
+		rebind = NULL;
+		call(DMABENCH_IOC_UNBIND, &u);
+	} else {
+		run_phase("one", seed, count * 2 / 5);
+	}
 
 	/* Two processes at once, each logging to its own file. */
 	for (k = 0; k < 2; k++) {
