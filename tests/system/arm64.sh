@@ -6,6 +6,7 @@
 #   arm64.sh DMABENCH WORKDIR
 # DMABENCH: the arm64 dmabench executable (the arm64 preset's). WORKDIR: scratch
 # space in the build tree. Env: DMABENCH_KERNEL_CACHE (default build/kernel-cache),
+# DMABENCH_KMOD_DIR (where dmabench.ko is built, shared; default WORKDIR/kmod),
 # DMABENCH_PYTHON (default python3).
 set -euo pipefail
 bin=${1:?usage: arm64.sh DMABENCH WORKDIR}
@@ -23,12 +24,13 @@ for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-readelf 
 done
 
 step "kernel and module"
-env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
+kmod=${DMABENCH_KMOD_DIR:-$work/kmod}  # shared by the arm64 system tests
+env=$(bash "$here/kmod_build.sh" arm64 "$kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
 # shellcheck disable=SC1090
 . "$env"
 
 step "initramfs"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$bin"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kmod/dmabench.ko" "$bin"
 
 step "boot 1: -cpu max, module + dmabench run --quick"
 bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" max,pauth-impdef=on full "$work/full" 150

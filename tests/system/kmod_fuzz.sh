@@ -23,12 +23,13 @@ for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc cpio apt-get dpkg-deb; do
 done
 
 step "kernel, module and fuzzer (seed $seed: DMABENCH_FUZZ_SEED=$seed replays it)"
-env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
+kmod=${DMABENCH_KMOD_DIR:-$work/kmod}  # shared by the arm64 system tests
+env=$(bash "$here/kmod_build.sh" arm64 "$kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
 # shellcheck disable=SC1090
 . "$env"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
     -o "$work/kmod_fuzz" "$here/kmod_fuzz.c"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$work/kmod_fuzz"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kmod/dmabench.ko" "$work/kmod_fuzz"
 
 # An edu device behind an SMMUv3: part of the fuzz maps through dma-iommu.
 step "boot: slub_debug=FZPU page_poison=1, SMMUv3 + edu, 10,000 hostile requests"

@@ -21,14 +21,15 @@ for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc cpio apt-get dpkg-deb; do
 done
 
 step "kernel, module and kmod_smmu"
-env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
+kmod=${DMABENCH_KMOD_DIR:-$work/kmod}  # shared by the arm64 system tests
+env=$(bash "$here/kmod_build.sh" arm64 "$kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
 # shellcheck disable=SC1090
 . "$env"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
     -o "$work/kmod_smmu" "$here/kmod_smmu.c"
 stub=$KERNEL_MODULES/kernel/drivers/pci/pci-stub.ko
 [[ -e $stub ]] || { echo "smmu.sh: no $stub in Debian's kernel package" >&2; exit 1; }
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work/kmod/dmabench.ko" "$work/kmod_smmu" "$stub"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kmod/dmabench.ko" "$work/kmod_smmu" "$stub"
 
 # edu clamps DMA addresses to 28 bits unless dma_mask says otherwise.
 edu=(-device edu,dma_mask=0xffffffffffffffff -device edu,dma_mask=0xffffffffffffffff)
