@@ -738,47 +738,53 @@ static long dmabench_unbind(struct dmabench_unbind_req *r)
 	return 0;
 }
 
+/* Under dmabench_dev_sem throughout: a remove (sysfs unbind) meanwhile
+ * would release the held buffer under our feet. */
 static long dmabench_hold(struct dmabench_hold_req *r)
 {
 	enum dma_data_direction dir = (enum dma_data_direction)r->dir;
 	struct device *dev;
-	struct page *page;
+	struct page *page = NULL;
 	long err = 0;
 
-	if (r->op == DMABENCH_HOLD_UNMAP) {
-		if (!dmabench_held.page)
-			return -ENOENT;
-		down_read(&dmabench_dev_sem);
-		dma_unmap_page(dmabench_held.dev, dmabench_held.iova, dmabench_held.size,
-			       dmabench_held.dir);
-		up_read(&dmabench_dev_sem);
-		memcpy(r->data, page_address(dmabench_held.page), dmabench_held.size);
-		r->iova = dmabench_held.iova;
-		__free_page(dmabench_held.page);
-		dmabench_held.page = NULL;
-		return 0;
+	if (r->op == DMABENCH_HOLD_MAP) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		if (!page)
+			return -ENOMEM;
+		memcpy(page_address(page), r->data, r->size);
 	}
-	if (dmabench_held.page)
-		return -EBUSY;
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
-	if (!page)
-		return -ENOMEM;
-	memcpy(page_address(page), r->data, r->size);
 	down_read(&dmabench_dev_sem);
-	dev = dmabench_target();
-	r->iova = dma_map_page(dev, page, 0, r->size, dir);
-	if (dma_mapping_error(dev, r->iova)) {
-		r->iova = 0;
-		err = -EIO;
-		__free_page(page);
+	if (r->op == DMABENCH_HOLD_UNMAP) {
+		if (!dmabench_held.page) {
+			err = -ENOENT;
+		} else {
+			dma_unmap_page(dmabench_held.dev, dmabench_held.iova, dmabench_held.size,
+				       dmabench_held.dir);
+			memcpy(r->data, page_address(dmabench_held.page), dmabench_held.size);
+			r->iova = dmabench_held.iova;
+			__free_page(dmabench_held.page);
+			dmabench_held.page = NULL;
+		}
+	} else if (dmabench_held.page) {
+		err = -EBUSY;
 	} else {
-		dmabench_held.dev = dev;
-		dmabench_held.page = page;
-		dmabench_held.iova = r->iova;
-		dmabench_held.size = r->size;
-		dmabench_held.dir = dir;
+		dev = dmabench_target();
+		r->iova = dma_map_page(dev, page, 0, r->size, dir);
+		if (dma_mapping_error(dev, r->iova)) {
+			r->iova = 0;
+			err = -EIO;
+		} else {
+			dmabench_held.dev = dev;
+			dmabench_held.page = page;
+			dmabench_held.iova = r->iova;
+			dmabench_held.size = r->size;
+			dmabench_held.dir = dir;
+			page = NULL;
+		}
 	}
 	up_read(&dmabench_dev_sem);
+	if (page)
+		__free_page(page);
 	return err;
 }
 
