@@ -949,6 +949,10 @@ static long dmabench_devmap(struct dmabench_devmap_req *r)
 		err = -ENOMEM;
 		goto out;
 	}
+	if (r->source != DMABENCH_SOURCE_LOCAL) {
+		err = -EOPNOTSUPP;  /* foreign pages come with the Xen dom0 test (issue 11) */
+		goto out;
+	}
 	down_read(&dmabench_dev_sem);
 	dev = dmabench_target();
 	if (r->coherence != DMABENCH_AS_IS) {  /* never a real device's */

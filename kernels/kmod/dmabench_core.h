@@ -38,6 +38,7 @@
 	X(NODE, "on_node", ERANGE)                      \
 	X(DMA_BITS, "dma_bits", ERANGE)                 \
 	X(MODE, "mode", EINVAL)                         \
+	X(SOURCE, "source", EINVAL)                     \
 	X(DEVICE, "device", EINVAL)
 
 #define DMABENCH_BAD_ENUM(bad, name, err) DMABENCH_BAD_##bad,

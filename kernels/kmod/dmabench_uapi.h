@@ -207,6 +207,10 @@ DMABENCH_DECLARE(struct dmabench_bind_req, DMABENCH_BIND_FIELDS);
 DMABENCH_DECLARE(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS);
 
 enum dmabench_mode { DMABENCH_MODE_SINGLE = 0, DMABENCH_MODE_SG = 1 };
+enum dmabench_source {  /* whose pages are mapped or flushed */
+	DMABENCH_SOURCE_LOCAL = 0,
+	DMABENCH_SOURCE_FOREIGN = 1,  /* granted by another Xen domain (issue 11; EOPNOTSUPP until then) */
+};
 enum dmabench_coherence {
 	DMABENCH_AS_IS = 0,        /* as the kernel set the device up */
 	DMABENCH_COHERENT = 1,     /* the module's own device only */
@@ -231,7 +235,9 @@ enum dmabench_coherence {
 	IN(S, __u32, dma_bits, 0, 64, DMA_BITS) /* the DMA mask; 0: as bound */ \
 	IN(S, __u32, delay_ns, 0, DMABENCH_MAX_DELAY_NS, DELAY)                 \
 	IN(S, __u32, coherence, 0, DMABENCH_NONCOHERENT, COHERENT)              \
+	IN(S, __u32, source, 0, DMABENCH_SOURCE_FOREIGN, SOURCE)                \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
 	OUT(S, struct dmabench_stats, map)                                      \
 	OUT(S, struct dmabench_stats, unmap)
 DMABENCH_DECLARE(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS);
@@ -273,7 +279,9 @@ DMABENCH_DECLARE(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS);
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, op, 0, DMABENCH_CACHE_CLEAN_INVAL, OP) /* clean, inval, both */ \
 	IN(S, __u32, per_call, 1, DMABENCH_MAX_ENTRIES, ENTRIES)                \
+	IN(S, __u32, source, 0, DMABENCH_SOURCE_FOREIGN, SOURCE) /* by bus address, or by grant */ \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
 	OUT(S, __u32, failed_ops)  /* ops whose status was not 0 */             \
 	OUT(S, __s32, first_status)                                             \
 	OUT(S, struct dmabench_stats, hypercall)                                \
