@@ -799,7 +799,7 @@ struct dmabench_worker {
 	u64 *map, *unmap;          /* this thread's samples */
 	struct page **page;        /* batch x entries buffers of granule pages */
 	struct sg_table *sgt;      /* sg mode: one list per batch slot */
-	dma_addr_t *handle;        /* single mode: one per batch slot */
+	dma_addr_t *handle;        /* per batch slot: the address, or (sg) the count mapped */
 	long err;
 };
 
@@ -872,18 +872,13 @@ static long dmabench_devmap_sample(struct dmabench_worker *w, u64 *map, u64 *unm
 	t1 = dmabench_ticks();
 	preempt_enable();
 	*map = t1 - t0;
-	for (i = 0; i < r->batch; i++) {
-		bool bad = sg ? w->handle[i] == 0 : dma_mapping_error(dev, w->handle[i]);
-
-		if (bad)
-			break;
-		mapped++;
-	}
-	if (mapped < r->batch) {
-		for (i = 0; i < mapped; i++)
-			if (sg)
+	for (i = 0; i < r->batch; i++)
+		mapped += sg ? w->handle[i] != 0 : !dma_mapping_error(dev, w->handle[i]);
+	if (mapped < r->batch) {  /* undo every mapping that did succeed */
+		for (i = 0; i < r->batch; i++)
+			if (sg && w->handle[i])
 				dma_unmap_sg(dev, w->sgt[i].sgl, r->entries, dir);
-			else
+			else if (!sg && !dma_mapping_error(dev, w->handle[i]))
 				dma_unmap_page(dev, w->handle[i], bytes, dir);
 		return -EIO;
 	}

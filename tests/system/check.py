@@ -281,6 +281,14 @@ def smmu(outdir, release):
               f"{phase}: a wrong device address is caught: the bytes do not come back ({ctl})")
         maps = [kv(w) for w in lines if w[:2] == ["MAP", phase]]
         modes = {(m.get("mode"), m.get("threads")) for m in maps if "map_ps" in m}
+        bits32 = [m for m in maps if m.get("bits") == "32"]
+        check(len(bits32) == 1 and "map_ps" in bits32[0],
+              f"{phase}: a 32-bit DMA mask maps as well ({bits32[0].get('error', 'ok') if bits32 else 'absent'})")
+        if ops == "dma-direct":
+            bits12 = [m for m in maps if m.get("bits") == "12"]
+            check(len(bits12) == 1 and bits12[0].get("error") == "EIO",
+                  f"{phase}: a 12-bit mask is refused by dma-direct with EIO "
+                  f"({bits12[0].get('error', 'mapped') if bits12 else 'absent'})")
         check({("single", "1"), ("single", "2"), ("sg", "1")} <= modes and
               all(int(x) > 0 for m in maps if "map_ps" in m for x in m["map_ps"].split(",") + m["unmap_ps"].split(",")),
               f"{phase}: DEVMAP single (1 and 2 threads) and sg figures ({sorted(modes)})")
