@@ -8,8 +8,9 @@
  *
  * Phases: COUNT*2/5 requests from one process (with DEVICE, a PCI device
  * behind an IOMMU, the second half with it bound, so DEVMAP and HOLD go
- * through dma-iommu); COUNT*3/5 from two processes at once; signals mid-request (SIGUSR1 caught: the answer must be EINTR;
- * SIGKILL: the next request must succeed); one final valid request.
+ * through dma-iommu); COUNT*3/5 from two processes at once; signals
+ * mid-request (SIGUSR1 caught: the answer must be EINTR; SIGKILL: the next
+ * request must succeed); one final valid request.
  * Values: every IN field gets random and boundary values (0, 1, lo, hi,
  * hi+1, lo-1, all ones, powers of two, random); pointers are NULL,
  * misaligned, straddling into a guard page, read-only, kernel, or fine;
