@@ -624,9 +624,15 @@ static void dmabench_describe(struct device *dev, struct dmabench_device *d)
 		d->domain = DMABENCH_DOMAIN_IDENTITY;
 	else
 		d->domain = DMABENCH_DOMAIN_OTHER;
-	if (dev->iommu && dev->iommu->iommu_dev && dev->iommu->iommu_dev->dev)
-		strscpy(d->iommu_driver, dev_driver_string(dev->iommu->iommu_dev->dev),
-			sizeof(d->iommu_driver));
+	if (dev->iommu && dev->iommu->iommu_dev && dev->iommu->iommu_dev->dev) {
+		/* iommu_dev->dev is the sysfs class device; its parent is the
+		 * IOMMU itself, with the driver's name ("arm-smmu-v3"). */
+		struct device *idev = dev->iommu->iommu_dev->dev;
+
+		if (idev->parent && idev->parent->driver)
+			idev = idev->parent;
+		strscpy(d->iommu_driver, dev_driver_string(idev), sizeof(d->iommu_driver));
+	}
 	d->dma_mask = dma_get_mask(dev);
 	if (dev != &dmabench_pdev->dev)
 		d->flags |= DMABENCH_DEVICE_NAMED;
@@ -732,47 +738,53 @@ static long dmabench_unbind(struct dmabench_unbind_req *r)
 	return 0;
 }
 
+/* Under dmabench_dev_sem throughout: a remove (sysfs unbind) meanwhile
+ * would release the held buffer under our feet. */
 static long dmabench_hold(struct dmabench_hold_req *r)
 {
 	enum dma_data_direction dir = (enum dma_data_direction)r->dir;
 	struct device *dev;
-	struct page *page;
+	struct page *page = NULL;
 	long err = 0;
 
-	if (r->op == DMABENCH_HOLD_UNMAP) {
-		if (!dmabench_held.page)
-			return -ENOENT;
-		down_read(&dmabench_dev_sem);
-		dma_unmap_page(dmabench_held.dev, dmabench_held.iova, dmabench_held.size,
-			       dmabench_held.dir);
-		up_read(&dmabench_dev_sem);
-		memcpy(r->data, page_address(dmabench_held.page), dmabench_held.size);
-		r->iova = dmabench_held.iova;
-		__free_page(dmabench_held.page);
-		dmabench_held.page = NULL;
-		return 0;
+	if (r->op == DMABENCH_HOLD_MAP) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		if (!page)
+			return -ENOMEM;
+		memcpy(page_address(page), r->data, r->size);
 	}
-	if (dmabench_held.page)
-		return -EBUSY;
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
-	if (!page)
-		return -ENOMEM;
-	memcpy(page_address(page), r->data, r->size);
 	down_read(&dmabench_dev_sem);
-	dev = dmabench_target();
-	r->iova = dma_map_page(dev, page, 0, r->size, dir);
-	if (dma_mapping_error(dev, r->iova)) {
-		r->iova = 0;
-		err = -EIO;
-		__free_page(page);
+	if (r->op == DMABENCH_HOLD_UNMAP) {
+		if (!dmabench_held.page) {
+			err = -ENOENT;
+		} else {
+			dma_unmap_page(dmabench_held.dev, dmabench_held.iova, dmabench_held.size,
+				       dmabench_held.dir);
+			memcpy(r->data, page_address(dmabench_held.page), dmabench_held.size);
+			r->iova = dmabench_held.iova;
+			__free_page(dmabench_held.page);
+			dmabench_held.page = NULL;
+		}
+	} else if (dmabench_held.page) {
+		err = -EBUSY;
 	} else {
-		dmabench_held.dev = dev;
-		dmabench_held.page = page;
-		dmabench_held.iova = r->iova;
-		dmabench_held.size = r->size;
-		dmabench_held.dir = dir;
+		dev = dmabench_target();
+		r->iova = dma_map_page(dev, page, 0, r->size, dir);
+		if (dma_mapping_error(dev, r->iova)) {
+			r->iova = 0;
+			err = -EIO;
+		} else {
+			dmabench_held.dev = dev;
+			dmabench_held.page = page;
+			dmabench_held.iova = r->iova;
+			dmabench_held.size = r->size;
+			dmabench_held.dir = dir;
+			page = NULL;
+		}
 	}
 	up_read(&dmabench_dev_sem);
+	if (page)
+		__free_page(page);
 	return err;
 }
 
@@ -787,7 +799,7 @@ struct dmabench_worker {
 	u64 *map, *unmap;          /* this thread's samples */
 	struct page **page;        /* batch x entries buffers of granule pages */
 	struct sg_table *sgt;      /* sg mode: one list per batch slot */
-	dma_addr_t *handle;        /* single mode: one per batch slot */
+	dma_addr_t *handle;        /* per batch slot: the address, or (sg) the count mapped */
 	long err;
 };
 
@@ -860,23 +872,19 @@ static long dmabench_devmap_sample(struct dmabench_worker *w, u64 *map, u64 *unm
 	t1 = dmabench_ticks();
 	preempt_enable();
 	*map = t1 - t0;
-	for (i = 0; i < r->batch; i++) {
-		bool bad = sg ? w->handle[i] == 0 : dma_mapping_error(dev, w->handle[i]);
-
-		if (bad)
-			break;
-		mapped++;
-	}
-	if (mapped < r->batch) {
-		for (i = 0; i < mapped; i++)
-			if (sg)
+	for (i = 0; i < r->batch; i++)
+		mapped += sg ? w->handle[i] != 0 : !dma_mapping_error(dev, w->handle[i]);
+	if (mapped < r->batch) {  /* undo every mapping that did succeed */
+		for (i = 0; i < r->batch; i++)
+			if (sg && w->handle[i])
 				dma_unmap_sg(dev, w->sgt[i].sgl, r->entries, dir);
-			else
+			else if (!sg && !dma_mapping_error(dev, w->handle[i]))
 				dma_unmap_page(dev, w->handle[i], bytes, dir);
 		return -EIO;
 	}
 	if (r->delay_ns) {  /* the "transmission" time, as dma_map_benchmark's */
-		udelay(r->delay_ns / 1000);
+		mdelay(r->delay_ns / 1000000);
+		udelay(r->delay_ns / 1000 % 1000);
 		ndelay(r->delay_ns % 1000);
 	}
 	preempt_disable();
@@ -921,6 +929,7 @@ static int dmabench_devmap_thread(void *arg)
 
 static long dmabench_devmap(struct dmabench_devmap_req *r)
 {
+	const struct cpumask *cpus = cpu_online_mask;
 	u32 t, n = r->threads, cpu;
 	u64 hz = dmabench_info.counter_hz, *map, *unmap, old_mask = 0, old_coherent = 0;
 	struct dmabench_worker *w;
@@ -935,8 +944,20 @@ static long dmabench_devmap(struct dmabench_devmap_req *r)
 		err = -ENOMEM;
 		goto out;
 	}
+	if (r->source != DMABENCH_SOURCE_LOCAL) {
+		err = -EOPNOTSUPP;  /* foreign pages come with the Xen dom0 test (issue 11) */
+		goto out;
+	}
 	down_read(&dmabench_dev_sem);
 	dev = dmabench_target();
+	if (r->coherence != DMABENCH_AS_IS) {  /* never a real device's */
+		err = dev == &dmabench_pdev->dev
+			? dmabench_set_coherent(r->coherence == DMABENCH_COHERENT) : -EOPNOTSUPP;
+		if (err) {
+			up_read(&dmabench_dev_sem);
+			goto out;
+		}
+	}
 	if (r->dma_bits) {
 		old_mask = dma_get_mask(dev);
 		old_coherent = dev->coherent_dma_mask;
@@ -946,9 +967,15 @@ static long dmabench_devmap(struct dmabench_devmap_req *r)
 			goto out;
 		}
 	}
-	/* Thread t on the t-th online CPU, round-robin. */
-	cpu = cpumask_first(cpu_online_mask);
-	for (t = 0; t < n; t++) {
+	/* Thread t on the t-th online CPU (of the node), round-robin. */
+	if (r->on_node && (r->on_node - 1 >= nr_node_ids || !node_online(r->on_node - 1)))
+		err = -ERANGE;
+	if (r->on_node && !err)
+		cpus = cpumask_of_node(r->on_node - 1);
+	cpu = cpumask_first_and(cpus, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		err = -ERANGE;
+	for (t = 0; t < n && !err; t++) {
 		w[t].r = r;
 		w[t].dev = dev;
 		w[t].stop = &stop;
@@ -962,9 +989,9 @@ static long dmabench_devmap(struct dmabench_devmap_req *r)
 			break;
 		}
 		kthread_bind(w[t].task, cpu);
-		cpu = cpumask_next(cpu, cpu_online_mask);
+		cpu = cpumask_next_and(cpu, cpus, cpu_online_mask);
 		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_online_mask);
+			cpu = cpumask_first_and(cpus, cpu_online_mask);
 	}
 	if (err)  /* none started: stop the made ones before they run */
 		stop = true;

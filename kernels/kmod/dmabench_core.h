@@ -35,8 +35,10 @@
 	X(GRANULE, "granule", ERANGE)                   \
 	X(ENTRIES, "entries", ERANGE)                   \
 	X(DELAY, "delay_ns", ERANGE)                    \
+	X(NODE, "on_node", ERANGE)                      \
 	X(DMA_BITS, "dma_bits", ERANGE)                 \
 	X(MODE, "mode", EINVAL)                         \
+	X(SOURCE, "source", EINVAL)                     \
 	X(DEVICE, "device", EINVAL)                     \
 	X(DOMID, "domid", EINVAL)                       \
 	X(GREF, "gref", EINVAL)

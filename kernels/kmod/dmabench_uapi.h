@@ -34,7 +34,8 @@
 #define DMABENCH_MAX_THREADS 64u
 #define DMABENCH_MAX_GRANULE 256u            /* pages per mapping or sg entry */
 #define DMABENCH_MAX_ENTRIES 256u            /* sg entries per list */
-#define DMABENCH_MAX_DELAY_NS 1000000u       /* between map and unmap */
+#define DMABENCH_MAX_DELAY_NS 10000000u      /* between map and unmap: 10 ms */
+#define DMABENCH_MAX_NODE 1024u
 #define DMABENCH_HOLD_SIZE 4096u             /* a held buffer's most bytes */
 #define DMABENCH_NAME_LEN 64
 
@@ -206,22 +207,37 @@ DMABENCH_DECLARE(struct dmabench_bind_req, DMABENCH_BIND_FIELDS);
 DMABENCH_DECLARE(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS);
 
 enum dmabench_mode { DMABENCH_MODE_SINGLE = 0, DMABENCH_MODE_SG = 1 };
+enum dmabench_source {  /* whose pages are mapped or flushed */
+	DMABENCH_SOURCE_LOCAL = 0,
+	DMABENCH_SOURCE_FOREIGN = 1,  /* granted by another Xen domain (issue 11; EOPNOTSUPP until then) */
+};
+enum dmabench_coherence {
+	DMABENCH_AS_IS = 0,        /* as the kernel set the device up */
+	DMABENCH_COHERENT = 1,     /* the module's own device only */
+	DMABENCH_NONCOHERENT = 2,  /* the module's own device only: the cache maintenance runs */
+};
 
 /* DMABENCH_IOC_DEVMAP: map and unmap through the device's own DMA ops, as
- * dma_map_benchmark does, from `threads` kernel threads pinned to CPUs
- * 0, 1, ... in turn. A sample is `batch` maps (timed), the delay, then the
- * `batch` unmaps (timed); statistics cover every thread's samples. */
+ * dma_map_benchmark does, from `threads` kernel threads pinned in turn to
+ * the online CPUs (of one NUMA node with on_node; one without online CPUs
+ * answers ERANGE). A sample is `batch` maps (timed), the delay, then the
+ * `batch` unmaps (timed); statistics cover every thread's samples. A named
+ * device's coherence is the kernel's (another answers EOPNOTSUPP). */
 #define DMABENCH_DEVMAP_FIELDS(S, IN, OUT, DATA)                                \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
 	IN(S, __u32, threads, 1, DMABENCH_MAX_THREADS, THREADS)                 \
+	IN(S, __u32, on_node, 0, DMABENCH_MAX_NODE, NODE) /* 0: any CPU; n: NUMA node n - 1's */ \
 	IN(S, __u32, granule, 1, DMABENCH_MAX_GRANULE, GRANULE) /* pages per mapping or entry */ \
 	IN(S, __u32, mode, 0, DMABENCH_MODE_SG, MODE)                           \
 	IN(S, __u32, entries, 1, DMABENCH_MAX_ENTRIES, ENTRIES) /* sg: per list; single: 1 */ \
 	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
 	IN(S, __u32, dma_bits, 0, 64, DMA_BITS) /* the DMA mask; 0: as bound */ \
 	IN(S, __u32, delay_ns, 0, DMABENCH_MAX_DELAY_NS, DELAY)                 \
+	IN(S, __u32, coherence, 0, DMABENCH_NONCOHERENT, COHERENT)              \
+	IN(S, __u32, source, 0, DMABENCH_SOURCE_FOREIGN, SOURCE)                \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
 	OUT(S, struct dmabench_stats, map)                                      \
 	OUT(S, struct dmabench_stats, unmap)
 DMABENCH_DECLARE(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS);
@@ -263,7 +279,9 @@ DMABENCH_DECLARE(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS);
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, op, 0, DMABENCH_CACHE_CLEAN_INVAL, OP) /* clean, inval, both */ \
 	IN(S, __u32, per_call, 1, DMABENCH_MAX_ENTRIES, ENTRIES)                \
+	IN(S, __u32, source, 0, DMABENCH_SOURCE_FOREIGN, SOURCE) /* by bus address, or by grant */ \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
+	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
 	OUT(S, __u32, failed_ops)  /* ops whose status was not 0 */             \
 	OUT(S, __s32, first_status)                                             \
 	OUT(S, struct dmabench_stats, hypercall)                                \

@@ -4,6 +4,11 @@
     check.py pmu OUTDIR KERNEL_RELEASE    the -cpu cortex-a57 boot: named core PMU
     check.py fuzz OUTDIR KERNEL_RELEASE   the slub_debug boot: kmod_fuzz's log
     check.py xen OUTDIR KERNEL_RELEASE    the Xen 4.17 dom0 boot: xen_run's JSON lines
+    check.py smmu OUTDIR KERNEL_RELEASE   the SMMUv3 + edu boot: kmod_smmu's log
+    check.py smmu-lazy|smmu-passthrough OUTDIR KERNEL_RELEASE
+                                          the iommu.strict=0 / iommu.passthrough=1
+                                          swiotlb=force boots: the stamps follow the
+                                          kernel's choice
 
 Prints each check, a summary of the kmod/ figures (stamped EMULATED), and
 exits 1 if any check failed. Standard library only.
@@ -188,6 +193,12 @@ def fuzz(outdir, release):
     check(len(classes) >= 2 and "WRONG" in classes,
           f"kmod_fuzz: the request table came back ({len(classes) - 1} requests, {len(fields)} fields)")
     check(len(requests) >= 10000, f"kmod_fuzz: at least 10,000 requests answered (got {len(requests)})")
+    bound = [l.split() for l in lines if l.startswith("B ")]
+    in_bound = [r for r in requests if r["tag"] == "bound"]
+    devmap_ok = sum(r["name"] == "DEVMAP" and r["answer"] == "0" for r in in_bound)
+    check(len(bound) == 1 and bound[0][2:4] == ["0", "dma-iommu"] and len(in_bound) >= 1000 and devmap_ok >= 1,
+          f"a phase with edu bound behind the SMMU (dma-iommu): {len(in_bound)} requests, "
+          f"{devmap_ok} DEVMAP through it succeeded ({bound[0][1:] if bound else 'not bound'})")
 
     outside = [r for r in requests if r["answer"] not in classes.get(r["name"], ())]
     check(not outside, "every answer is one its request's class allows" +
@@ -381,6 +392,94 @@ def summarise_xen(results):
     print()
 
 
+def smmu(outdir, release):
+    """kmod_smmu's log (its format is in kmod_smmu.c's header)."""
+    text, rc = section(outdir, "smmu.log")
+    if not check(text is not None and rc == 0, f"kmod_smmu: sent back, exit status 0 (got {rc})"):
+        err, _ = section(outdir, "smmu.log.err")
+        print("      " + (err or "").strip().replace("\n", "\n      ")[-2000:])
+        check_dmesg(outdir)
+        return
+    lines = [l.split() for l in text.splitlines() if l.strip()]
+    kv = lambda w: dict(x.split("=", 1) for x in w if "=" in x)
+    refuse = [w for w in lines if w[0] == "REFUSE"]
+    check(len(refuse) == 1 and refuse[0][2] == "EBUSY",
+          f"a device pci-stub holds is refused with EBUSY (got {refuse[0][2] if refuse else 'nothing'})")
+    dmesg, _ = section(outdir, "dmesg")
+    check("dmabench never unbinds another driver" in (dmesg or ""),
+          "the refusal is one clear line in dmesg")
+    want = {"strict": ("dma-iommu", "strict"), "lazy": ("dma-iommu", "lazy"),
+            "identity": ("dma-direct", "identity")}
+    print("\nDEVMAP figures in the guest -- EMULATED (qemu-system-aarch64 TCG, SMMUv3 model), "
+          "not hardware; per op, ns min/median/p99/max:")
+    for phase, (ops, domain) in want.items():
+        st = [kv(w) for w in lines if w[:2] == ["STAMP", phase]]
+        got = st[0] if st else {}
+        check(got.get("ops") == ops and got.get("domain") == domain and got.get("iommu") == "arm-smmu-v3"
+              and int(got.get("group", -1)) >= 0 and got.get("named") == "1",
+              f"{phase}: stamps ops={ops} domain={domain} iommu=arm-smmu-v3, a group (got {got})")
+        edu = [kv(w) for w in lines if w[:2] == ["EDU", phase]]
+        check(len(edu) == 1 and edu[0].get("match") == "1",
+              f"{phase}: edu's DMA moved the bytes through the mapping both ways ({edu})")
+        ctl = [kv(w) for w in lines if w[:2] == ["CONTROL", phase]]
+        check(len(ctl) == 1 and ctl[0].get("match") == "0",
+              f"{phase}: a wrong device address is caught: the bytes do not come back ({ctl})")
+        maps = [kv(w) for w in lines if w[:2] == ["MAP", phase]]
+        modes = {(m.get("mode"), m.get("threads")) for m in maps if "map_ps" in m}
+        bits32 = [m for m in maps if m.get("bits") == "32"]
+        check(len(bits32) == 1 and "map_ps" in bits32[0],
+              f"{phase}: a 32-bit DMA mask maps as well ({bits32[0].get('error', 'ok') if bits32 else 'absent'})")
+        if ops == "dma-direct":
+            bits12 = [m for m in maps if m.get("bits") == "12"]
+            check(len(bits12) == 1 and bits12[0].get("error") == "EIO",
+                  f"{phase}: a 12-bit mask is refused by dma-direct with EIO "
+                  f"({bits12[0].get('error', 'mapped') if bits12 else 'absent'})")
+        check({("single", "1"), ("single", "2"), ("sg", "1")} <= modes and
+              all(int(x) > 0 for m in maps if "map_ps" in m for x in m["map_ps"].split(",") + m["unmap_ps"].split(",")),
+              f"{phase}: DEVMAP single (1 and 2 threads) and sg figures ({sorted(modes)})")
+        for m in maps:
+            if "map_ps" in m:
+                f = lambda v: "/".join(f"{int(x) / 1e3:.1f}" for x in v.split(","))
+                print(f"  {phase:8} {m['mode']:6} threads {m['threads']} entries {m['entries']:>2}: "
+                      f"map {f(m['map_ps'])}  unmap {f(m['unmap_ps'])}")
+    own = {}
+    for phase in ("own_coherent", "own_noncoherent"):
+        m = [kv(w) for w in lines if w[:2] == ["MAP", phase] and "map_ps" in kv(w)]
+        own[phase] = int(m[0]["map_ps"].split(",")[1]) if m else 0
+        if m:
+            print(f"  {phase:15} sg 16 entries: map median {own[phase] / 1e3:.1f} ns")
+    check(own["own_noncoherent"] > own["own_coherent"] > 0,
+          "the module's own device: a non-coherent sg map (cache maintenance per entry) costs "
+          f"more than a coherent one ({own['own_noncoherent'] / 1e3:.1f} vs {own['own_coherent'] / 1e3:.1f} ns)")
+    print()
+    # The SMMU saw the wrong addresses: F_TRANSLATION (event 0x10), once in
+    # each translated phase.
+    faults = (dmesg or "").count("event 0x10 received")
+    check(faults >= 2, f"the SMMU reported translation faults for the wrong addresses ({faults})")
+    over = [w for w in lines if w[0] == "OVERRIDE"]
+    check(len(over) == 1 and over[0][2] == "(null)",
+          f"driver_override restored after UNBIND (got {over[0][2:] if over else 'nothing'})")
+    drv = [w for w in lines if w[0] == "DRIVER"]
+    check(len(drv) == 1 and drv[0][2] == "none", "the device is left unbound")
+    rm = [w for w in lines if w[0] == "RMMOD"]
+    check(len(rm) == 1 and rm[0][1] == "0", "rmmod succeeds")
+    check_dmesg(outdir)
+
+
+def smmu_boot(outdir, phase, ops, domain, swiotlb):
+    """A boot whose command line chose the domain: the stamps must say so."""
+    text, rc = section(outdir, "smmu.log")
+    check(text is not None and rc == 0, f"kmod_smmu: sent back, exit status 0 (got {rc})")
+    lines = [l.split() for l in (text or "").splitlines() if l.strip()]
+    st = [dict(x.split("=", 1) for x in w if "=" in x) for w in lines if w[:2] == ["STAMP", phase]]
+    got = st[0] if st else {}
+    check(got.get("ops") == ops and got.get("domain") == domain and got.get("swiotlb") == swiotlb,
+          f"{phase}: stamps ops={ops} domain={domain} swiotlb={swiotlb} (got {got})")
+    edu = [w for w in lines if w[:2] == ["EDU", phase]]
+    check(len(edu) == 1 and "match=1" in edu[0], f"{phase}: edu's DMA moved the bytes both ways")
+    check_dmesg(outdir)
+
+
 def summarise(result):
     print("\nkmod/ figures in the guest -- EMULATED (qemu-system-aarch64 TCG), not hardware:")
     for b in by_name(result, "kmod/hypercall"):
@@ -396,9 +495,12 @@ def summarise(result):
 
 
 def main():
-    modes = {"full": full, "pmu": pmu, "fuzz": fuzz, "xen": xen}
+    modes = {"full": full, "pmu": pmu, "fuzz": fuzz, "xen": xen, "smmu": smmu,
+             "smmu-lazy": lambda d, r: smmu_boot(d, "boot_lazy", "dma-iommu", "lazy", "0"),
+             "smmu-passthrough": lambda d, r: smmu_boot(d, "boot_identity", "dma-direct", "identity", "1")}
     if len(sys.argv) != 4 or sys.argv[1] not in modes:
-        print("usage: check.py full|pmu|fuzz|xen OUTDIR KERNEL_RELEASE", file=sys.stderr)
+        print("usage: check.py full|pmu|fuzz|xen|smmu|smmu-lazy|smmu-passthrough OUTDIR KERNEL_RELEASE",
+              file=sys.stderr)
         return 2
     outdir = Path(sys.argv[2])
     modes[sys.argv[1]](outdir, sys.argv[3])

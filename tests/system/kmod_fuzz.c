@@ -4,11 +4,13 @@
  * request table (DMABENCH_IOCTLS and each struct's field rows in
  * dmabench_uapi.h), so a new request or field is fuzzed without an edit here.
  *
- *   kmod_fuzz SEED COUNT     (static arm64; runs in the system test's guest)
+ *   kmod_fuzz SEED COUNT [DEVICE]   (static arm64; runs in the system test's guest)
  *
- * Phases: COUNT*2/5 requests from one process; COUNT*3/5 from two processes
- * at once; signals mid-request (SIGUSR1 caught: the answer must be EINTR;
- * SIGKILL: the next request must succeed); one final valid request.
+ * Phases: COUNT*2/5 requests from one process (with DEVICE, a PCI device
+ * behind an IOMMU, the second half with it bound, so DEVMAP and HOLD go
+ * through dma-iommu); COUNT*3/5 from two processes at once; signals
+ * mid-request (SIGUSR1 caught: the answer must be EINTR; SIGKILL: the next
+ * request must succeed); one final valid request.
  * Values: every IN field gets random and boundary values (0, 1, lo, hi,
  * hi+1, lo-1, all ones, powers of two, random); pointers are NULL,
  * misaligned, straddling into a guard page, read-only, kernel, or fine;
@@ -24,6 +26,7 @@
  *                                  predicts ("-": any of its class), how its pointer
  *                                  was made, the first field outside its row ("-": none)
  *   K TAG NAME SIGNAL STATUS       a caller killed mid-request (STATUS: how it ended)
+ *   B DEVICE ANSWER OPS DOMAIN     DEVICE bound for the "bound" phase (or not)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -82,6 +85,7 @@ static unsigned char *arena, *guard, *rdonly;
 static FILE *out;
 static const char *tag;
 static struct dmabench_info info;
+static const char *rebind;  /* the "bound" phase's device: taken again after an UNBIND */
 
 static uint64_t rng_state;
 static uint64_t rnd(void)  /* xorshift64* */
@@ -228,6 +232,16 @@ static int call(unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) == 0 ? 0 : errno;
 }
 
+static const struct row *row_of(unsigned long cmd)
+{
+	size_t i;
+
+	for (i = 0; i < NROWS; i++)
+		if (rows[i].cmd == cmd)
+			return &rows[i];
+	return NULL;
+}
+
 /* A request number that is none of the table's: another size, direction,
  * number or type. Types the VFS answers itself ('T', 'f', 'X', 0) are left out. */
 static unsigned long wrong_cmd(void)
@@ -275,18 +289,33 @@ static void fuzz_one(void)
 	}
 	r = &rows[rnd() % NROWS];
 	memset(req, 0, r->size);
-	for (f = r->fields; f->name; f++) {  /* small valid values, then hostile ones */
+	for (f = r->fields; f->name; f++) {  /* small valid values (often the least) */
 		uint64_t span = f->hi - f->lo;
 
 		if (f->data)
 			fill_data(req + f->off, f->size);
 		else
-			put(req, f, f->lo + rnd() % (span < 3 ? span + 1 : 4));
+			put(req, f, f->lo + (rnd() % 2 ? 0 : rnd() % (span < 3 ? span + 1 : 4)));
 	}
-	if (rnd() % 3)
+	/* Then none, one, or any number of fields hostile: one at a time tests
+	 * each bound alone; many at once, the order of the checks. */
+	switch (rnd() % 3) {
+	case 0:
+		break;
+	case 1:
+		for (f = r->fields; f->name; f++)
+			;
+		if (f > r->fields) {
+			f = &r->fields[rnd() % (size_t)(f - r->fields)];
+			if (!f->data)
+				put(req, f, hostile(f));
+		}
+		break;
+	default:
 		for (f = r->fields; f->name; f++)
 			if (!f->data && rnd() % 4 == 0)
 				put(req, f, hostile(f));
+	}
 	expect = predict(r, req, &bad);
 	if (expect < 0)
 		cap_work(r, req);
@@ -333,6 +362,12 @@ static void fuzz_one(void)
 	}
 	got = call(r->cmd, arg);
 	log_request(r, got, expect, kind, bad);
+	if (rebind && r->cmd == DMABENCH_IOC_UNBIND && got == 0) {
+		struct dmabench_bind_req b = { 0 };
+
+		snprintf(b.device, sizeof(b.device), "%s", rebind);
+		log_request(row_of(DMABENCH_IOC_BIND), call(DMABENCH_IOC_BIND, &b), 0, "rebind", NULL);
+	}
 }
 
 static void run_phase(const char *name, uint64_t seed, long count)
@@ -347,14 +382,22 @@ static void run_phase(const char *name, uint64_t seed, long count)
 static volatile sig_atomic_t caught;
 static void on_usr1(int sig) { (void)sig; caught = 1; }
 
-/* A valid request that runs long under TCG: 65536 samples of 64 maps of
- * 4 KiB, each sample dirtying 256 KiB first. */
-static void long_request(struct dmabench_map_req *m)
+/* Valid requests that run long under TCG: 65536 samples of 64 maps of
+ * 4 KiB (MAP dirties 256 KiB first; DEVMAP runs on two kernel threads). */
+static void long_map(struct dmabench_map_req *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->size = 4096, m->samples = DMABENCH_MAX_SAMPLES, m->batch = DMABENCH_MAX_BATCH;
 	m->dir = DMABENCH_DIR_BIDIRECTIONAL, m->coherent = 0, m->state = DMABENCH_STATE_DIRTY;
 }
+
+static void long_devmap(struct dmabench_devmap_req *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->samples = DMABENCH_MAX_SAMPLES, m->batch = DMABENCH_MAX_BATCH, m->threads = 2;
+	m->granule = 1, m->entries = 1, m->coherence = DMABENCH_NONCOHERENT;
+}
+
 
 static int small_call(void)
 {
@@ -364,20 +407,17 @@ static int small_call(void)
 	return e ? e : c.call.samples == 2 && c.call.batch == 2 ? 0 : EPROTO;
 }
 
-/* A caller interrupted mid-request: SIGUSR1 (caught: the answer must be
+/* A caller interrupted mid-request, in MAP (odd rounds: DEVMAP, whose
+ * caller waits for kernel threads): SIGUSR1 (caught: the answer must be
  * EINTR) or SIGKILL (the module must be free for the next request). */
 static void signal_round(int sig, int round)
 {
-	const struct row *map = NULL;
+	const struct row *r = row_of(round & 1 ? DMABENCH_IOC_DEVMAP : DMABENCH_IOC_MAP);
 	struct timespec nap = { 0, (20 + round * 7 % 60) * 1000000L };
 	int go[2], status = 0, tries = 0;
 	pid_t child;
-	size_t i;
 	char c;
 
-	for (i = 0; i < NROWS; i++)
-		if (rows[i].cmd == DMABENCH_IOC_MAP)
-			map = &rows[i];
 	fflush(out);
 	if (pipe(go) || (child = fork()) < 0) {
 		perror("kmod_fuzz: pipe/fork");
@@ -386,15 +426,17 @@ static void signal_round(int sig, int round)
 	if (child == 0) {
 		struct sigaction sa = { .sa_handler = on_usr1 };
 		struct dmabench_map_req m;
+		struct dmabench_devmap_req d;
 		int got;
 
 		sigaction(SIGUSR1, &sa, NULL);
-		long_request(&m);
+		long_map(&m);
+		long_devmap(&d);
 		tag = "signal";
 		if (write(go[1], "g", 1) != 1)
 			_exit(3);
-		got = call(DMABENCH_IOC_MAP, &m);
-		log_request(map, got, EINTR, caught ? "sigusr1" : "sigusr1-missed", NULL);
+		got = call(r->cmd, r->cmd == DMABENCH_IOC_MAP ? (void *)&m : (void *)&d);
+		log_request(r, got, EINTR, caught ? "sigusr1" : "sigusr1-missed", NULL);
 		fflush(out);
 		_exit(0);
 	}
@@ -410,18 +452,11 @@ static void signal_round(int sig, int round)
 		nap.tv_nsec = 50000000L;
 		nanosleep(&nap, NULL);
 	}
-	fprintf(out, "K %s MAP %s %s\n", sig == SIGKILL ? "kill" : "signal", sig == SIGKILL ? "SIGKILL" : "SIGUSR1",
+	fprintf(out, "K %s %s %s %s\n", sig == SIGKILL ? "kill" : "signal", r->name,
+		sig == SIGKILL ? "SIGKILL" : "SIGUSR1",
 		WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : WIFEXITED(status) ? "exited" : "?");
 	tag = sig == SIGKILL ? "after-kill" : "after-signal";
-	{
-		int got = small_call();
-		const struct row *callrow = NULL;
-
-		for (i = 0; i < NROWS; i++)
-			if (rows[i].cmd == DMABENCH_IOC_CALL)
-				callrow = &rows[i];
-		log_request(callrow, got, 0, "valid", NULL);
-	}
+	log_request(row_of(DMABENCH_IOC_CALL), small_call(), 0, "valid", NULL);
 	fflush(out);
 }
 
@@ -463,7 +498,23 @@ int main(int argc, char **argv)
 	}
 	fprintf(out, "T WRONG - NUMBER ENOTTY\n");
 
-	run_phase("one", seed, count * 2 / 5);
+	if (argc > 3) {  /* half of it with a real device bound */
+		struct dmabench_bind_req b = { 0 };
+		struct dmabench_unbind_req u = { 0 };
+		int e;
+
+		run_phase("one", seed, count / 5);
+		snprintf(b.device, sizeof(b.device), "%s", argv[3]);
+		e = call(DMABENCH_IOC_BIND, &b);
+		fprintf(out, "B %s %s %s %u\n", argv[3], answer_name(e), e ? "-" : b.device_info.dma_ops,
+			b.device_info.domain);
+		rebind = e ? NULL : argv[3];
+		run_phase("bound", seed + 7, count / 5);
+		rebind = NULL;
+		call(DMABENCH_IOC_UNBIND, &u);
+	} else {
+		run_phase("one", seed, count * 2 / 5);
+	}
 
 	/* Two processes at once, each logging to its own file. */
 	for (k = 0; k < 2; k++) {
@@ -500,9 +551,7 @@ int main(int argc, char **argv)
 	}
 
 	tag = "final";
-	for (i = 0; i < NROWS; i++)
-		if (rows[i].cmd == DMABENCH_IOC_CALL)
-			log_request(&rows[i], small_call(), 0, "valid", NULL);
+	log_request(row_of(DMABENCH_IOC_CALL), small_call(), 0, "valid", NULL);
 	fflush(out);
 	return 0;
 }

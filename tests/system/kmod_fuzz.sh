@@ -23,16 +23,19 @@ for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc cpio apt-get dpkg-deb; do
 done
 
 step "kernel, module and fuzzer (seed $seed: DMABENCH_FUZZ_SEED=$seed replays it)"
-env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
+kmod=${DMABENCH_KMOD_DIR:-$work/kmod}  # shared by the arm64 system tests
+env=$(bash "$here/kmod_build.sh" arm64 "$kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
 # shellcheck disable=SC1090
 . "$env"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
     -o "$work/kmod_fuzz" "$here/kmod_fuzz.c"
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" - "$work/kmod/dmabench.ko" "$work/kmod_fuzz"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" - "$kmod/dmabench.ko" "$work/kmod_fuzz"
 
-step "boot: slub_debug=FZPU page_poison=1, 10,000 hostile requests"
-BOOT_APPEND="slub_debug=FZPU page_poison=1 dmabench.seed=$seed" \
-    bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" max,pauth-impdef=on fuzz "$work/fuzz" 150
+# An edu device behind an SMMUv3: part of the fuzz maps through dma-iommu.
+step "boot: slub_debug=FZPU page_poison=1, SMMUv3 + edu, 10,000 hostile requests"
+BOOT_MACHINE=virt,iommu=smmuv3 BOOT_APPEND="slub_debug=FZPU page_poison=1 dmabench.seed=$seed" \
+    bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" max,pauth-impdef=on fuzz "$work/fuzz" 150 \
+    -device edu,dma_mask=0xffffffffffffffff
 "$python" "$here/check.py" fuzz "$work/fuzz" "$KERNEL_RELEASE"
 
 # The checks must be able to fail: the same output with an answer outside
