@@ -118,7 +118,9 @@ static inline enum dmabench_bad dmabench_check_cache(const struct dmabench_cache
 	return dmabench_check_buffers(r->size, r->batch, page_size);
 }
 
-/* A mask under 12 bits cannot address a page; 0 keeps the device's. */
+/* A mask under 12 bits cannot address a page; 0 keeps the device's. Each
+ * thread's buffers within DMABENCH_MAX_BATCH_BYTES, all of them within
+ * DMABENCH_MAX_DEVMAP_BYTES. */
 static inline enum dmabench_bad dmabench_check_devmap(const struct dmabench_devmap_req *r,
 						      __u32 page_size)
 {
@@ -127,7 +129,9 @@ static inline enum dmabench_bad dmabench_check_devmap(const struct dmabench_devm
 		return DMABENCH_BAD_ENTRIES;
 	if (r->dma_bits && r->dma_bits < 12)
 		return DMABENCH_BAD_DMA_BITS;
-	if ((__u64)r->batch * r->entries * r->granule * page_size > DMABENCH_MAX_BATCH_BYTES)
+	if ((__u64)r->batch * r->entries * r->granule * page_size > DMABENCH_MAX_BATCH_BYTES ||
+	    (__u64)r->threads * r->batch * r->entries * r->granule * page_size >
+		    DMABENCH_MAX_DEVMAP_BYTES)
 		return DMABENCH_BAD_BATCH_BYTES;
 	return DMABENCH_OK;
 }

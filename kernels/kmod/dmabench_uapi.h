@@ -32,6 +32,7 @@
 #define DMABENCH_MAX_SIZE (1u << 20)         /* one buffer: 1 MiB */
 #define DMABENCH_MAX_BATCH_BYTES (4u << 20)  /* batch x size rounded up to pages */
 #define DMABENCH_MAX_THREADS 64u
+#define DMABENCH_MAX_DEVMAP_BYTES (64u << 20)  /* all DEVMAP threads' buffers */
 #define DMABENCH_MAX_GRANULE 256u            /* pages per mapping or sg entry */
 #define DMABENCH_MAX_ENTRIES 256u            /* sg entries per list */
 #define DMABENCH_MAX_DELAY_NS 10000000u      /* between map and unmap: 10 ms */
