@@ -259,6 +259,9 @@ void register_xen(Registry& r, const kmod::Device& dev, bool quick) {
     r.variant({"kmod/xen_version", "HYPERVISOR_xen_version(XENVER_version, NULL), the cheapest Xen "
                                    "hypercall, beside a call of an empty function: " + x.stamp, x.skip});
     add_xen("xen_version", {}, "call", x.skip, [] { return xen_call_work(); });
+    // The review's own hypercall: a way out for hypercall-vs-call (bench/call.cpp ranks them).
+    r.tag_last({{"kind", "exit"}, {"exit_rank", 2}, {"exit_stamp", "HYPERVISOR_xen_version from dom0's "
+                                                                   "kernel: " + x.stamp}});
     r.variant({"kmod/gnttab_flush", "GNTTABOP_cache_flush over one buffer, one op per page, per_call ops "
                                     "per hypercall (1: as Linux issues it), every answer checked; beside "
                                     "dom0's own maintenance of the same bytes: " + x.stamp, x.flush_skip});
@@ -318,6 +321,9 @@ void register_calls(Registry& r, const kmod::Device& dev) {
                hyper_skip});
     add(r, "call", {}, "call", dev.skip, [] { return calls_work(false); });
     add(r, "hypercall", {}, "call", hyper_skip, [] { return calls_work(true); });
+    r.tag_last({{"kind", "exit"}, {"exit_rank", 3},
+                {"exit_stamp", "the module's SMCCC call from EL1" +
+                                   (dev.skip.empty() ? ": " + dev.hypercall_note() : std::string())}});
 }
 
 // dma_map: api x size x direction x coherence x line state, as a list of points first.

@@ -91,6 +91,8 @@ public:
 
     void variant(Variant v);
     void add(Case c);  // builds the name; throws std::logic_error on a malformed one
+    // Merges tags into the case added last.
+    void tag_last(const nlohmann::json& tags) { cases_.back().tags.update(tags); }
 
     const std::vector<Variant>& variants() const { return variants_; }
     const std::vector<Case>& cases() const { return cases_; }
