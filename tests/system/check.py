@@ -3,7 +3,6 @@
     check.py full OUTDIR KERNEL_RELEASE   the -cpu max boot: module, suite, kmod/
     check.py pmu OUTDIR KERNEL_RELEASE    the -cpu cortex-a57 boot: named core PMU
     check.py fuzz OUTDIR KERNEL_RELEASE   the slub_debug boot: kmod_fuzz's log
-    check.py fuzz-xen OUTDIR KERNEL_RELEASE   the same in a Xen dom0 (edu on xen-swiotlb)
     check.py xen OUTDIR KERNEL_RELEASE    the Xen 4.17 dom0 boot: xen_run's JSON lines
     check.py smmu OUTDIR KERNEL_RELEASE   the SMMUv3 + edu boot: kmod_smmu's log
     check.py smmu-lazy|smmu-passthrough OUTDIR KERNEL_RELEASE
@@ -163,9 +162,8 @@ def pmu(outdir, release):
     check_dmesg(outdir)
 
 
-def fuzz(outdir, release, ops="dma-iommu"):
-    """kmod_fuzz's log (its format is in kmod_fuzz.c's header); ops: the DMA
-    ops edu is bound through (dma-iommu behind the SMMU, xen-swiotlb in a Xen dom0)."""
+def fuzz(outdir, release):
+    """kmod_fuzz's log (its format is in kmod_fuzz.c's header)."""
     text, _ = section(outdir, "fuzz-life")
     life = dict(l.split("=", 1) for l in (text or "").split() if "=" in l)
     for arg in ("slub_debug=FZPU", "page_poison=1"):
@@ -198,8 +196,10 @@ def fuzz(outdir, release, ops="dma-iommu"):
     bound = [l.split() for l in lines if l.startswith("B ")]
     in_bound = [r for r in requests if r["tag"] == "bound"]
     devmap_ok = sum(r["name"] == "DEVMAP" and r["answer"] == "0" for r in in_bound)
+    # edu's DMA ops: the SMMU's (dma-iommu), or in a Xen dom0 Xen's (xen-swiotlb).
+    ops = "xen-swiotlb" if life.get("hypervisor") == "xen" else "dma-iommu"
     check(len(bound) == 1 and bound[0][2:4] == ["0", ops] and len(in_bound) >= 1000 and devmap_ok >= 1,
-          f"a phase with edu bound through its own DMA ops ({ops}): {len(in_bound)} requests, "
+          f"a phase with edu bound ({ops}): {len(in_bound)} requests, "
           f"{devmap_ok} DEVMAP through it succeeded ({bound[0][1:] if bound else 'not bound'})")
 
     outside = [r for r in requests if r["answer"] not in classes.get(r["name"], ())]
@@ -498,11 +498,10 @@ def summarise(result):
 
 def main():
     modes = {"full": full, "pmu": pmu, "fuzz": fuzz, "xen": xen, "smmu": smmu,
-             "fuzz-xen": lambda d, r: fuzz(d, r, "xen-swiotlb"),
              "smmu-lazy": lambda d, r: smmu_boot(d, "boot_lazy", "dma-iommu", "lazy", "0"),
              "smmu-passthrough": lambda d, r: smmu_boot(d, "boot_identity", "dma-direct", "identity", "1")}
     if len(sys.argv) != 4 or sys.argv[1] not in modes:
-        print("usage: check.py full|pmu|fuzz|fuzz-xen|xen|smmu|smmu-lazy|smmu-passthrough OUTDIR KERNEL_RELEASE",
+        print("usage: check.py full|pmu|fuzz|xen|smmu|smmu-lazy|smmu-passthrough OUTDIR KERNEL_RELEASE",
               file=sys.stderr)
         return 2
     outdir = Path(sys.argv[2])

@@ -49,6 +49,7 @@ lifecycle() {
 # slab cache (slub_debug reports into dmesg).
 fuzz_life() {
     cat /proc/cmdline
+    echo "hypervisor=$(cat /sys/hypervisor/type 2>/dev/null)"
     for f in sanity_checks red_zone poison store_user; do
         echo "slab_$f=$(cat /sys/kernel/slab/kmalloc-256/$f)"
     done

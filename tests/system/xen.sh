@@ -120,5 +120,5 @@ unset BOOT_APPEND
 BOOT_APPEND="slub_debug=FZPU page_poison=1 dmabench.seed=$seed" \
     bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" cortex-a57 fuzz "$work/fuzz" 150 \
     -device edu,dma_mask=0xffffffffffffffff
-"$python" "$here/check.py" fuzz-xen "$work/fuzz" "$KERNEL_RELEASE"
+"$python" "$here/check.py" fuzz "$work/fuzz" "$KERNEL_RELEASE"
 step "arm64 Xen system test passed"
