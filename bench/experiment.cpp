@@ -283,11 +283,8 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     BestExit exit;
     if (e->best_exit) {
         exit = best_exit(quick);
-        if (exit.rank < 0) {
-            std::fprintf(say, "verdict    not run: no way out to a hypervisor runs here\n");
-            return 0;
-        }
-        std::fprintf(say, "path       %s: %s\n", exit.name.c_str(), exit.stamp.c_str());
+        std::fprintf(say, "path       %s\n", exit.rank < 0 ? "none: no way out to a hypervisor runs here"
+                                                            : (exit.name + ": " + exit.stamp).c_str());
         a.select = [sel = e->select, rank = exit.rank](const json& t) {
             return sel(t) && (!is_exit(t) || t.value("exit_rank", -1) == rank);
         };
@@ -310,7 +307,10 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     std::vector<Outcome> outcomes;
     json j = judge(*e, doc, outcomes);
     j["cannot_run"] = missing;
-    if (e->best_exit) {
+    if (e->best_exit && exit.rank < 0) {
+        j["verdict"] = "nothing to compare";
+        j["why"] = "no way out to a hypervisor runs here (see cannot_run)";
+    } else if (e->best_exit) {
         j["path"] = {{"name", exit.name}, {"stamp", exit.stamp}};
         // CPUID that did not leave the guest (bare metal, SEV-ES, no intercept):
         // nothing to compare a hypercall with.
