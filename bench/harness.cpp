@@ -285,6 +285,9 @@ private:
         static std::map<std::string, uint64_t> found;
         auto it = found.find(c.name);
         if (it != found.end()) return it->second;
+        // A first, discarded run: code not yet translated (qemu) or cached
+        // would stop the doubling at once.
+        b.once(1, false);
         uint64_t n = 1;
         while (n < (uint64_t(1) << 24) && b.once(n, false).seconds < kBatchSeconds) n *= 2;
         return found[c.name] = n;
