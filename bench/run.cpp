@@ -263,14 +263,17 @@ Selection register_selected(const Registry& reg, const RunArgs& a, const Setting
 
 // Phase 3: Google Benchmark's own flags; it names a bad one itself.
 void init_gbench(const RunArgs& a, const Settings& st) {
-    // Google Benchmark names the program in its own error lines.
-    std::vector<std::string> gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(st.repetitions),
-                                      "--benchmark_min_time=" + std::to_string(st.min_time)};
+    // Google Benchmark names the program in its own error lines, and keeps
+    // pointers into argv for the whole run: the strings outlive this call.
+    static std::vector<std::string> gargs;
+    gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(st.repetitions),
+             "--benchmark_min_time=" + std::to_string(st.min_time)};
     // Random interleaving runs the benchmarks' repetitions in shuffled order
     // (A B A B ...), so drift cannot masquerade as a difference between them.
     if (a.interleave) gargs.push_back("--benchmark_enable_random_interleaving=true");
     gargs.insert(gargs.end(), a.gbench_flags.begin(), a.gbench_flags.end());
-    std::vector<char*> gargv;
+    static std::vector<char*> gargv;
+    gargv.clear();
     for (auto& s : gargs) gargv.push_back(s.data());
     int gargc = int(gargv.size());
     benchmark::Initialize(&gargc, gargv.data());
