@@ -109,7 +109,7 @@ Work calls_work(bool hypercall) {
         *ret = r.hypercall_ret;
         return 0;
     };
-    // Only the timed op and the timer are put through ioctl_work's counters.
+    // ioctl_work puts the timed op's counters; the timer and, for a hypercall, the call here.
     auto w = ioctl_work(k, {hypercall ? "hypercall" : "call"}, [k = k.get(), hypercall, ret](
                             benchmark::State& s, const std::vector<kmod::OpStats>& st) {
         // A sample's fixed cost (two counter reads), whole: a batch carries 1/batch of it.

@@ -243,7 +243,8 @@ void init_gbench(const RunArgs& a, const Settings& st) {
     // (A B A B ...), so drift cannot masquerade as a difference between them.
     if (a.interleave) gargs.push_back("--benchmark_enable_random_interleaving=true");
     gargs.insert(gargs.end(), a.gbench_flags.begin(), a.gbench_flags.end());
-    std::vector<char*> gargv;
+    static std::vector<char*> gargv;
+    gargv.clear();
     for (auto& s : gargs) gargv.push_back(s.data());
     int gargc = int(gargv.size());
     benchmark::Initialize(&gargc, gargv.data());
