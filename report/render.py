@@ -5,7 +5,7 @@ import math
 import os
 import re
 
-from . import identity, plots, stats, textfmt
+from . import findings, identity, plots, stats, textfmt
 from .doc import Banner, Doc, Figure, Heading, Para, Table, Text
 from .model import Run
 
@@ -304,6 +304,35 @@ def _pair_label(subject: str, baseline: str) -> str:
     return label + (f" ({'/'.join(shared)})" if shared else "")
 
 
+def findings_blocks(run: Run) -> list:
+    """The answers first: one table per finding on the page, one block of
+    preformatted lines in the text (it must fit the summary's 40 x 72)."""
+    fs = findings.findings(run)
+    if not fs:
+        return []
+    blocks = [Heading(2, "Findings")]
+    for f in fs:
+        rows = [(r.label, findings.cells(f, r)) for r in f.rows]
+        blocks.append(Table("", f.columns, rows, caption=f.title, page_only=True))
+    blocks.append(Text(["Findings (95% intervals in brackets; basis: reps = over "
+                        "repetitions,", "batches = p10-p90 of batches, wider than a 95% "
+                        "interval)", ""] + findings.text_lines(fs), text_only=True))
+    gone = findings.evicted(run)
+    if gone:
+        blocks.append(Para(f"evicted: {len(gone)} state:dirty case(s) were not significantly "
+                           f"dearer than state:clean of the same size: {findings.EVICTED}; "
+                           "their times are not dirty-line costs.", kind="note"))
+    blocks.append(Para(PAGE_BASIS, page_only=True))
+    return blocks
+
+
+PAGE_BASIS = ("Findings are chosen by the cases' tags. Ratios with 'reps' are Hodges-Lehmann "
+              "estimates over repetitions with the exact Mann-Whitney 95% interval; costs with "
+              "'reps' are medians with the order-statistic 95% interval; 'batches' means too "
+              "few repetitions, and the interval is built from the per-batch p10 and p90 "
+              "inside each case, wider than a 95% interval.")
+
+
 def experiment_blocks(run: Run, outdir: str) -> list:
     """A `dmabench experiment` record: the claim, the verdict, each comparison."""
     exp = run.get("experiment")
@@ -401,6 +430,9 @@ def build(runs: list, outdir: str) -> Doc:
     doc = Doc(title)
     doc.add(Heading(1, title, page_only=True), Text([textfmt.ascii_only(head)[:72]], text_only=True))
     doc.add(*machine_blocks(runs))
+    if len(runs) == 1:
+        doc.add(*findings_blocks(runs[0]))
+    doc.summary_end = len(doc.blocks)
     for i, run in enumerate(runs):
         if not any(b.iterations or b.aggregates for b in run.benches.values()):
             who = "" if len(runs) == 1 else f"M{i + 1}: "
