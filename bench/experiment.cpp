@@ -60,8 +60,8 @@ struct Experiment {
     // Of the ways out to a hypervisor (kind "exit"), run only the best that
     // runs here (lowest exit_rank): a real hypercall before a VM exit.
     bool best_exit = false;
-    // What the verdict is given per: a subject tag ("era", "args.dir"), or
-    // "baseline" (the baseline's variant). A claim can hold for some groups
+    // What the verdict is given per: a subject tag ("variant", "args.dir"),
+    // or "baseline" (the baseline's variant). A claim can hold for some groups
     // and not others; the verdict says which.
     std::string group_by = "baseline";
 };
@@ -117,7 +117,7 @@ const std::vector<Experiment>& experiments() {
          "on small and large memory maps and board profiles",
          pfn_valid_point, {"variant"},
          {{eras, variant_is({"flag"}), true}, {eras, variant_is({"pfn_ne_mfn"}), true}},
-         false, "era"},
+         false, "variant"},  // one replica per era; the record keeps each group's era
         {"map-unmap-symmetry",
          "flushing locally at map and asking the hypervisor at unmap (the 2014 patch) costs less "
          "than asking the hypervisor both times, and more than flushing locally both times",
@@ -183,7 +183,7 @@ std::string group_of(const std::string& by, const Tags& subject, const Tags& bas
         v = &t[key];
     }
     std::string text = !v ? "" : v->is_string() ? v->get<std::string>() : v->dump();
-    if (by == "baseline") return "against " + text;
+    if (by == "baseline" || key == "variant") return text;
     return key.rfind("args.", 0) == 0 ? key.substr(5) + ":" + text : text;
 }
 
@@ -207,6 +207,7 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
     std::string metric;
     std::vector<std::string> order;  // groups in the order they first appear
     std::map<std::string, std::array<int, 4>> counts;  // supports, contradicts, unclear, too few
+    std::map<std::string, std::string> era;            // the subjects' era, where they have one
     for (auto& p : e.pairings)
         for (auto& [subject, st] : cases.items()) {
             if (!p.subject(st)) continue;
@@ -226,6 +227,7 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
                 else if (slower || faster) verdict = "contradicts", ++contra, k = 1;
                 else verdict = "no significant difference", ++unsure, k = 2;
                 if (!counts.count(group)) order.push_back(group);
+                if (st.contains("era") && st["era"].is_string()) era[group] = st["era"];
                 ++counts[group][k];
                 out.push_back({subject, baseline, verdict, group, r});
             }
@@ -239,6 +241,7 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
         std::string v = group_verdict(c[0], c[1], c[2], c[3]);
         groups.push_back({{"group", g}, {"verdict", v}, {"supports", c[0]}, {"contradicts", c[1]},
                           {"inconclusive", c[2] + c[3]}});
+        if (era.count(g)) groups.back()["era"] = era[g];
         auto it = std::find_if(by_verdict.begin(), by_verdict.end(), [&](auto& x) { return x.first == v; });
         if (it == by_verdict.end()) by_verdict.push_back({v, {g}});
         else it->second.push_back(g);
@@ -249,7 +252,8 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
         std::string names;
         for (auto& g : gs) names += (names.empty() ? "" : ", ") + g;
         std::string head = v.substr(0, v.find(':')), tail = v.find(':') == std::string::npos ? "" : v.substr(v.find(':'));
-        finding += (finding.empty() ? "" : "; ") + head + " for " + names + tail;
+        finding += (finding.empty() ? "" : "; ") + head +
+                   (e.group_by == "baseline" ? " against " : " for ") + names + tail;
     }
     json comps = json::array();
     for (auto& o : out)

@@ -77,18 +77,19 @@ def _reps(b):
 
 
 def _band(b):
-    """Median over repetitions of the per-batch p10 and p90, in the metric's unit."""
+    """Median over repetitions of the per-batch median, p10 and p90, in the
+    metric's unit; None when the case did not record them."""
     m = b.metric()
     op = b.tags.get("op")
     if not op or not m.samples:
         return None
     per_op = b.samples(f"ns_per_{op}")
-    p10, p90 = b.samples(f"ns_per_{op}_p10"), b.samples(f"ns_per_{op}_p90")
-    if not (per_op and p10 and p90):
+    q = [b.samples(f"ns_per_{op}_{k}") for k in ("median", "p10", "p90")]
+    if not per_op or not all(q):
         return None
     med = lambda x: stats.summarise(x).median
     scale = med(m.samples) / med(per_op) if med(per_op) > 0 else math.nan
-    return med(p10) * scale, med(p90) * scale
+    return tuple(med(x) * scale for x in q)
 
 
 def cost(b):
@@ -102,10 +103,9 @@ def cost(b):
     band = _band(b)
     if not m:
         return None
-    med = stats.summarise(m).median
     if band is None:
-        return Interval(med, math.nan, math.nan, "-")
-    return Interval(med, band[0], band[1], "batches")
+        return Interval(stats.summarise(m).median, math.nan, math.nan, "-")
+    return Interval(*band, "batches")
 
 
 def ratio(a, b):
@@ -116,11 +116,12 @@ def ratio(a, b):
     ma, mb = a.metric().samples, b.metric().samples
     if not ma or not mb:
         return None
-    r = stats.summarise(ma).median / stats.summarise(mb).median
     ba, bb = _band(a), _band(b)
-    if ba is None or bb is None or bb[0] <= 0:
+    if ba is None or bb is None or min(bb) <= 0:
+        r = stats.summarise(ma).median / stats.summarise(mb).median
         return Interval(r, math.nan, math.nan, "-")
-    return Interval(r, ba[0] / bb[1], ba[1] / bb[0], "batches")
+    # The batches' medians, and the widest the bands allow.
+    return Interval(ba[0] / bb[0], ba[1] / bb[2], ba[2] / bb[1], "batches")
 
 
 def dearer(i) -> bool:
@@ -221,7 +222,7 @@ def _ratio_finding(run, title, subject, baseline, differs, label) -> Finding | N
         lo = min(r.lo for r in rs)
         hi = max(r.hi for r in rs)
         basis = rs[0].basis if len({r.basis for r in rs}) == 1 else "mixed"
-        f.rows.append(Row(lbl, [Interval(v, lo, hi, basis)], note=f"{len(rs)} points"))
+        f.rows.append(Row(lbl, [Interval(v, lo, hi, basis)], note=str(len(rs))))
     return f
 
 
@@ -290,7 +291,7 @@ def cells(f: Finding, row: Row) -> list:
         i = row.cells[0]
         ci = "-" if not math.isfinite(i.lo) else f"{textfmt.num(i.lo)}-{textfmt.num(i.hi)}"
         unit = "x" if f.unit == "x" else ""
-        return [textfmt.num(i.value) + unit, ci, i.basis + (f", {row.note}" if row.note else "")]
+        return [textfmt.num(i.value) + unit, ci, i.basis + (f" x{row.note}" if row.note else "")]
     return [interval_text(c) for c in row.cells]
 
 
@@ -302,8 +303,7 @@ def text_lines(fs: list, width: int = textfmt.WIDTH) -> list:
         rows = [(r.label, cells(f, r)) for r in f.rows]
         widths = [max([len(h)] + [len(c[i]) for _, c in rows]) for i, h in enumerate(heads)]
         room = width - sum(w + 2 for w in widths)
-        lw = max(len(l) for l, _ in rows) + 2
-        lw = min(lw, room)
+        lw = min(max(len(l) for l, _ in rows) + 4, room)
         out.append(textfmt.ascii_only(f.title)[:width])
         out.append((" " * lw + "  ".join(h.rjust(w) for h, w in zip(heads, widths))).rstrip())
         for label, cs in rows:
