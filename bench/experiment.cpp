@@ -246,6 +246,15 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
         if (it == by_verdict.end()) by_verdict.push_back({v, {g}});
         else it->second.push_back(g);
     }
+    // The strongest first: what is supported, then what is not.
+    auto rank = [](const std::string& v) {
+        for (int i = 0; const char* p : {"supported", "partly", "split", "contradicted in", "not supported",
+                                         "contradicted", "too few"})
+            if (v.rfind(p, 0) == 0) return i; else ++i;
+        return 7;
+    };
+    std::stable_sort(by_verdict.begin(), by_verdict.end(),
+                     [&](auto& a, auto& b) { return rank(a.first) < rank(b.first); });
     std::string overall = by_verdict.empty() ? "inconclusive" : by_verdict.size() == 1 ? by_verdict[0].first : "split";
     std::string finding;
     for (auto& [v, gs] : by_verdict) {
