@@ -37,7 +37,13 @@ $PY - "$work/e.json" "$kvm" <<'PY' && ok "experiment record and verdict" || bad 
 import json, sys
 d = json.load(open(sys.argv[1])); kvm = sys.argv[2] == "KVM"
 e = d["context"]["dmabench"]["experiment"]
-assert e["name"] == "hypercall-vs-call" and e["verdict"] in ("supported", "contradicted", "inconclusive")
+assert e["name"] == "hypercall-vs-call"
+# A verdict per group (here: per baseline), named together in the finding.
+verdicts = ("supported", "contradicted", "split", "partly supported", "not supported",
+            "contradicted in part", "too few repetitions", "inconclusive", "nothing to compare")
+assert e["verdict"].startswith(verdicts), e["verdict"]
+for g in e.get("groups", []):
+    assert g["verdict"].startswith(verdicts) and g["group"] in e["finding"], g
 for c in e["comparisons"]:
     assert c["ci95"][0] <= c["ratio"] <= c["ci95"][1], c
     assert c["outcome"] in ("supports", "contradicts", "no significant difference", "too few repetitions")
