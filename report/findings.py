@@ -170,7 +170,9 @@ def _exit_label(b):
 RATIOS = [
     ("Hypercall or VM exit / direct call",
      lambda b: b.tags.get("kind") == "exit",
-     lambda b: b.tags.get("kind") == "call" and b.tags.get("variant") == "direct",
+     # The direct call, or the module's call to an empty kernel function.
+     lambda b: (b.tags.get("kind") == "call" and b.tags.get("variant") == "direct")
+     or (b.tags.get("family") == "kmod" and b.tags.get("variant") == "call"),
      ("variant", "exit"), _exit_label),
     ("pfn_valid era / flag (same map, pattern, foreign share)",
      lambda b: b.tags.get("family") == "lookup" and b.tags.get("baseline") is False
@@ -244,25 +246,24 @@ def _flush_finding(run, gone) -> Finding | None:
 
 
 def _kmod_finding(run) -> Finding | None:
-    """The module's map/unmap cost per size and whatever else its tags say
-    (domain type, coherence, direction): every measured kmod pair."""
+    """Every measured module case (map/unmap by size, direction, coherence
+    and domain type where tagged; cache ops; Xen's hypercalls when the run
+    holds them), each labelled by its variant and args, in its own unit."""
     rows = []
     for b in run.benches.values():
-        if b.tags.get("family") != "kmod" or b.tags.get("op") != "pair":
+        if b.tags.get("family") != "kmod":
             continue
         c = cost(b)
         if c is None:
             continue
         a = dict(b.tags.get("args") or {})
-        parts = [b.tags.get("variant", "?"), _size(a.pop("size")) if "size" in a else ""]
-        for k in ("domain", "dir", "coherent"):
-            if k in a:
-                parts.append(f"{k}:{a.pop(k)}")
-        rows.append(Row(" ".join(p for p in parts if p), [c]))
+        parts = [b.tags.get("variant", "?")] + [_size(a.pop("size"))] if "size" in a else \
+            [b.tags.get("variant", "?")]
+        parts += [f"{k}:{v}" if v in ("yes", "no") else str(v) for k, v in a.items()]
+        rows.append(Row(" ".join(parts), [c], note=b.metric().unit))
     if not rows:
         return None
-    return Finding("Module map+unmap (kmod), ns per pair", ["ns", "95% CI", "basis"], "ns/pair",
-                   rows)
+    return Finding("Module (kmod), time per unit", ["ns", "95% CI", "basis"], "ns", rows)
 
 
 def findings(run) -> list:
@@ -291,7 +292,8 @@ def cells(f: Finding, row: Row) -> list:
         i = row.cells[0]
         ci = "-" if not math.isfinite(i.lo) else f"{textfmt.num(i.lo)}-{textfmt.num(i.hi)}"
         unit = "x" if f.unit == "x" else ""
-        return [textfmt.num(i.value) + unit, ci, i.basis + (f" x{row.note}" if row.note else "")]
+        note = f" {row.note}" if row.note.startswith("ns/") else f" x{row.note}" if row.note else ""
+        return [textfmt.num(i.value) + unit, ci, i.basis + note]
     return [interval_text(c) for c in row.cells]
 
 
@@ -307,6 +309,9 @@ def text_lines(fs: list, width: int = textfmt.WIDTH) -> list:
         out.append(textfmt.ascii_only(f.title)[:width])
         out.append((" " * lw + "  ".join(h.rjust(w) for h, w in zip(heads, widths))).rstrip())
         for label, cs in rows:
-            label = ("  " + label)[:lw].ljust(lw)
-            out.append((label + "  ".join(c.rjust(w) for c, w in zip(cs, widths))).rstrip())
+            cells_text = "  ".join(c.rjust(w) for c, w in zip(cs, widths))
+            if len(label) + 4 > lw:  # too long to sit beside its cells: a line of its own
+                out.append(("  " + label)[:width])
+                label = ""
+            out.append((("  " + label).ljust(lw) + cells_text).rstrip())
     return [textfmt.ascii_only(l)[:width] for l in out]

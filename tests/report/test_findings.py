@@ -272,3 +272,30 @@ def test_a_split_group_is_not_called_inconclusive():
     assert group_verdict(["no significant difference"] * 3) == "not supported: indistinguishable"
     assert group_verdict(["supports", "no significant difference"]) == "partly supported (1 of 2)"
     assert group_verdict(["supports", "supports"]) == "supported"
+
+
+def test_module_cases_are_rendered_with_what_their_tags_say(tmp_path):
+    # The development machine has no module loaded: a kmod map case is made
+    # from the fixture's direct call (its numbers, renamed), tagged as the
+    # module tags its cases (sparse: no domain type here).
+    doc = load_json(fixture(X86))
+    name = "kmod/dma_map_page/size:4096/dir:to_device/coherent:yes/state:dirty/manual_time"
+    doc["context"]["dmabench"]["cases"][name] = {
+        "family": "kmod", "variant": "dma_map_page", "op": "pair", "unit": "pair", "kind": "kernel",
+        "args": {"size": "4096", "dir": "to_device", "coherent": "yes", "state": "dirty"}}
+    for e in [e for e in doc["benchmarks"] if e.get("run_name") == CALL_DIRECT]:
+        f = copy.deepcopy(e)
+        f["name"] = f["run_name"] = name
+        for k in [k for k in f if k.startswith("ns_per_call")]:
+            f[k.replace("call", "pair")] = f.pop(k)
+        doc["benchmarks"].append(f)
+    run = load(write(tmp_path, doc, "kmod.json"))
+    f = [x for x in findings.findings(run) if x.title.startswith("Module")]
+    assert len(f) == 1 and len(f[0].rows) == 1
+    row = f[0].rows[0]
+    assert row.label == "dma_map_page 4 KiB to_device coherent:yes dirty"
+    med = batch_band(load_json(fixture(X86)), CALL_DIRECT)
+    assert (row.cells[0].value, row.cells[0].lo, row.cells[0].hi) == pytest.approx(med)
+    assert row.note == "ns/pair"
+    # Control: the fixture itself holds no module case, so no such finding.
+    assert not [x for x in findings.findings(load(fixture(X86))) if x.title.startswith("Module")]
