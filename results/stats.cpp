@@ -145,10 +145,10 @@ nlohmann::json line_states(const nlohmann::json& doc) {
         if (d.empty() || k.empty()) continue;
         Ratio r = hl_ratio(d, k);
         std::string basis = "reps";
-        if (std::isnan(r.lo)) {  // too few repetitions: the batches' bands
+        if (std::isnan(r.lo)) {  // too few repetitions: the batches' medians and bands, as report/findings.py
             double d10 = median_of(per(op + "_p10", name)), d90 = median_of(per(op + "_p90", name));
             double k10 = median_of(per(op + "_p10", c->second)), k90 = median_of(per(op + "_p90", c->second));
-            r.value = median_of(d) / median_of(k);
+            r.value = median_of(per(op + "_median", name)) / median_of(per(op + "_median", c->second));
             r.lo = d10 / k90;
             r.hi = d90 / k10;
             basis = "batches";
