@@ -13,6 +13,9 @@
 #include <filesystem>
 #include <algorithm>
 #include <functional>
+#include <array>
+#include <cmath>
+#include <map>
 
 namespace dmabench {
 using nlohmann::json;
@@ -57,6 +60,10 @@ struct Experiment {
     // Of the ways out to a hypervisor (kind "exit"), run only the best that
     // runs here (lowest exit_rank): a real hypercall before a VM exit.
     bool best_exit = false;
+    // What the verdict is given per: a subject tag ("variant", "args.dir"),
+    // or "baseline" (the baseline's variant). A claim can hold for some groups
+    // and not others; the verdict says which.
+    std::string group_by = "baseline";
 };
 
 Pred variant_is(std::initializer_list<const char*> v) {
@@ -102,14 +109,15 @@ const std::vector<Experiment>& experiments() {
           {is_exit, variant_is({"ops_table"}), true},
           {is_exit, variant_is({"syscall_raw"}), true},
           {is_exit, variant_is({"call"}), true}},
-         true},
+         true, "baseline"},
         {"pfn-valid-vs-flag",
          "pfn_valid() is more expensive than simply comparing the mfn with pfn ... it may be "
          "quicker to simply pass a bool foreign argument",
          "every pfn_valid era and Xen's p2m lookup against the flag and the pfn != mfn compare, "
          "on small and large memory maps and board profiles",
          pfn_valid_point, {"variant"},
-         {{eras, variant_is({"flag"}), true}, {eras, variant_is({"pfn_ne_mfn"}), true}}},
+         {{eras, variant_is({"flag"}), true}, {eras, variant_is({"pfn_ne_mfn"}), true}},
+         false, "variant"},  // one replica per era; the record keeps each group's era
         {"map-unmap-symmetry",
          "flushing locally at map and asking the hypervisor at unmap (the 2014 patch) costs less "
          "than asking the hypervisor both times, and more than flushing locally both times",
@@ -134,7 +142,8 @@ const std::vector<Experiment>& experiments() {
          {"unmap_batch"},
          {{arg_is("unmap_batch", "8"), arg_is("unmap_batch", "1"), false},
           {arg_is("unmap_batch", "64"), arg_is("unmap_batch", "1"), false},
-          {arg_is("unmap_batch", "512"), arg_is("unmap_batch", "1"), false}}},
+          {arg_is("unmap_batch", "512"), arg_is("unmap_batch", "1"), false}},
+         false, "args.unmap_batch"},
         {"batched-sync",
          "one DSB per scatter-gather list instead of one per entry cuts dma_map_sg by 64.6 % and "
          "dma_unmap_sg by 66.6 % (10 MB of 4 KiB entries; \"dma-mapping: arm64: support batched "
@@ -143,7 +152,8 @@ const std::vector<Experiment>& experiments() {
          "(on x86 a proxy: the same flushes and fences, which x86 DMA does not need)",
          [](const Tags& t) { return t.value("family", "") == "dmamap" && in(t, "variant", {"sg_sync"}); },
          {"sync"},
-         {{arg_is("sync", "per_list"), arg_is("sync", "per_entry"), false}}},
+         {{arg_is("sync", "per_list"), arg_is("sync", "per_entry"), false}},
+         false, "args.dir"},
         {"swiotlb-bounce",
          "bouncing through swiotlb costs more than flushing the buffer in place",
          "dmamap/swiotlb against dmamap/native, by size, for each direction",
@@ -152,7 +162,8 @@ const std::vector<Experiment>& experiments() {
                     in(t, "args.size", {"64", "1024", "16384", "262144", "1048576"});
          },
          {"variant"},
-         {{variant_is({"swiotlb"}), variant_is({"native"}), true}}},
+         {{variant_is({"swiotlb"}), variant_is({"native"}), true}},
+         false, "args.dir"},
     };
     return table;
 }
@@ -167,14 +178,46 @@ json pairing_key(const Tags& t, const std::vector<std::string>& differs) {
 }
 
 struct Outcome {
-    std::string subject, baseline, verdict;
+    std::string subject, baseline, verdict, group;
     results::Ratio r;
 };
+
+// The group a comparison belongs to (Experiment::group_by).
+std::string group_of(const std::string& by, const Tags& subject, const Tags& baseline) {
+    const Tags& t = by == "baseline" ? baseline : subject;
+    std::string key = by == "baseline" ? "variant" : by;
+    const json* v = nullptr;
+    if (key.rfind("args.", 0) == 0) {
+        if (t.contains("args") && t["args"].contains(key.substr(5))) v = &t["args"][key.substr(5)];
+    } else if (t.contains(key)) {
+        v = &t[key];
+    }
+    std::string text = !v ? "" : v->is_string() ? v->get<std::string>() : v->dump();
+    if (by == "baseline" || key == "variant") return text;
+    return key.rfind("args.", 0) == 0 ? key.substr(5) + ":" + text : text;
+}
+
+// One group's verdict: what its comparisons say together. A group none of
+// whose comparisons is significant is "not supported: indistinguishable".
+std::string group_verdict(int support, int contra, int unclear, int too_few) {
+    int n = support + contra + unclear + too_few;
+    if (too_few == n) return "too few repetitions";
+    if (support == n) return "supported";
+    if (contra == n) return "contradicted";
+    if (support == 0 && contra == 0) return "not supported: indistinguishable";
+    if (contra == 0) return "partly supported (" + std::to_string(support) + " of " + std::to_string(n) + ")";
+    if (support == 0) return "contradicted in part (" + std::to_string(contra) + " of " + std::to_string(n) + ")";
+    return "split (" + std::to_string(support) + " support, " + std::to_string(contra) +
+           " contradict, of " + std::to_string(n) + ")";
+}
 
 json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
     const json& cases = doc["context"]["dmabench"]["cases"];
     int support = 0, contra = 0, unsure = 0;
     std::string metric;
+    std::vector<std::string> order;  // groups in the order they first appear
+    std::map<std::string, std::array<int, 4>> counts;  // supports, contradicts, unclear, too few
+    std::map<std::string, std::string> era;            // the subjects' era, where they have one
     for (auto& p : e.pairings)
         for (auto& [subject, st] : cases.items()) {
             if (!p.subject(st)) continue;
@@ -185,31 +228,66 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
                 const auto& v = samples[subject];
                 const auto& w = samples[baseline];
                 if (v.empty() || w.empty()) continue;
-                auto r = results::median_ratio(v, w);
+                auto r = results::hl_ratio(v, w);
                 bool slower = r.lo > 1, faster = r.hi < 1;
-                std::string verdict;
-                if (v.size() < 6 || w.size() < 6) verdict = "too few repetitions", ++unsure;
-                else if ((slower && p.subject_slower) || (faster && !p.subject_slower)) verdict = "supports", ++support;
-                else if (slower || faster) verdict = "contradicts", ++contra;
-                else verdict = "no significant difference", ++unsure;
-                out.push_back({subject, baseline, verdict, r});
+                std::string verdict, group = group_of(e.group_by, st, bt);
+                int k;
+                if (std::isnan(r.lo)) verdict = "too few repetitions", ++unsure, k = 3;
+                else if ((slower && p.subject_slower) || (faster && !p.subject_slower)) verdict = "supports", ++support, k = 0;
+                else if (slower || faster) verdict = "contradicts", ++contra, k = 1;
+                else verdict = "no significant difference", ++unsure, k = 2;
+                if (!counts.count(group)) order.push_back(group);
+                if (st.contains("era") && st["era"].is_string()) era[group] = st["era"];
+                ++counts[group][k];
+                out.push_back({subject, baseline, verdict, group, r});
             }
         }
-    std::string overall = out.empty()                      ? "inconclusive"
-                          : support == int(out.size())     ? "supported"
-                          : contra == int(out.size())      ? "contradicted"
-                                                           : "inconclusive";
+    // Groups that share a verdict are named together:
+    // "supported for A, B; not supported for C: indistinguishable".
+    json groups = json::array();
+    std::vector<std::pair<std::string, std::vector<std::string>>> by_verdict;
+    for (auto& g : order) {
+        auto& c = counts[g];
+        std::string v = group_verdict(c[0], c[1], c[2], c[3]);
+        groups.push_back({{"group", g}, {"verdict", v}, {"supports", c[0]}, {"contradicts", c[1]},
+                          {"inconclusive", c[2] + c[3]}});
+        if (era.count(g)) groups.back()["era"] = era[g];
+        auto it = std::find_if(by_verdict.begin(), by_verdict.end(), [&](auto& x) { return x.first == v; });
+        if (it == by_verdict.end()) by_verdict.push_back({v, {g}});
+        else it->second.push_back(g);
+    }
+    // The strongest first: what is supported, then what is not.
+    auto rank = [](const std::string& v) {
+        for (int i = 0; const char* p : {"supported", "partly", "split", "contradicted in", "not supported",
+                                         "contradicted", "too few"})
+            if (v.rfind(p, 0) == 0) return i; else ++i;
+        return 7;
+    };
+    std::stable_sort(by_verdict.begin(), by_verdict.end(),
+                     [&](auto& a, auto& b) { return rank(a.first) < rank(b.first); });
+    std::string overall = by_verdict.empty() ? "inconclusive" : by_verdict.size() == 1 ? by_verdict[0].first : "split";
+    std::string finding;
+    for (auto& [v, gs] : by_verdict) {
+        std::string names;
+        for (auto& g : gs) names += (names.empty() ? "" : ", ") + g;
+        std::string head = v.substr(0, v.find(':')), tail = v.find(':') == std::string::npos ? "" : v.substr(v.find(':'));
+        finding += (finding.empty() ? "" : "; ") + head +
+                   (e.group_by == "baseline" ? " against " : " for ") + names + tail;
+    }
     json comps = json::array();
     for (auto& o : out)
         comps.push_back({{"subject", o.subject}, {"baseline", o.baseline}, {"ratio", o.r.value},
-                         {"ci95", {o.r.lo, o.r.hi}}, {"outcome", o.verdict}});
+                         {"ci95", {o.r.lo, o.r.hi}}, {"outcome", o.verdict}, {"group", o.group}});
     return {{"name", e.name}, {"claim", e.claim}, {"question", e.question},
-            {"verdict", overall}, {"supports", support}, {"contradicts", contra},
+            {"verdict", overall}, {"finding", finding}, {"groups", groups}, {"group_by", e.group_by},
+            {"supports", support}, {"contradicts", contra},
             {"inconclusive", unsure}, {"comparisons", comps},
             {"metric", metric.empty() ? "real_time" : metric},
-            {"method", "ratio of medians of interleaved repetitions of the time per operation, "
-                       "95 % percentile bootstrap interval; a comparison supports or contradicts "
-                       "the claim only when its interval excludes 1"}};
+            {"method", "Hodges-Lehmann ratio of interleaved repetitions of the time per operation "
+                       "(exp of the median of all pairwise log ratios) with the 95 % interval from "
+                       "the exact Mann-Whitney test, as `dmabench compare`; a comparison supports or "
+                       "contradicts the claim only when its interval excludes 1; the verdict is given "
+                       "per group (" + e.group_by + ")"}};
 }
 
 // The best way out to a hypervisor that runs here (lowest exit_rank).
@@ -289,7 +367,7 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
             return sel(t) && (!is_exit(t) || t.value("exit_rank", -1) == rank);
         };
     }
-    a.repetitions = quick ? "6" : "12";
+    a.repetitions = quick ? "6" : "12";  // >= 4 a side for a 95 % Mann-Whitney interval
     a.min_time = quick ? "0.01" : "0.05";
     a.quick = quick;
     a.interleave = true;
@@ -334,9 +412,10 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     else if (outcomes.empty())
         std::fprintf(say, "verdict    inconclusive: no pair of benchmarks could be compared here\n");
     else
-        std::fprintf(say, "verdict    %s (%d of %zu comparisons support, %d contradict, %d inconclusive)\n",
-                     j["verdict"].get<std::string>().c_str(), j["supports"].get<int>(), outcomes.size(),
-                     j["contradicts"].get<int>(), j["inconclusive"].get<int>());
+        std::fprintf(say, "verdict    %s: %s (%d of %zu comparisons support, %d contradict, %d inconclusive)\n",
+                     j["verdict"].get<std::string>().c_str(), j["finding"].get<std::string>().c_str(),
+                     j["supports"].get<int>(), outcomes.size(), j["contradicts"].get<int>(),
+                     j["inconclusive"].get<int>());
     if (probe::platform()["emulated"]["value"].get<bool>())
         std::fprintf(say, "note       EMULATED: these ratios describe qemu, not hardware\n");
     std::fprintf(say, "record     %s\n", out.c_str());

@@ -329,6 +329,16 @@ void add_statistics(json& doc, double cv_limit) {
                          st["cv"].get<double>() * 100, cv_limit * 100);
 }
 
+// Phase 7: line states that did not hold (a dirty case no dearer than its
+// clean twin was written back by eviction before the timed flush).
+void add_line_states(json& doc) {
+    auto marks = results::line_states(doc);
+    doc["context"]["dmabench"]["line_states"] = marks;
+    if (!marks.empty())
+        std::fprintf(stderr, "dmabench: %zu state:dirty case(s) no dearer than state:clean: "
+                             "marked evicted (context.dmabench.line_states)\n", marks.size());
+}
+
 }  // namespace
 
 json execute(const RunArgs& a) {
@@ -348,6 +358,7 @@ json execute(const RunArgs& a) {
     json doc = results::merge(gjson, run_context(a, st, reg, sel));
     add_calibration(doc, before, after);
     add_statistics(doc, st.cv_limit);
+    add_line_states(doc);
     std::fprintf(stderr, "dmabench: ran %u benchmarks, %zu skipped\n", sel.selected,
                  sel.skipped.size());
     return doc;

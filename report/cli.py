@@ -140,11 +140,28 @@ def _write(tmp: str, name: str, text: str) -> None:
         f.write(text)
 
 
+SUMMARY_LINES = 40
+
+
+def summary_text(text: str) -> str:
+    """At most SUMMARY_LINES lines, the last one saying where the rest is."""
+    tail = "Every benchmark, in full: tables.txt (and index.html)."
+    lines = text.rstrip("\n").splitlines()
+    if len(lines) > SUMMARY_LINES - 1:
+        lines = lines[:SUMMARY_LINES - 2] + ["... cut here to fit; the rest is in tables.txt."]
+    return "\n".join(lines + [tail]) + "\n"
+
+
 def _render_into(tmp: str, doc) -> str:
     from . import doc as docmod
     os.makedirs(os.path.join(tmp, "plots"), exist_ok=True)  # there even when nothing is drawn
     text = docmod.to_text(doc)
-    _write(tmp, "summary.txt", text)
+    if doc.summary_end is None:
+        _write(tmp, "summary.txt", text)
+    else:
+        # The summary is what a reviewer pastes: the findings, 40 x 72 at most.
+        _write(tmp, "summary.txt", summary_text(docmod.to_text(doc, summary=True)))
+        _write(tmp, "tables.txt", text)
     _write(tmp, "report.md", docmod.to_markdown(doc))
     _write(tmp, "index.html", docmod.to_html(doc, tmp))
     owned = sorted(os.listdir(tmp)) + [MARKER]
@@ -187,7 +204,8 @@ def main(argv) -> int:
         if args.command == "compare":
             sys.stdout.write(text)
         sys.stdout.write(f"report: wrote {os.path.join(out, 'index.html')}, report.md, "
-                         "summary.txt and plots/\n")
+                         "summary.txt, tables.txt and plots/\n"
+                         if args.command == "render" else "summary.txt and plots/\n")
         return 0
     except BadInput as e:
         sys.stderr.write("report: " + " ".join(str(e).splitlines()) + "\n")

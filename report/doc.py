@@ -66,6 +66,9 @@ class Text:
 class Doc:
     title: str
     blocks: list = field(default_factory=list)
+    # Blocks before this index make summary.txt (the findings); the full
+    # text goes to tables.txt. None: summary.txt holds everything.
+    summary_end: int | None = None
 
     def add(self, *blocks):
         self.blocks.extend(blocks)
@@ -190,9 +193,9 @@ def to_markdown(doc: Doc) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def to_text(doc: Doc) -> str:
+def to_text(doc: Doc, summary: bool = False) -> str:
     out = []
-    for b in doc.blocks:
+    for b in doc.blocks[:doc.summary_end] if summary else doc.blocks:
         if b.page_only:
             continue
         if isinstance(b, Heading):

@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
-from . import identity, stats, textfmt  # noqa: E402
+from . import findings, identity, stats, textfmt  # noqa: E402
 from .model import Bench, Metric, arg_number  # noqa: E402
 
 plt.rcParams.update({
@@ -135,8 +135,9 @@ def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir:
     """Value against spec.x, one panel per spec.panel value, one line per
     remaining name (and per machine on a board). Returns the stem, or None."""
     panels, series_order = [], []
-    data = {}  # (panel, run index, series) -> [(x, Summary)]
+    data = {}  # (panel, run index, series) -> [(x, Summary, evicted)]
     for ri, run in enumerate(runs):
+        gone = findings.evicted(run)
         for b in run.in_family(family):
             args = b.name.sweep_args()
             x = spec.x_of(b)
@@ -149,7 +150,8 @@ def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir:
                 panels.append(panel)
             if series not in series_order:
                 series_order.append(series)
-            data.setdefault((panel, ri, series), []).append((x, stats.summarise(m.samples)))
+            data.setdefault((panel, ri, series), []).append((x, stats.summarise(m.samples),
+                                                             b.text in gone))
     data = {k: v for k, v in data.items() if len(v) >= spec.min_points}
     series_order = [s for s in series_order if any(k[2] == s for k in data)]
     panels = [p for p in panels if any(k[0] == p for k in data)]
@@ -179,6 +181,14 @@ def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir:
                                 marker=MARKERS[si % len(MARKERS)], markersize=4, capsize=2,
                                 linewidth=1.2)
                 handles.setdefault(label, h)
+                # A dirty case whose lines were already written back: ringed,
+                # so it is not read as a dirty-line cost.
+                ev = [(p[0], p[1].median) for p in pts if p[2]]
+                if ev:
+                    r = ax.scatter([e[0] for e in ev], [e[1] for e in ev], s=110,
+                                   facecolors="none", edgecolors="#b00020", linewidths=1.6,
+                                   zorder=5)
+                    handles.setdefault("ringed: " + findings.EVICTED, r)
         if spec.xlog:
             ax.set_xscale("log", base=2)
         ax.xaxis.set_major_formatter(FuncFormatter(_bytes_label if spec.xbytes else _plain_label))

@@ -5,7 +5,7 @@ import math
 import os
 import re
 
-from . import identity, plots, stats, textfmt
+from . import findings, identity, plots, stats, textfmt
 from .doc import Banner, Doc, Figure, Heading, Para, Table, Text
 from .model import Run
 
@@ -114,6 +114,7 @@ def _one_run_table(runs, names, by, family) -> list:
     ratio_keys = _ratio_keys([b for d in by for b in d.values()])
     rk_heads = ["x " + k[len("ratio_to_"):] for k in ratio_keys]
     rows, trows = [], []
+    gone = findings.evicted(runs[0])
     for n in names:
         b = by[0][n]
         m = b.metric()
@@ -127,6 +128,8 @@ def _one_run_table(runs, names, by, family) -> list:
         tratios = [_ratio_cell(b, k, False) for k in ratio_keys]
         nrep = f"{s.n}" + (" (aggr.)" if b.aggregates_only else "")
         flag = "*" if _unstable(runs[0], n) else ""
+        if n in gone:  # not a dirty-line cost: the lines were written back already
+            flag += " evicted"
         rows.append((n, [textfmt.num(s.median), m.unit, _spread(s) + flag, textfmt.num(s.lo),
                          textfmt.num(s.hi), nrep] + ratios))
         trows.append((n, [textfmt.num(s.median), m.unit, _spread(s) + flag, str(s.n)]
@@ -166,6 +169,17 @@ def _board_table(runs, names, by) -> list:
     return [Table("benchmark", ["unit"] + heads, rows, text_headers=theads, text_rows=trows,
                   caption="median and robust spread (MAD%) per machine; "
                           "machines M1, M2... as listed at the top" + (f"; {note}" if note else ""))]
+
+
+def _evicted_note(runs, names) -> list:
+    if len(runs) != 1:
+        return []
+    gone = [n for n in names if n in findings.evicted(runs[0])]
+    if not gone:
+        return []
+    return [Para(f"evicted: {findings.EVICTED}; these state:dirty cases were not significantly "
+                 "dearer than state:clean of the same size in this run, so their times are not "
+                 f"dirty-line costs ({len(gone)}: {', '.join(gone)}).", kind="warn")]
 
 
 def _unstable_note(runs, names, by, family) -> list:
@@ -236,7 +250,7 @@ def family_tables(runs, family) -> dict:
     names, by = _union(runs, family)
     main = _one_run_table(runs, names, by, family) if len(runs) == 1 else _board_table(runs, names, by)
     errs = [(n, d[n].errors[0]) for d in by for n in names if n in d and d[n].errors]
-    return {"main": main + _unstable_note(runs, names, by, family),
+    return {"main": main + _unstable_note(runs, names, by, family) + _evicted_note(runs, names),
             "pmu": _pmu_tables(runs, family),
             "other": _other_tables(runs, family),
             "errors": [Table("benchmark", [], [(n, [f"error: {e}"]) for n, e in errs],
@@ -304,6 +318,44 @@ def _pair_label(subject: str, baseline: str) -> str:
     return label + (f" ({'/'.join(shared)})" if shared else "")
 
 
+def findings_blocks(run: Run) -> list:
+    """The answers first: one table per finding on the page, one block of
+    preformatted lines in the text (it must fit the summary's 40 x 72)."""
+    fs = findings.findings(run)
+    if not fs:
+        return []
+    blocks = [Heading(2, "Findings", page_only=True)]
+    for f in fs:
+        rows = [(r.label, findings.cells(f, r)) for r in f.rows]
+        blocks.append(Table("", f.columns, rows, caption=f.title, page_only=True))
+    blocks.append(Text(["FINDINGS  (95% interval; basis: reps, or batch p10-p90; xN: N points)"]
+                       + findings.text_lines(fs), text_only=True))
+    gone = findings.evicted(run)
+    if gone:
+        blocks.append(Para(f"evicted: {len(gone)} state:dirty case(s) were not significantly "
+                           f"dearer than state:clean of the same size: {findings.EVICTED}; "
+                           "their times are not dirty-line costs.", kind="note"))
+    blocks.append(Para(PAGE_BASIS, page_only=True))
+    return blocks
+
+
+PAGE_BASIS = ("Findings are chosen by the cases' tags. Ratios with 'reps' are Hodges-Lehmann "
+              "estimates over repetitions with the exact Mann-Whitney 95% interval; costs with "
+              "'reps' are medians with the order-statistic 95% interval; 'batches' means too "
+              "few repetitions, and the interval is built from the per-batch p10 and p90 "
+              "inside each case, wider than a 95% interval.")
+
+
+def verdict_text(exp: dict) -> str:
+    """'Verdict: SPLIT: supported for ...; not supported for ...: indistinguishable (n ...)'."""
+    comps = [c for c in exp.get("comparisons", []) or [] if isinstance(c, dict)]
+    counts = ", ".join(f"{exp.get(k, 0)} {k}" for k in ("supports", "contradicts", "inconclusive"))
+    finding = f": {exp['finding']}" if exp.get("finding") else ""
+    why = f": {exp['why']}" if exp.get("why") else ""
+    return (f"Verdict: {str(exp.get('verdict', '?')).upper()}{why or finding} "
+            f"({len(comps)} comparisons: {counts}).")
+
+
 def experiment_blocks(run: Run, outdir: str) -> list:
     """A `dmabench experiment` record: the claim, the verdict, each comparison."""
     exp = run.get("experiment")
@@ -315,9 +367,16 @@ def experiment_blocks(run: Run, outdir: str) -> list:
     if exp.get("question"):
         blocks.append(Para(f"Measured: {exp['question']}, compared by {exp.get('metric', '?')}."))
     comps = [c for c in exp.get("comparisons", []) if isinstance(c, dict)]
-    counts = ", ".join(f"{exp.get(k, 0)} {k}" for k in ("supports", "contradicts", "inconclusive"))
-    blocks.append(Para(f"Verdict: {str(exp.get('verdict', '?')).upper()} ({len(comps)} comparisons: "
-                       f"{counts}).", kind="strong"))
+    blocks.append(Para(verdict_text(exp), kind="strong"))
+    groups = [g for g in exp.get("groups", []) or [] if isinstance(g, dict)]
+    if len(groups) > 1:
+        blocks.append(Table(f"group ({exp.get('group_by', '?')})",
+                            ["verdict", "supports", "contradicts", "inconclusive"],
+                            [(str(g.get("group", "?")), [str(g.get("verdict", "?")),
+                                                         str(g.get("supports", 0)),
+                                                         str(g.get("contradicts", 0)),
+                                                         str(g.get("inconclusive", 0))])
+                             for g in groups], caption="The verdict per group"))
 
     class Row:
         def __init__(self, c):
@@ -401,6 +460,13 @@ def build(runs: list, outdir: str) -> Doc:
     doc = Doc(title)
     doc.add(Heading(1, title, page_only=True), Text([textfmt.ascii_only(head)[:72]], text_only=True))
     doc.add(*machine_blocks(runs))
+    if len(runs) == 1:
+        doc.add(*findings_blocks(runs[0]))
+        exp = runs[0].get("experiment")
+        if isinstance(exp, dict):  # the experiment's answer leads too
+            doc.add(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
+                         text_only=True))
+    doc.summary_end = len(doc.blocks)
     for i, run in enumerate(runs):
         if not any(b.iterations or b.aggregates for b in run.benches.values()):
             who = "" if len(runs) == 1 else f"M{i + 1}: "

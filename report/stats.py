@@ -141,3 +141,16 @@ def compare(base, new, alpha: float = ALPHA, min_effect: float = MIN_EFFECT) -> 
     else:
         verdict = NO_CHANGE
     return Verdict(m, n, ratio, lo, hi, p, verdict)
+
+
+def median_ci_ranks(n: int, alpha: float = ALPHA):
+    """0-based ranks (lo, hi) of the order statistics bounding a 95 % interval
+    for the median (binomial, coverage >= 95 %), or None below 6 samples."""
+    if n < 6:
+        return None
+    tail, term, j = 0.0, 0.5 ** n, 0
+    while j < n // 2 and tail + term <= alpha / 2:
+        tail += term
+        term *= (n - j) / (j + 1)
+        j += 1
+    return None if j == 0 else (j - 1, n - j)

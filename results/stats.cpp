@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 
 namespace dmabench::results {
 namespace {
@@ -61,26 +60,107 @@ Summary summarise(std::vector<double> v) {
     return s;
 }
 
-Ratio median_ratio(const std::vector<double>& subject, const std::vector<double>& baseline,
-                   int resamples) {
-    auto median = [](std::vector<double> v) {
-        std::sort(v.begin(), v.end());
-        return median_of_sorted(v);
-    };
-    Ratio r;
-    if (subject.empty() || baseline.empty()) return r;
-    r.value = median(subject) / median(baseline);
-    std::mt19937_64 rng(20140801);
-    std::vector<double> ratios, a(subject.size()), b(baseline.size());
-    for (int i = 0; i < resamples; ++i) {
-        for (auto& x : a) x = subject[rng() % subject.size()];
-        for (auto& x : b) x = baseline[rng() % baseline.size()];
-        ratios.push_back(median(a) / median(b));
+long u_critical(std::size_t m, std::size_t n, double alpha) {
+    if (m < 1 || n < 1) return -1;
+    const double mn = double(m * n);
+    if (m * n > 40000) {  // the exact table gets slow
+        const double z = 1.959963984540054;  // alpha = 0.05, as report/stats.py
+        long c = long(std::floor(mn / 2 - z * std::sqrt(mn * double(m + n + 1) / 12))) - 1;
+        return c >= 0 ? c : -1;
     }
-    std::sort(ratios.begin(), ratios.end());
-    r.lo = ratios[std::size_t(0.025 * (resamples - 1))];
-    r.hi = ratios[std::size_t(0.975 * (resamples - 1))];
+    // P(U = u) is the coefficient of q^u in the Gaussian binomial
+    // [m+n choose m]_q over C(m+n, m): multiply by (1 - q^(n+i)), divide by (1 - q^i).
+    std::size_t top = m * n;
+    std::vector<double> poly(top + 1, 0.0);
+    poly[0] = 1;
+    for (std::size_t i = 1; i <= m; ++i) {
+        std::size_t step = n + i;
+        for (std::size_t d = top; d >= step; --d) poly[d] -= poly[d - step];
+        for (std::size_t d = i; d <= top; ++d) poly[d] += poly[d - i];
+    }
+    double total = 0;
+    for (double c : poly) total += c;
+    long c = -1;
+    double acc = 0;
+    for (std::size_t u = 0; u <= top; ++u) {
+        acc += poly[u];
+        if (acc / total <= alpha / 2 + 1e-12) c = long(u);
+        else break;
+    }
+    return c;
+}
+
+Ratio hl_ratio(const std::vector<double>& subject, const std::vector<double>& baseline,
+               double alpha) {
+    const double nan = std::nan("");
+    Ratio r{nan, nan, nan};
+    std::vector<double> s, b, d;
+    for (double x : subject) if (x > 0) s.push_back(std::log(x));
+    for (double x : baseline) if (x > 0) b.push_back(std::log(x));
+    if (s.empty() || b.empty()) return r;
+    for (double x : b)
+        for (double y : s) d.push_back(y - x);
+    std::sort(d.begin(), d.end());
+    r.value = std::exp(median_of_sorted(d));
+    long c = u_critical(b.size(), s.size(), alpha);
+    if (c < 0) return r;
+    r.lo = std::exp(d[std::size_t(c)]);
+    r.hi = std::exp(d[d.size() - std::size_t(c) - 1]);
     return r;
+}
+
+namespace {
+double median_of(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? std::nan("") : median_of_sorted(v);
+}
+}  // namespace
+
+nlohmann::json line_states(const nlohmann::json& doc) {
+    nlohmann::json out = nlohmann::json::object();
+    const auto& dm = doc["context"]["dmabench"];
+    if (!dm.contains("cases")) return out;
+    const auto& cases = dm["cases"];
+    auto state_of = [](const nlohmann::json& t) {
+        return t.contains("args") ? t["args"].value("state", "") : std::string();
+    };
+    auto twin_key = [](nlohmann::json t) {
+        t["args"].erase("state");
+        return nlohmann::json{t["family"], t["variant"], t["args"]}.dump();
+    };
+    std::map<std::string, std::string> clean;
+    for (auto& [name, t] : cases.items())
+        if (t.value("family", "") == "cache" && state_of(t) == "clean") clean[twin_key(t)] = name;
+    for (auto& [name, t] : cases.items()) {
+        if (t.value("family", "") != "cache" || state_of(t) != "dirty") continue;
+        auto c = clean.find(twin_key(t));
+        if (c == clean.end()) continue;
+        const std::string op = "ns_per_" + t.value("op", "call");
+        auto per = [&](const std::string& key, const std::string& who) {
+            auto all = samples(doc, key);
+            auto it = all.find(who);
+            return it == all.end() ? std::vector<double>() : it->second;
+        };
+        auto d = per(op, name), k = per(op, c->second);
+        if (d.empty() || k.empty()) continue;
+        Ratio r = hl_ratio(d, k);
+        std::string basis = "reps";
+        if (std::isnan(r.lo)) {  // too few repetitions: the batches' medians and bands, as report/findings.py
+            double d10 = median_of(per(op + "_p10", name)), d90 = median_of(per(op + "_p90", name));
+            double k10 = median_of(per(op + "_p10", c->second)), k90 = median_of(per(op + "_p90", c->second));
+            r.value = median_of(per(op + "_median", name)) / median_of(per(op + "_median", c->second));
+            r.lo = d10 / k90;
+            r.hi = d90 / k10;
+            basis = "batches";
+        }
+        // Significantly dearer: the lines were dirty. No interval: no judgement.
+        if (std::isnan(r.lo) || std::isnan(r.hi) || r.lo > 1) continue;
+        out[name] = {{"state", "evicted"}, {"clean", c->second}, {"ratio", r.value},
+                     {"ci95", {r.lo, r.hi}}, {"basis", basis},
+                     {"why", "dirty lines already written back before the flush (evicted): "
+                             "not significantly dearer than state:clean"}};
+    }
+    return out;
 }
 
 std::map<std::string, std::vector<double>> samples(const nlohmann::json& doc,

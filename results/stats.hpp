@@ -25,15 +25,29 @@ Summary summarise(std::vector<double> samples);
 // coverage >= 95 %): ranks [lo, hi], 0-based; none below 6 samples.
 std::optional<std::pair<std::size_t, std::size_t>> median_ci_ranks(std::size_t n);
 
-// median(subject) / median(baseline) with a 95 % percentile-bootstrap
-// interval (each group resampled on its own; a fixed seed, so reruns of the
-// same data agree).
+// subject / baseline for times, the one method of `compare` and `experiment`
+// (report/stats.py is the same formulas; tests/stats/hl_vectors.json holds
+// both to it): the Hodges-Lehmann estimate on log times, exp(median over all
+// pairs of log(s_j / b_i)), and its 95 % interval from inverting the exact
+// two-sided Mann-Whitney U test (normal approximation past m*n = 40000).
+// lo and hi are NaN when too few repetitions allow no 95 % interval
+// (fewer than 4 a side).
 struct Ratio {
     double value = 0;
     double lo = 0, hi = 0;
 };
-Ratio median_ratio(const std::vector<double>& subject, const std::vector<double>& baseline,
-                   int resamples = 4000);
+Ratio hl_ratio(const std::vector<double>& subject, const std::vector<double>& baseline,
+               double alpha = 0.05);
+
+// Largest c with P(U <= c) <= alpha/2 under no shift, or -1 when none.
+long u_critical(std::size_t m, std::size_t n, double alpha = 0.05);
+
+// Line states that did not hold: each state:dirty cache case whose time per
+// unit is not significantly above its state:clean twin's (same family,
+// variant and args but state) in this run. Judged by hl_ratio over
+// repetitions, or with fewer than 4 by the per-batch p10-p90 bands:
+// {dirty name: {state: "evicted", clean, ratio, ci95, basis, why}}.
+nlohmann::json line_states(const nlohmann::json& doc);
 
 // Per benchmark of a Google Benchmark document: its repetitions' real time
 // (ns) summarised, and "unstable" when the CV exceeds cv_limit.

@@ -40,6 +40,12 @@ d = json.load(open(sys.argv[1])); kvm = sys.argv[2] == "KVM"
 ctx = d["context"]["dmabench"]
 e = ctx["experiment"]
 assert e["name"] == "hypercall-vs-call"
+# A verdict per group (here: per baseline), named together in the finding.
+verdicts = ("supported", "contradicted", "split", "partly supported", "not supported",
+            "contradicted in part", "too few repetitions", "inconclusive", "nothing to compare")
+assert e["verdict"].startswith(verdicts), e["verdict"]
+for g in e.get("groups", []):
+    assert g["verdict"].startswith(verdicts) and g["group"] in e["finding"], g
 if e["verdict"] == "nothing to compare":  # no exit here (arm64 user space), or CPUID did not exit
     assert e["why"] and (e["cannot_run"] or "not a VM exit" in e["why"]), e
     raise SystemExit(0)

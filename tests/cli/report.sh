@@ -19,8 +19,8 @@ for f in index.html report.md summary.txt plots/calib.png plots/calib.svg; do
 done
 grep -q '^Machine: ' "$work/rep/summary.txt" && ok "summary names the machine" \
     || bad "no machine line in summary.txt"
-grep -q 'calib/ladder/adds:64' "$work/rep/summary.txt" && ok "summary lists the benchmarks" \
-    || bad "calib/ladder/adds:64 missing from summary.txt"
+grep -q 'calib/ladder/adds:64' "$work/rep/tables.txt" && ok "tables.txt lists the benchmarks" \
+    || bad "calib/ladder/adds:64 missing from tables.txt"
 awk 'length > 72 { exit 1 }' "$work/rep/summary.txt" && ok "summary within 72 columns" \
     || bad "summary.txt has lines over 72 columns"
 emulated=$("${PY}" -c 'import json, sys; print(json.load(open(sys.argv[1]))["context"]["dmabench"]["emulated"]["value"])' "$work/a.json" 2>/dev/null)

@@ -54,10 +54,11 @@ def rendered(tmp_path_factory):
 
 def text_rows(text):
     """{benchmark name: [cells]} from the tables of a summary.txt, first table
-    a name appears in. Understands the three row shapes the text uses: the
+    a name appears in. Understands the four row shapes the text uses: the
     name and its cells on one line; a long name on a line of its own with its
     cells on the next; rows under a family/variant heading (' /rest', or
-    '/rest' when the indent would not fit)."""
+    '/rest' when the indent would not fit); a name wider than the page
+    wrapped onto the next line."""
     rows, group, pending = {}, None, None
     for line in text.splitlines():
         tokens = line.split()
@@ -71,6 +72,8 @@ def text_rows(text):
                 pending = None
             else:
                 pending = name
+        elif pending and len(tokens) == 1 and not line.startswith(" ") and "/" not in line:
+            pending += tokens[0]  # a name wider than the page, wrapped
         elif line.startswith("   ") and pending:
             rows.setdefault(pending, tokens)
             pending = None

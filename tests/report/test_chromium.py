@@ -1,5 +1,6 @@
 """index.html as a browser shows it: headless Chromium takes a screenshot, and
-the screenshot must show a page (not a blank) with its stamp in view."""
+the screenshot must show a page (not a blank) with its stamp in view. The
+window is tall enough to reach the first plot below the findings."""
 import os
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ def screenshot(page, tmp_path):
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--no-first-run", f"--user-data-dir={profile}", f"--screenshot={shot}",
-           "--window-size=1200,2000", "file://" + os.path.abspath(page)]
+           "--window-size=1200,3600", "file://" + os.path.abspath(page)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and shot.exists(), r.stderr[-2000:]
     return image.imread(str(shot))[:, :, :3]  # floats 0..1, RGB

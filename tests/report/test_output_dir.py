@@ -5,7 +5,7 @@ import os
 from conftest import fixture, run_report
 
 RUN = "ab_base.json"
-REPORT = {".dmabench-report", "index.html", "plots", "report.md", "summary.txt"}
+REPORT = {".dmabench-report", "index.html", "plots", "report.md", "summary.txt", "tables.txt"}
 
 
 def test_an_empty_directory_of_the_users_is_filled_in_place(tmp_path):

@@ -80,7 +80,7 @@ def test_all_outputs_exist(rendered, name):
 @pytest.mark.parametrize("name", [X86, ARM, PLAIN])
 def test_summary_is_plain_ascii_within_72_columns(rendered, name):
     _, out = rendered(name)
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     for line in text.splitlines():
         assert len(line) <= 72, line
         assert all(32 <= ord(c) < 127 for c in line), line
@@ -90,7 +90,7 @@ def test_summary_is_plain_ascii_within_72_columns(rendered, name):
 @pytest.mark.parametrize("name", [X86, ARM])
 def test_summary_names_the_machine_in_one_line_and_every_benchmark(rendered, name):
     _, out = rendered(name)
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     machine = [l for l in text.splitlines() if l.startswith("Machine: ")]
     assert len(machine) == 1
     doc = load_json(fixture(name))
@@ -104,7 +104,7 @@ def test_summary_names_the_machine_in_one_line_and_every_benchmark(rendered, nam
 @pytest.mark.parametrize("name", [X86, ARM])
 def test_summary_table_shows_the_median_with_unit_spread_and_count(rendered, name):
     _, out = rendered(name)
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     flat = " ".join(text.split())
     rows = text_rows(text)
     path = fixture(name)
@@ -118,7 +118,8 @@ def test_summary_table_shows_the_median_with_unit_spread_and_count(rendered, nam
         family = bench.split("/")[0]
         shared = f"{family}: median {unit} over {reps} repetition"
         assert unit in cells or f"{family}: median {unit}" in flat, bench
-        assert str(reps) in cells[1:] or shared in flat, bench
+        assert (str(reps) in cells[1:] or shared in flat
+                or f"{family}: over {reps} repetition" in flat), bench
         spread = [c for c in cells[1:] if c.rstrip("*").endswith("%") or c == "-"]
         assert spread and re.fullmatch(r"[0-9.]+%\*?|-", spread[0]), (bench, cells)
 
@@ -130,7 +131,7 @@ def test_virtualised_run_is_stamped_everywhere(rendered):
         pytest.skip("this fixture was recorded on bare metal")
     page = read(out, "index.html")
     assert 'class="banner virtualised"' in page
-    assert "VIRTUALISED" in read(out, "summary.txt")
+    assert "VIRTUALISED" in read(out, "tables.txt")
     assert "VIRTUALISED" in read(out, "report.md")
 
 
@@ -140,7 +141,7 @@ def test_emulated_run_is_stamped_everywhere(rendered):
     assert ctx["emulated"]["value"], "the arm64 fixture is recorded under qemu-user"
     page = read(out, "index.html")
     assert 'class="banner emulated"' in page
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     assert "EMULATED" in text.splitlines()[1]  # on the machine line itself
     assert "not hardware numbers" in " ".join(text.split())
     assert "EMULATED" in read(out, "report.md")
@@ -192,14 +193,14 @@ def test_call_bars_carry_the_ratio_to_direct(rendered):
     svg = read(out, "plots/call.svg")
     # Text in the SVG is drawn as paths; its source string is kept in a comment or id.
     assert "direct" in svg
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     assert "x direct" in text
 
 
 def test_absent_families_are_not_rendered(rendered):
     _, out = rendered(X86)
     families = {n.split("/")[0] for n in iteration_names(fixture(X86))}
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     for fam in ("cache", "lookup", "call", "dmamap", "calib"):
         heading = f"\n{fam}\n" + "-" * len(fam) + "\n"
         assert (heading in text) == (fam in families), fam
@@ -212,7 +213,7 @@ def test_skipped_variants_are_listed_with_their_reason(rendered):
     if not skipped:
         pytest.skip("nothing was skipped in this fixture")
     _, out = rendered(X86)
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     section = " ".join(text[text.index("Not run here"):].split())
     for name, reason in skipped:
         variant = "/".join(name.split("/")[:2])
@@ -224,7 +225,7 @@ def test_plain_google_benchmark_file_renders_with_a_note(rendered):
     r, out = rendered(PLAIN)
     assert r.returncode == 0
     assert "no dmabench context" in r.stderr
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     assert "no dmabench context" in text
     assert "unknown" in text.splitlines()[1]
     rows = text_rows(text)
@@ -235,7 +236,7 @@ def test_plain_google_benchmark_file_renders_with_a_note(rendered):
 
 def test_board_names_each_machine_by_its_identity(rendered):
     r, out = rendered(X86, ARM)
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     lines = text.splitlines()
     assert lines[0].startswith("dmabench board: 2 machines")
     assert lines[1].startswith("M1: x86_64") and lines[2].startswith("M2: arm64")
@@ -260,7 +261,7 @@ def test_rendering_again_replaces_the_earlier_report(tmp_path):
     open(stale, "w").close()
     assert run_report("render", fixture(PLAIN), "-o", out).returncode == 0
     assert not os.path.exists(stale)
-    assert "no dmabench context" in read(out, "summary.txt").splitlines()[1]
+    assert "no dmabench context" in read(out, "tables.txt").splitlines()[1]
     assert sorted(os.listdir(tmp_path)) == ["r"]
 
 
@@ -285,7 +286,7 @@ def test_unstable_benchmarks_are_marked(rendered):
     if not unstable:
         pytest.skip("no benchmark of this fixture was flagged unstable")
     _, out = rendered(X86)
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     rows = text_rows(text)
     for name, cells in rows.items():
         if name in st:
@@ -296,7 +297,7 @@ def test_unstable_benchmarks_are_marked(rendered):
 def test_an_experiment_record_shows_its_claim_verdict_and_comparisons(rendered):
     exp = load_json(fixture("experiment.json"))["context"]["dmabench"]["experiment"]
     _, out = rendered("experiment.json")
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     flat = " ".join(text.split())
     assert f"Experiment: {exp['name']}" in text
     assert " ".join(exp["claim"].split())[:60] in flat
@@ -331,7 +332,7 @@ def test_a_run_where_everything_was_skipped_says_why(rendered):
     doc = load_json(fixture("only_skipped.json"))
     assert doc["benchmarks"] == [] and doc["context"]["dmabench"]["skipped"]
     r, out = rendered("only_skipped.json")
-    text = read(out, "summary.txt")
+    text = read(out, "tables.txt")
     flat = " ".join(text.split())
     assert "Nothing was measured" in flat
     for s in doc["context"]["dmabench"]["skipped"]:

@@ -106,3 +106,36 @@ def test_a_tiny_but_consistent_shift_is_not_called():
     assert v.p_value < 1e-6 and v.ci_lo > 1
     assert v.verdict == stats.NO_CHANGE
     assert stats.compare(base, base * 1.02).verdict == stats.SLOWER
+
+
+def test_the_shared_vectors_hold():
+    # tests/stats/hl_vectors.json is checked by tests/unit/stats.cpp as well:
+    # the C++ of `experiment` and this `compare` are one method.
+    import json
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "stats", "hl_vectors.json")
+    with open(path) as f:
+        cases = json.load(f)["cases"]
+    assert len(cases) >= 6
+    for c in cases:
+        v = stats.compare(c["baseline"], c["subject"])
+        assert v.ratio == pytest.approx(c["ratio"], rel=1e-12), c["why"]
+        assert stats.u_critical(len(c["baseline"]), len(c["subject"])) == c["u_critical"]
+        if c["lo"] is None:
+            assert math.isnan(v.ci_lo), c["why"]
+        else:
+            assert (v.ci_lo, v.ci_hi) == pytest.approx((c["lo"], c["hi"]), rel=1e-12), c["why"]
+
+
+def test_u_critical_matches_a_brute_force_count():
+    # Independent of the q-binomial recurrence: every split of m+n ranks.
+    import itertools
+    for m, n in ((4, 4), (5, 7), (6, 6)):
+        us = []
+        for pos in itertools.combinations(range(m + n), m):
+            # U = pairs (x in the m-sample, y in the n-sample) with y < x
+            us.append(sum(p - i for i, p in enumerate(pos)))
+        total = len(us)
+        c = max(u for u in range(m * n + 1) if sum(x <= u for x in us) / total <= 0.025)
+        assert stats.u_critical(m, n) == c, (m, n)
+    assert stats.u_critical(3, 3) is None  # control: 1/20 per tail is above 2.5 %

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 
 using namespace dmabench::results;
@@ -59,7 +60,7 @@ TEST(Stats, UnstableWhenCvExceedsTheLimit) {
     EXPECT_DOUBLE_EQ(s["a/noisy"]["median_ns"].get<double>(), 1500);
 }
 
-TEST(Stats, MedianRatioFindsAKnownShiftAndRarelyAnAbsentOne) {
+TEST(Stats, HlRatioFindsAKnownShiftAndRarelyAnAbsentOne) {
     // 200 synthetic A/B pairs of 12 repetitions with 1 % noise: a real 3 %
     // shift is found nearly always; with no shift the 95 % interval excludes
     // 1 about 5 % of the time, and never far more.
@@ -73,14 +74,62 @@ TEST(Stats, MedianRatioFindsAKnownShiftAndRarelyAnAbsentOne) {
             same.push_back(100 * (1 + noise(rng)));
             slower.push_back(103 * (1 + noise(rng)));
         }
-        auto r = median_ratio(slower, base, 1000);
+        auto r = hl_ratio(slower, base);
         EXPECT_NEAR(r.value, 1.03, 0.02);
         EXPECT_LE(r.lo, r.value);
         EXPECT_GE(r.hi, r.value);
         found += r.lo > 1.0;
-        auto n = median_ratio(same, base, 1000);
+        auto n = hl_ratio(same, base);
         false_alarms += n.lo > 1.0 || n.hi < 1.0;
     }
     EXPECT_GE(found, int(0.9 * trials));
     EXPECT_LE(false_alarms, int(0.12 * trials));
+}
+
+// The same vectors report/stats.py is checked against: the two
+// implementations of the one method cannot drift apart.
+TEST(Stats, HlRatioMatchesTheSharedVectors) {
+    std::ifstream f(std::string(DMABENCH_SOURCE_DIR) + "/tests/stats/hl_vectors.json");
+    ASSERT_TRUE(f) << "tests/stats/hl_vectors.json";
+    auto doc = nlohmann::json::parse(f);
+    ASSERT_GE(doc["cases"].size(), 6u);
+    for (auto& c : doc["cases"]) {
+        SCOPED_TRACE(c["why"].get<std::string>());
+        auto b = c["baseline"].get<std::vector<double>>(), s = c["subject"].get<std::vector<double>>();
+        auto r = hl_ratio(s, b);
+        EXPECT_NEAR(r.value, c["ratio"].get<double>(), 1e-9 * c["ratio"].get<double>());
+        long u = c["u_critical"].is_null() ? -1 : c["u_critical"].get<long>();
+        EXPECT_EQ(u_critical(b.size(), s.size()), u);
+        if (c["lo"].is_null()) {
+            EXPECT_TRUE(std::isnan(r.lo));
+        } else {
+            EXPECT_NEAR(r.lo, c["lo"].get<double>(), 1e-9);
+            EXPECT_NEAR(r.hi, c["hi"].get<double>(), 1e-9);
+        }
+    }
+}
+
+TEST(Stats, LineStatesMarkADirtyCaseNoDearerThanClean) {
+    // Two cache sizes, four repetitions each: at 4 KiB dirty is 2x clean (it
+    // held), at 64 MiB dirty equals clean (written back before the flush).
+    nlohmann::json doc = {{"benchmarks", nlohmann::json::array()}};
+    auto& cases = doc["context"]["dmabench"]["cases"];
+    auto add = [&](std::string size, std::string state, double ns) {
+        std::string name = "cache/x/size:" + size + "/state:" + state;
+        cases[name] = {{"family", "cache"}, {"variant", "x"}, {"op", "call"},
+                       {"args", {{"size", size}, {"state", state}}}};
+        for (int i = 0; i < 4; ++i)
+            doc["benchmarks"].push_back({{"name", name}, {"run_name", name}, {"run_type", "iteration"},
+                                         {"ns_per_call", ns * (1 + 0.01 * i)}});
+    };
+    add("4096", "dirty", 200);
+    add("4096", "clean", 100);
+    add("67108864", "dirty", 100);
+    add("67108864", "clean", 100);
+    add("67108864", "cold", 50);  // clean dearer than cold is no mark
+    auto m = line_states(doc);
+    ASSERT_EQ(m.size(), 1u);
+    EXPECT_EQ(m.begin().key(), "cache/x/size:67108864/state:dirty");
+    EXPECT_EQ(m.begin().value()["state"], "evicted");
+    EXPECT_EQ(m.begin().value()["basis"], "reps");
 }
