@@ -203,7 +203,6 @@ struct Cli {
         run->add_option("--out", ra.out, "result file, FIFO, device or - for stdout (default results/runs/<host>-<UTC>.json)");
         run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
         run->footer("Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
-                    "  dmabench run --filter '^cache/civac' --cpus 2 --out civac.json\n"
                     "  dmabench run --filter '^kmod/devmap' --device 0000:01:00.0 --threads 8");
 
         report = app.add_subcommand("report", "render runs into HTML, Markdown, text and plots");
