@@ -487,7 +487,7 @@ def smmu_devmap(outdir, release):
     check_platform(ctx, "devmap result", release)
     dev = ctx.get("device") or {}
     check(dev.get("named") is True and dev.get("iommu_driver") == "arm-smmu-v3" and dev.get("iommu_group", -1) >= 0
-          and dev.get("domain") in ("strict", "lazy", "identity"),
+          and dev.get("domain") == "strict" and dev.get("dma_ops") == "dma-iommu",
           f"context.dmabench.device stamps the edu behind the SMMU ({dev})")
     benches = {b["name"].split("/manual_time")[0]: b for b in by_name(result, "kmod/devmap/")}
     errors = [n for n, b in benches.items() if b.get("error_occurred")]
