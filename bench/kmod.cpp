@@ -170,6 +170,77 @@ Work cache_work(uint32_t op, uint64_t size, uint32_t state) {
     });
 }
 
+// ---- devmap: through the bound device's own DMA ops (--device), as dma_map_benchmark ----
+
+struct DevmapCase {
+    uint32_t mode, entries, granule, threads, dir, batch;
+    uint64_t bytes;  // per mapping: entries x granule pages
+};
+
+// One Google Benchmark iteration is one map and its unmap (of a page run, or
+// of an sg list), by one of the kernel threads; Time is their mean per op.
+Work devmap_work(DevmapCase m) {
+    auto k = std::make_shared<Ioctls>(Ioctls{.what = "DMABENCH_IOC_DEVMAP", .batch = m.batch});
+    k->parts.resize(2);
+    k->timed = 2;
+    k->io = [k = k.get(), m](uint32_t samples) {
+        dmabench_devmap_req r{};
+        r.samples = samples, r.batch = k->batch, r.threads = m.threads, r.granule = m.granule;
+        r.mode = m.mode, r.entries = m.entries, r.dir = m.dir;
+        if (int e = do_ioctl(DMABENCH_IOC_DEVMAP, &r)) return e;
+        k->parts[0].push_back(r.map), k->parts[1].push_back(r.unmap);
+        return 0;
+    };
+    return ioctl_work(k, {"map", "unmap"}, [m](benchmark::State& s, const std::vector<kmod::OpStats>& st) {
+        s.counters["map_ns_p99"] = st[0].ns_p99;
+        s.counters["unmap_ns_p99"] = st[1].ns_p99;
+        s.counters["bytes"] = double(m.bytes);
+        s.counters["threads"] = m.threads;
+        s.counters["entries"] = m.entries;
+    });
+}
+
+void register_devmap(Registry& r, const kmod::Device& dev, const Options& o) {
+    dmabench_device d{};
+    std::string skip = dev.skip;
+    if (skip.empty() && !kmod::current_device(d)) skip = "DMABENCH_IOC_DEVICE: " + std::string(std::strerror(errno));
+    // The domain is in the name, so strict and lazy never share one.
+    const std::string domain = skip.empty() ? kmod::domain_name(d.domain) : "none";
+    nlohmann::json stamp = skip.empty() ? kmod::device_json(d) : nlohmann::json();
+    std::string what = skip.empty() ? stamp["name"].get<std::string>() + " (" + stamp["dma_ops"].get<std::string>() +
+                                          ", domain " + domain + ")"
+                                    : std::string("the bound device");
+    r.variant({"kmod/devmap", "dma_map_page or dma_map_sg (16 entries) and unmap from pinned kernel threads "
+                              "through " + what + "'s own DMA ops, as dma_map_benchmark; --device names "
+                              "the device (default: the module's own platform device)", skip});
+    const uint32_t page = skip.empty() ? dev.info.page_size : 4096;
+    std::vector<uint32_t> threads{1};
+    if (o.threads > 1) threads.push_back(std::min<uint32_t>(o.threads, DMABENCH_MAX_THREADS));
+    std::vector<uint32_t> dirs{DMABENCH_DIR_TO_DEVICE};
+    if (o.full) dirs = {DMABENCH_DIR_TO_DEVICE, DMABENCH_DIR_FROM_DEVICE, DMABENCH_DIR_BIDIRECTIONAL};
+    for (uint32_t mode : {DMABENCH_MODE_SINGLE, DMABENCH_MODE_SG})
+        for (uint64_t want : {uint64_t(4096), uint64_t(65536)}) {
+            const uint32_t granule = uint32_t(std::max<uint64_t>(1, want / page));
+            if (want == 65536 && granule == 1) continue;  // 64 KiB pages: 4 KiB is the same point
+            for (uint32_t t : threads)
+                for (uint32_t dir : dirs) {
+                    const uint32_t entries = mode == DMABENCH_MODE_SG ? 16 : 1;
+                    const uint64_t bytes = uint64_t(entries) * granule * page;
+                    DevmapCase m{mode, entries, granule, t, dir, kmod::devmap_batch(bytes, t), bytes};
+                    Case c{.family = "kmod", .variant = "devmap",
+                           .args = {{"domain", domain}, {"mode", mode == DMABENCH_MODE_SG ? "sg" : "single"},
+                                    {"threads", t}, {"granule", granule}, {"dir", kmod::dir_name(dir)},
+                                    {"size", bytes}},
+                           .op = "pair", .skip = skip,
+                           .tags = {{"kind", "kernel"}, {"device", stamp}, {"entries", entries},
+                                    {"dma_bits", 0}, {"delay_ns", 0}}};
+                    if (skip.empty() && m.batch == 0) c.skip = "one mapping per thread exceeds the module's 64 MiB";
+                    if (c.skip.empty()) c.setup = [m](benchmark::State&, Thread&) { return devmap_work(m); };
+                    r.add(std::move(c));
+                }
+        }
+}
+
 // ---- Xen (dmabench.ko's xen.c): the hypercall, and a flush through it ----
 
 Work xen_call_work() {
@@ -392,6 +463,7 @@ void register_kmod(Registry& r) {
     register_calls(r, dev);
     register_maps(r, dev, r.options().quick);
     register_caches(r, dev, r.options().quick);
+    register_devmap(r, dev, r.options());
     register_xen(r, dev, r.options().quick);
 }
 

@@ -189,6 +189,7 @@ struct Cli {
         run->add_option("--cpus", ra.cpus, "PUs to pin thread i to, e.g. 1 or 0-3 (default: from PU 1)");
         run->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
         run->add_option("--mem-node", ra.mem_node, "NUMA node for buffers (default: the PU's own)");
+        run->add_option("--device", ra.device, "PCI function (0000:01:00.0 or its sysfs path) no driver holds: kmod/devmap maps through it (needs dmabench.ko)");
         run->add_option("--pmu", ra.pmu, "libpfm4 events, comma-separated; 'default' or 'none'");
         run->add_option("--repetitions", ra.repetitions, "repetitions of each benchmark (>= 1)");
         run->add_option("--precision", ra.precision, "stop once the 95 % CI of the mean per operation is within this fraction (default 0.01)");
@@ -202,7 +203,7 @@ struct Cli {
         run->add_option("--out", ra.out, "result file, FIFO, device or - for stdout (default results/runs/<host>-<UTC>.json)");
         run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
         run->footer("Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
-                    "  dmabench run --filter '^cache/civac' --cpus 2 --out civac.json");
+                    "  dmabench run --filter '^kmod/devmap' --device 0000:01:00.0 --threads 8");
 
         report = app.add_subcommand("report", "render runs into HTML, Markdown, text and plots");
         report->add_option("runs", runs, "result files (default: the latest run)");

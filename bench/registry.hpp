@@ -44,6 +44,7 @@ struct Options {
     std::vector<unsigned> cpus;     // PUs (OS indices) to pin thread i to cpus[i]
     int mem_node = -1;              // -1: the pinned PU's own NUMA node
     std::vector<std::string> pmu;   // libpfm4 event names to count
+    std::string device;             // --device: the PCI address kmod/devmap maps through; "" the module's own
     Stopping stop;
 };
 

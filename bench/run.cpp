@@ -9,6 +9,7 @@
 #include "runners/calibrate.hpp"
 #include "runners/clock.hpp"
 #include "runners/cpulist.hpp"
+#include "runners/kmod_probe.hpp"
 #include "runners/pmu.hpp"
 #include "runners/probe.hpp"
 #include "runners/topology.hpp"
@@ -105,6 +106,11 @@ Options check(const RunArgs& a) {
         }
         o.mem_node = int(n);
     }
+    if (!a.device.empty()) {
+        std::string why;
+        o.device = kmod::pci_address(a.device, why);
+        if (o.device.empty()) throw BadInput(why);
+    }
     if (a.pmu == "default") o.pmu = pmu::default_events();
     else if (a.pmu != "none") {
         o.pmu = split(a.pmu, ',');
@@ -121,6 +127,7 @@ Options check(const RunArgs& a) {
 }
 
 void on_signal(int sig) {
+    kmod::unbind();  // the named device back as it was
     results::remove_pending_temp();
     std::signal(sig, SIG_DFL);
     std::raise(sig);
@@ -275,7 +282,7 @@ json run_context(const RunArgs& a, const Settings& st, const Registry& reg, cons
     ctx["skipped"] = sel.skipped;
     ctx["cases"] = sel.cases;
     ctx["command_line"] = a.command_line;
-    ctx["options"] = {{"quick", o.quick}, {"full", o.full}, {"threads", o.threads},
+    ctx["options"] = {{"quick", o.quick}, {"full", o.full}, {"threads", o.threads}, {"device", o.device},
                       {"repetitions", st.repetitions}, {"filter", a.filter},
                       {"stop", o.stop.adaptive ? json{{"rule", "adaptive"}, {"precision", o.stop.precision},
                                                       {"max_time_s", o.stop.max_seconds}}
@@ -283,6 +290,7 @@ json run_context(const RunArgs& a, const Settings& st, const Registry& reg, cons
     ctx["pinning"] = {{"requested", o.cpus}, {"mem_node", o.mem_node},
                       {"how", "hwloc_set_cpubind per benchmark thread; the PU seen by "
                               "hwloc_get_last_cpu_location is each benchmark's label"}};
+    if (dmabench_device d{}; kmod::current_device(d)) ctx["device"] = kmod::device_json(d);
     ctx["version"] = paths::version();
     ctx["git_revision"] = paths::revision();  // baked in at build time
     char host[256] = {};
@@ -341,14 +349,34 @@ void add_line_states(json& doc) {
 
 }  // namespace
 
+namespace {
+// --device for the run's length: BIND before the cases are registered (their
+// names carry its domain), UNBIND when the run ends, by any way out.
+struct Binding {
+    explicit Binding(const std::string& address) {
+        if (address.empty()) return;
+        dmabench_device info{};
+        if (std::string why = kmod::bind(address, info); !why.empty()) throw BadInput(why);
+        static bool once = (std::atexit(kmod::unbind), true);  // std::exit skips destructors
+        (void)once;
+        std::fprintf(stderr, "dmabench: bound %s: %s, IOMMU group %d, domain %s\n", address.c_str(),
+                     kmod::device_json(info)["dma_ops"].get<std::string>().c_str(), info.iommu_group,
+                     kmod::domain_name(info.domain));
+    }
+    ~Binding() { kmod::unbind(); }
+    Binding(const Binding&) = delete;
+    Binding& operator=(const Binding&) = delete;
+};
+}  // namespace
+
 json execute(const RunArgs& a) {
     const Settings st = settings(a);
+    const Binding bound(st.options.device);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
     Registry reg = Registry::build(st.options);
     const Selection sel = register_selected(reg, a, st);
     init_gbench(a, st);
-
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
 
     // The ladder before and after: a clock that moved during the run shows.
     auto before = calibrate::ladder();

@@ -16,6 +16,7 @@ namespace dmabench {
 struct RunArgs {
     std::string filter = ".";
     std::string cpus, threads, mem_node, pmu = "default", repetitions, min_time, out, cv_limit;
+    std::string device;  // --device: a PCI address or sysfs path
     std::string max_time, precision;  // adaptive stopping (bench/harness.cpp Plan)
     bool quick = false, full = false;
     bool interleave = false;  // shuffle repetitions across benchmarks

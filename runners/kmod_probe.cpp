@@ -5,8 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <regex>
 
 namespace dmabench::kmod {
 
@@ -89,7 +93,96 @@ OpStats combine(const std::vector<dmabench_stats>& parts) {
     o.ns_median = double(med->median_ps) / 1e3;
     o.ns_mean = weighted_ps / double(o.samples) / 1e3;
     o.ns_max = double(max_ps) / 1e3;
+    std::sort(by_median.begin(), by_median.end(), [](auto* x, auto* y) { return x->p99_ticks < y->p99_ticks; });
+    const dmabench_stats* p99 = by_median.back();
+    seen = 0;
+    for (auto* p : by_median)
+        if ((seen += p->samples) * 100 >= o.samples * 99) { p99 = p; break; }
+    o.ticks_p99 = double(p99->p99_ticks) / b;
+    o.ns_p99 = double(p99->p99_ps) / 1e3;
     return o;
+}
+
+std::string pci_address(const std::string& arg, std::string& why) {
+    static const std::regex pci("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]");
+    std::string last = arg;
+    while (last.size() > 1 && last.back() == '/') last.pop_back();
+    if (auto slash = last.rfind('/'); slash != std::string::npos) last = last.substr(slash + 1);
+    if (!std::regex_match(last, pci)) {
+        why = "--device '" + arg + "': not a PCI address (accepted: 0000:01:00.0, 01:00.0 or a sysfs "
+              "path ending in one, such as /sys/bus/pci/devices/0000:01:00.0)";
+        return "";
+    }
+    if (last.size() == 7) last = "0000:" + last;
+    std::transform(last.begin(), last.end(), last.begin(), [](unsigned char c) { return std::tolower(c); });
+    return last;
+}
+
+namespace {
+std::atomic<int> bound_fd{-1};  // the fd that holds a BIND, for unbind()
+}  // namespace
+
+std::string bind(const std::string& address, dmabench_device& info) {
+    const Device& d = device();
+    std::string head = "--device " + address + ": ";
+    if (!d.skip.empty()) return head + "needs dmabench.ko: " + d.skip;
+    dmabench_bind_req r{};
+    std::snprintf(r.device, sizeof r.device, "%s", address.c_str());
+    if (ioctl(d.fd, DMABENCH_IOC_BIND, &r) == 0) {
+        info = r.device_info;
+        bound_fd = d.fd;
+        return "";
+    }
+    int e = errno;
+    std::error_code ec;
+    auto drv = std::filesystem::read_symlink("/sys/bus/pci/devices/" + address + "/driver", ec);
+    if (e == EBUSY && !ec)
+        return head + "driven by " + drv.filename().string() + " (dmabench never unbinds another driver; "
+               "accepted: a function no driver holds: unbind it yourself first)";
+    if (e == EBUSY) return head + "dmabench.ko has another device bound, or a request is running (EBUSY)";
+    if (e == ENOENT) return head + "no such PCI device (accepted: an address listed in /sys/bus/pci/devices)";
+    return head + "DMABENCH_IOC_BIND: " + std::strerror(e);
+}
+
+void unbind() {
+    int fd = bound_fd.exchange(-1);
+    dmabench_unbind_req r{};
+    if (fd >= 0) ioctl(fd, DMABENCH_IOC_UNBIND, &r);
+}
+
+bool current_device(dmabench_device& d) {
+    return device().skip.empty() && ioctl(device().fd, DMABENCH_IOC_DEVICE, &d) == 0;
+}
+
+const char* domain_name(uint32_t domain) {
+    switch (domain) {
+        case DMABENCH_DOMAIN_NONE: return "none";
+        case DMABENCH_DOMAIN_STRICT: return "strict";
+        case DMABENCH_DOMAIN_LAZY: return "lazy";
+        case DMABENCH_DOMAIN_IDENTITY: return "identity";
+        default: return "other";
+    }
+}
+
+nlohmann::json device_json(const dmabench_device& d) {
+    return {{"name", bounded(d.name, sizeof d.name)},
+            {"dma_ops", bounded(d.dma_ops, sizeof d.dma_ops)},
+            {"iommu_driver", bounded(d.iommu_driver, sizeof d.iommu_driver)},
+            {"iommu_group", d.iommu_group},
+            {"domain", domain_name(d.domain)},
+            {"dma_mask", d.dma_mask},
+            {"named", bool(d.flags & DMABENCH_DEVICE_NAMED)},
+            {"pci", bool(d.flags & DMABENCH_DEVICE_PCI)},
+            {"coherent", bool(d.flags & DMABENCH_DEVICE_COHERENT)},
+            {"swiotlb_forced", bool(d.flags & DMABENCH_DEVICE_SWIOTLB)}};
+}
+
+uint32_t devmap_batch(uint64_t bytes, uint32_t threads) {
+    bytes = std::max<uint64_t>(bytes, 1);
+    uint64_t b = std::clamp<uint64_t>((256 << 10) / bytes, 1, DMABENCH_MAX_BATCH);
+    b = std::min<uint64_t>({b, DMABENCH_MAX_BATCH_BYTES / bytes,
+                            DMABENCH_MAX_DEVMAP_BYTES / (bytes * std::max<uint32_t>(threads, 1))});
+    return uint32_t(b);
 }
 
 const char* dir_name(uint32_t dir) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "kernels/kmod/dmabench_uapi.h"
 
 namespace dmabench::kmod {
@@ -43,8 +45,33 @@ struct OpStats {
     uint32_t batch = 0;
     double ticks_min = 0, ticks_median = 0, ticks_mean = 0, ticks_max = 0;
     double ns_min = 0, ns_median = 0, ns_mean = 0, ns_max = 0;
+    double ticks_p99 = 0, ns_p99 = 0;  // as the median, at rank 0.99 of the part p99s
 };
 OpStats combine(const std::vector<dmabench_stats>& parts);
+
+// ---- a device the user names (dmabench run --device) ----
+
+// The PCI address in a --device value: "0000:01:00.0", "01:00.0" (domain 0)
+// or a sysfs path ending in one. "" with why set when it is none of these.
+std::string pci_address(const std::string& arg, std::string& why);
+
+// BIND the device at address (its driver_override is the module's to write
+// and restore). "" when bound, else one line saying why not (the driver that
+// holds it, no such device...). unbind() lets it go: idempotent and
+// async-signal-safe, so signal handlers and atexit may call it too.
+std::string bind(const std::string& address, dmabench_device& info);
+void unbind();
+
+// DMABENCH_IOC_DEVICE: the device DEVMAP maps through now; false without one.
+bool current_device(dmabench_device& d);
+// "none", "strict", "lazy", "identity", "other": the domain:<> arg.
+const char* domain_name(uint32_t domain);
+// The stamp of a device for the record: name, DMA ops, IOMMU group...
+nlohmann::json device_json(const dmabench_device& d);
+// Operations per DEVMAP sample for mappings of bytes each from threads
+// threads: about 256 KiB per sample, within the module's limits; 0 when one
+// mapping per thread does not fit.
+uint32_t devmap_batch(uint64_t bytes, uint32_t threads);
 
 const char* dir_name(uint32_t dir);         // "bidirectional", "to_device", "from_device"
 const char* cache_op_name(uint32_t op);     // "clean", "inval", "clean_inval", "clean_inval_pou"

@@ -15,6 +15,7 @@ exits 1 if any check failed. Standard library only.
 """
 import gzip
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -465,7 +466,45 @@ def smmu(outdir, release):
     check(len(drv) == 1 and drv[0][2] == "none", "the device is left unbound")
     rm = [w for w in lines if w[0] == "RMMOD"]
     check(len(rm) == 1 and rm[0][1] == "0", "rmmod succeeds")
+    if os.environ.get("DMABENCH_SMMU_DEVMAP") == "1":
+        smmu_devmap(outdir, release)
     check_dmesg(outdir)
+
+
+def smmu_devmap(outdir, release):
+    """`dmabench run --device EDU --filter ^kmod/devmap`: the CLI's bind, record and unbind."""
+    text, rc = section(outdir, "devmap.log")
+    check(rc == 0, f"dmabench run --device: exit status 0 (got {rc})")
+    lines = [l.split() for l in (text or "").splitlines() if l.strip()]
+    refused = [l for l in (text or "").splitlines() if "driven by pci-stub" in l]
+    check(len(refused) == 1 and "REFUSED rc=2" in (text or ""),
+          f"run --device on pci-stub's edu: one line, exit 2 ({refused[:1]})")
+    over = [w for w in lines if w[0] == "OVERRIDE"]
+    check(len(over) == 1 and over[0][2:] == ["(null)"], f"driver_override restored after the run ({over})")
+    check(any(w[:2] == ["RMMOD", "0"] for w in lines), "rmmod after the run succeeds")
+    result = load_json(outdir, "devmap.json")
+    if not result:
+        return
+    ctx = result.get("context", {}).get("dmabench", {})
+    check_platform(ctx, "devmap result", release)
+    dev = ctx.get("device") or {}
+    check(dev.get("named") is True and dev.get("iommu_driver") == "arm-smmu-v3" and dev.get("iommu_group", -1) >= 0
+          and dev.get("domain") == "strict" and dev.get("dma_ops") == "dma-iommu",
+          f"context.dmabench.device stamps the edu behind the SMMU ({dev})")
+    benches = {b["name"].split("/manual_time")[0]: b for b in by_name(result, "kmod/devmap/")}
+    errors = [n for n, b in benches.items() if b.get("error_occurred")]
+    check(benches and not errors, f"kmod/devmap ran, none failed ({len(benches)} ran; {errors[:2]})")
+    domain = dev.get("domain")
+    check(all(f"/domain:{domain}/" in n for n in benches), f"every name carries domain:{domain}")
+    check(any("/mode:sg/" in n for n in benches) and any("/mode:single/" in n for n in benches),
+          "single and sg cases")
+    for n, b in benches.items():
+        ok = all(b.get(f"{op}_ns_{s}", 0) > 0 for op in ("map", "unmap") for s in ("min", "median", "p99", "max"))
+        check(ok and b["map_ns_min"] <= b["map_ns_median"] <= b["map_ns_p99"] <= b["map_ns_max"],
+              f"{n}: map/unmap min <= median <= p99 <= max, all > 0")
+        tag = ctx.get("cases", {}).get(b.get("run_name", b["name"]), {}).get("device") or {}
+        check(tag.get("name") == dev.get("name"), f"{n}: its tags stamp the device")
+        print(f"      {n}: map {b['map_ns_median']:.0f} ns, unmap {b['unmap_ns_median']:.0f} ns (median, EMULATED)")
 
 
 def smmu_boot(outdir, phase, ops, domain, swiotlb):

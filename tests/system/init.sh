@@ -94,6 +94,24 @@ smmu_run() {
     return $rc
 }
 
+# The same through the CLI (the kit, first boot only): `run --device` on the
+# first edu, and refused on the one pci-stub holds; driver_override after.
+devmap_run() {
+    set -- $(for d in /sys/bus/pci/devices/*; do
+        [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d
+    done)
+    # Strict again (kmod_smmu left it identity): the CLI's figures are the SMMU's.
+    echo DMA >/sys/bus/pci/devices/$1/iommu_group/type || echo "group type: not switched" >&2
+    insmod /dmabench.ko || return 1
+    /dmabench/dmabench run --quick --device "$2" --filter '^kmod/devmap' --out /tmp/refused.json 2>&1
+    echo "REFUSED rc=$?"
+    /dmabench/dmabench run --quick --device "$1" --filter '^kmod/devmap/' --out /tmp/devmap.json >&2
+    rc=$?
+    echo "OVERRIDE $1 $(cat /sys/bus/pci/devices/$1/driver_override)"
+    rmmod dmabench; echo "RMMOD $?"
+    return $rc
+}
+
 # A Xen dom0 (system.arm64_xen): the hypervisor as dom0 sees it, then
 # xen_run's JSON lines (dmabench.foreign=DOMID:GREF: a page granted to dom0),
 # and dmabench's kmod/ Xen cases when the kit is there.
@@ -106,6 +124,10 @@ xen_life() {
 case $mode in
 smmu)
     emit smmu.log smmu_run
+    if [ -x /dmabench/dmabench ] && ! grep -q 'dmabench\.phase=' /proc/cmdline; then
+        emit devmap.log devmap_run
+        emit devmap.json cat /tmp/devmap.json
+    fi
     ;;
 xen)
     emit xen-life xen_life

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmod_smmu: the module's device path against QEMU's edu PCI device behind
- * an SMMUv3, in the system test's guest (static arm64). A stand-in for
- * `dmabench run --device` until the CLI has it; it speaks the uapi directly.
+ * an SMMUv3, in the system test's guest (static arm64). It speaks the uapi
+ * directly (what `dmabench run --device` cannot: HOLD, the group switches),
+ * and init.sh then runs `dmabench run --device` itself.
  *
  *   kmod_smmu EDU TAKEN [PHASE]
  *     EDU: the edu device to bind ("0000:00:01.0"); TAKEN: a device pci-stub

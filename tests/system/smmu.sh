@@ -5,9 +5,12 @@
 # strict, lazy and identity domains in one boot, edu's DMA through each
 # mapping both ways with the bytes checked, and DEVMAP figures. EMULATED.
 #
-#   smmu.sh WORKDIR        Env: DMABENCH_KERNEL_CACHE, DMABENCH_PYTHON (as arm64.sh)
+#   smmu.sh WORKDIR [DMABENCH]   Env: DMABENCH_KERNEL_CACHE, DMABENCH_PYTHON (as arm64.sh)
+# DMABENCH: the arm64 dmabench; its kit rides along and the first boot runs
+# `dmabench run --quick --device EDU --filter '^kmod/devmap'` as a user would.
 set -euo pipefail
-work=${1:?usage: smmu.sh WORKDIR}
+work=${1:?usage: smmu.sh WORKDIR [DMABENCH]}
+bin=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 python=${DMABENCH_PYTHON:-python3}
 mkdir -p "$work"
@@ -29,7 +32,15 @@ aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/
     -o "$work/kmod_smmu" "$here/kmod_smmu.c"
 stub=$KERNEL_MODULES/kernel/drivers/pci/pci-stub.ko
 [[ -e $stub ]] || { echo "smmu.sh: no $stub in Debian's kernel package" >&2; exit 1; }
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" - "$kmod/dmabench.ko" "$work/kmod_smmu" "$stub"
+kit=-
+if [[ -n $bin ]]; then
+    rm -rf "$work/kit"
+    cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
+        { cat "$work/kit.log" >&2; echo "smmu.sh: cpack failed" >&2; exit 1; }
+    kit=$(ls "$work"/kit/dmabench-*-arm64.tar.gz)
+    export DMABENCH_SMMU_DEVMAP=1  # check.py: the CLI's record is required
+fi
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$kmod/dmabench.ko" "$work/kmod_smmu" "$stub"
 
 # edu clamps DMA addresses to 28 bits unless dma_mask says otherwise.
 edu=(-device edu,dma_mask=0xffffffffffffffff -device edu,dma_mask=0xffffffffffffffff)

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -250,4 +251,75 @@ TEST(KmodNames, DirectionsAndOpsAreNamed) {
     EXPECT_STREQ(kmod::dir_name(DMABENCH_DIR_BIDIRECTIONAL), "bidirectional");
     EXPECT_STREQ(kmod::cache_op_name(DMABENCH_CACHE_CLEAN_INVAL_POU), "clean_inval_pou");
     EXPECT_STREQ(dmabench_bad_name(DMABENCH_BAD_BATCH_BYTES), "batch x size");
+}
+
+TEST(KmodDevice, DeviceArgIsAPciAddressOrASysfsPathEndingInOne) {
+    std::string why;
+    EXPECT_EQ(kmod::pci_address("0000:01:00.0", why), "0000:01:00.0");
+    EXPECT_EQ(kmod::pci_address("01:1F.7", why), "0000:01:1f.7");  // domain 0, lower case
+    EXPECT_EQ(kmod::pci_address("/sys/bus/pci/devices/0000:00:03.0", why), "0000:00:03.0");
+    EXPECT_EQ(kmod::pci_address("/sys/devices/pci0000:00/0000:00:01.0/0001:02:00.1/", why), "0001:02:00.1");
+    for (const char* bad : {"eth0", "nvme0", "0000:01:00", "0000:01:20.0", "0000:01:00.8", "/sys/bus/pci",
+                            "0000:01:00.0x", "1:00.0"}) {
+        why.clear();
+        EXPECT_EQ(kmod::pci_address(bad, why), "") << bad;
+        EXPECT_NE(why.find(std::string("'") + bad + "'"), std::string::npos) << why;
+        EXPECT_NE(why.find("accepted"), std::string::npos) << why;
+    }
+}
+
+TEST(KmodDevice, BindWithoutTheModuleIsOneLineNamingIt) {
+    if (kmod::device().skip.empty()) GTEST_SKIP() << "dmabench.ko is loaded here";
+    dmabench_device d{};
+    std::string why = kmod::bind("0000:00:01.0", d);
+    EXPECT_NE(why.find("--device 0000:00:01.0"), std::string::npos) << why;
+    EXPECT_NE(why.find("dmabench.ko"), std::string::npos) << why;
+    EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+    EXPECT_FALSE(kmod::current_device(d));
+    kmod::unbind();  // nothing bound: nothing done
+}
+
+TEST(KmodDevice, DomainsAreNamedAndTheStampCarriesThem) {
+    EXPECT_STREQ(kmod::domain_name(DMABENCH_DOMAIN_STRICT), "strict");
+    EXPECT_STREQ(kmod::domain_name(DMABENCH_DOMAIN_LAZY), "lazy");
+    EXPECT_STREQ(kmod::domain_name(DMABENCH_DOMAIN_IDENTITY), "identity");
+    EXPECT_STREQ(kmod::domain_name(DMABENCH_DOMAIN_NONE), "none");
+    EXPECT_STREQ(kmod::domain_name(99), "other");
+    dmabench_device d{};
+    std::snprintf(d.name, sizeof d.name, "0000:00:01.0");
+    std::snprintf(d.dma_ops, sizeof d.dma_ops, "dma-iommu");
+    std::snprintf(d.iommu_driver, sizeof d.iommu_driver, "arm-smmu-v3");
+    d.iommu_group = 0, d.domain = DMABENCH_DOMAIN_LAZY, d.flags = DMABENCH_DEVICE_NAMED | DMABENCH_DEVICE_PCI;
+    auto j = kmod::device_json(d);
+    EXPECT_EQ(j["name"], "0000:00:01.0");
+    EXPECT_EQ(j["dma_ops"], "dma-iommu");
+    EXPECT_EQ(j["iommu_driver"], "arm-smmu-v3");
+    EXPECT_EQ(j["iommu_group"], 0);
+    EXPECT_EQ(j["domain"], "lazy");
+    EXPECT_EQ(j["named"], true);
+    EXPECT_EQ(j["swiotlb_forced"], false);
+}
+
+TEST(KmodPlan, DevmapBatchStaysWithinEveryLimit) {
+    EXPECT_EQ(kmod::devmap_batch(4096, 1), 64u);
+    EXPECT_EQ(kmod::devmap_batch(65536, 1), 4u);
+    EXPECT_EQ(kmod::devmap_batch(1 << 20, 1), 1u);      // sg: 16 x 64 KiB
+    EXPECT_EQ(kmod::devmap_batch(1 << 20, 64), 1u);     // 64 MiB in all: fits
+    EXPECT_EQ(kmod::devmap_batch(4 << 20, 64), 0u);     // does not
+    for (uint64_t bytes : {4096ull, 65536ull, 1ull << 20})
+        for (uint32_t t : {1u, 8u, 64u}) {
+            uint32_t b = kmod::devmap_batch(bytes, t);
+            EXPECT_LE(uint64_t(b) * bytes, DMABENCH_MAX_BATCH_BYTES);
+            EXPECT_LE(uint64_t(b) * bytes * t, DMABENCH_MAX_DEVMAP_BYTES);
+        }
+}
+
+TEST(KmodPlan, CombineGivesTheP99) {
+    std::vector<__u64> a(100);
+    std::iota(a.begin(), a.end(), 1);  // 1..100 ticks per sample
+    dmabench_stats s{};
+    dmabench_summarise(&s, a.data(), a.size(), 1, 1'000'000'000);
+    auto o = kmod::combine({s});
+    EXPECT_DOUBLE_EQ(o.ticks_p99, 99);  // rank ceil(0.99 x 100) - 1
+    EXPECT_DOUBLE_EQ(o.ns_p99, 99);
 }
