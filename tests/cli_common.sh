@@ -8,3 +8,16 @@ trap 'rm -rf "$work"' EXIT
 fail=0
 ok()  { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fail=1; }
+# check_bad WHAT ARGS...: dmabench ARGS is bad input: exit 2, one line on
+# stderr, nothing on stdout, nothing written into $work/out.
+check_bad() {
+    local what=$1; shift
+    "${DB[@]}" "$@" >"$work/stdout" 2>"$work/stderr"
+    local rc=$? lines
+    lines=$(wc -l <"$work/stderr")
+    if [[ $rc -eq 2 && $lines -eq 1 && ! -s $work/stdout && -z $(ls -A "$work/out") ]]; then
+        ok "bad input $what: $(cat "$work/stderr")"
+    else
+        bad "bad input $what: rc=$rc lines=$lines: $(head -3 "$work/stderr")"
+    fi
+}

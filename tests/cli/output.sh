@@ -78,17 +78,6 @@ ln -s made.json "$work/dangling.json"
 
 # --- bad input: one line, exit 2, nothing written ------------------------------
 mkdir "$work/out"
-check_bad() {
-    local what=$1; shift
-    "${DB[@]}" "$@" >"$work/stdout" 2>"$work/stderr"
-    local rc=$? lines
-    lines=$(wc -l <"$work/stderr")
-    if [[ $rc -eq 2 && $lines -eq 1 && ! -s $work/stdout && -z $(ls -A "$work/out") ]]; then
-        ok "bad input $what: $(cat "$work/stderr")"
-    else
-        bad "bad input $what: rc=$rc lines=$lines: $(head -3 "$work/stderr")"
-    fi
-}
 o=(--out "$work/out/x.json")
 check_bad "--out a directory" run --quick --out "$work/out"
 check_bad "--out in a missing directory" run --quick --out "$work/out/no/x.json"

@@ -12,28 +12,17 @@
 set -euo pipefail
 work=${1:?usage: xen.sh WORKDIR [DMABENCH]}
 bin=${2:-}
-here=$(cd "$(dirname "$0")" && pwd)
-python=${DMABENCH_PYTHON:-python3}
+. "$(dirname "$0")/common.sh"
 cache=${DMABENCH_KERNEL_CACHE:-$here/../../build/kernel-cache}
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-start=$SECONDS
-step() { echo "=== [$((SECONDS - start))s] $*" >&2; }
-
-for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-objcopy dtc cpio apt-get dpkg-deb; do
-    command -v "$tool" >/dev/null ||
-        { echo "xen.sh: $tool missing (bash cmake/setup.sh --all installs it)" >&2; exit 1; }
-done
+need qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-objcopy dtc cpio apt-get dpkg-deb
 
 step "Xen, kernel, module and xen_run"
 xen=$(bash "$here/fetch_xen.sh" "$cache")
 env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "$cache" --image)
 # shellcheck disable=SC1090
 . "$env"
-aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
-    -o "$work/xen_run" "$here/xen_run.c"
-aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
-    -o "$work/kmod_fuzz" "$here/kmod_fuzz.c"
+guest_tool xen_run
+guest_tool kmod_fuzz
 kit=-
 if [[ -n $bin ]]; then  # as arm64.sh packs it
     rm -rf "$work/kit"
@@ -105,12 +94,7 @@ for r in lines:
         r["hypercalls_per_map"] = 0
 open(f"{d}/xen.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in lines))
 PY
-if "$python" "$here/check.py" xen "$work/doctored" "$KERNEL_RELEASE" >"$work/doctored.log" 2>&1; then
-    echo "xen.sh: check.py accepted doctored output" >&2
-    exit 1
-fi
-n=$(grep -c '^FAIL' "$work/doctored.log")
-[[ $n -eq 4 ]] || { cat "$work/doctored.log" >&2; echo "xen.sh: doctored output: $n failures, expected 4" >&2; exit 1; }
+control xen "$work/doctored" 4
 # The Xen requests only get past their checks in a Xen domain: the fuzz
 # test again, in dom0 under slub_debug, with the same checks as
 # system.arm64_kmod_fuzz.
