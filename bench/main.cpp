@@ -159,32 +159,41 @@ struct Cli {
     std::vector<std::string> runs;
     std::string report_dir;
 
+    // A subcommand whose --help ends with real examples.
+    CLI::App* sub(const char* name, const char* what, const std::string& examples) {
+        auto* s = app.add_subcommand(name, what);
+        s->footer(examples);
+        return s;
+    }
+
     Cli() {
         app.require_subcommand(1);
         app.set_version_flag("--version", dmabench::paths::version_line());
-        info = app.add_subcommand("info", "the platform probe: CPU, caches, timer, PMU, variants");
+        info = sub("info", "the platform probe: CPU, caches, timer, PMU, variants",
+                  "Examples:\n  dmabench info\n  dmabench info --json > info.json");
         info->add_flag("--json", json_out, "one JSON object");
-        info->footer("Examples:\n  dmabench info\n  dmabench info --json > info.json");
 
-        list = app.add_subcommand("list", "every benchmark name, and whether it runs here");
+        list = sub("list", "every benchmark name, and whether it runs here",
+                  "Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
         list->add_option("--filter", filter, "POSIX extended regex over the names");
         list->add_flag("--json", json_out, "a JSON array");
         list->add_flag("--quick", quick, "list the --quick suite");
         list->add_flag("--full", full, "list the --full suite");
-        list->footer("Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
 
-        calibrate = app.add_subcommand("calibrate", "timer, harness floor, add ladder and drift");
+        calibrate = sub("calibrate", "timer, harness floor, add ladder and drift",
+                  "Examples:\n  dmabench calibrate\n  dmabench calibrate --json > calibration.json");
         calibrate->add_flag("--json", json_out, "one JSON object");
-        calibrate->footer("Examples:\n  dmabench calibrate\n  dmabench calibrate --json > calibration.json");
 
-        experiment = app.add_subcommand("experiment", "a claim of the 2014 review, measured and judged");
+        experiment = sub("experiment", "a claim of the 2014 review, measured and judged",
+                  "Examples:\n  dmabench experiment --list\n  dmabench experiment hypercall-vs-call --quick");
         experiment->add_option("name", exp_name, "the experiment (see --list)");
         experiment->add_flag("--list", exp_list, "list the experiments");
         experiment->add_flag("--quick", quick, "fewer repetitions, shorter runs");
         experiment->add_option("--out", exp_out, "result file, FIFO, device or - (default results/runs/<host>-<UTC>-NAME.json)");
-        experiment->footer("Examples:\n  dmabench experiment --list\n  dmabench experiment hypercall-vs-call --quick");
 
-        run = app.add_subcommand("run", "run benchmarks; write Google Benchmark JSON");
+        run = sub("run", "run benchmarks; write Google Benchmark JSON",
+                  "Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
+                    "  dmabench run --filter '^kmod/devmap' --device 0000:01:00.0 --threads 8");
         run->add_option("--filter", ra.filter, "POSIX extended regex over the names");
         run->add_option("--cpus", ra.cpus, "PUs to pin thread i to, e.g. 1 or 0-3 (default: from PU 1)");
         run->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
@@ -202,17 +211,15 @@ struct Cli {
         run->add_option("--cv-limit", ra.cv_limit, "flag benchmarks whose CV exceeds this (default 0.05)");
         run->add_option("--out", ra.out, "result file, FIFO, device or - for stdout (default results/runs/<host>-<UTC>.json)");
         run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
-        run->footer("Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
-                    "  dmabench run --filter '^kmod/devmap' --device 0000:01:00.0 --threads 8");
 
-        report = app.add_subcommand("report", "render runs into HTML, Markdown, text and plots");
+        report = sub("report", "render runs into HTML, Markdown, text and plots",
+                  "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
         report->add_option("runs", runs, "result files (default: the latest run)");
         report->add_option("-o,--out-dir", report_dir, "output directory");
-        report->footer("Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
-        compare = app.add_subcommand("compare", "A/B: NEW against BASE, with verdicts");
+        compare = sub("compare", "A/B: NEW against BASE, with verdicts",
+                  "Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
         compare->add_option("runs", runs, "BASE.json NEW.json")->required()->expected(2);
         compare->add_option("-o,--out-dir", report_dir, "output directory");
-        compare->footer("Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
     }
 };
 

@@ -198,6 +198,19 @@ void via_hypervisor(P& p, unsigned char* buf, std::size_t size, Op op) {
         done += chunk;
     } while (done < size);
 }
+
+// `op` on a local page in place; on a foreign one through a temporary
+// mapping, made for it and dropped (at once, or with the batch).
+template <class P, class Op>
+void via_temp_mapping(P& p, const Request& r, bool local, Op op) {
+    if (local) {
+        op(r.buf, r.size);
+        return;
+    }
+    unsigned char* v = p.mmap(r.foreign_offset, r.size);
+    op(v, r.size);
+    p.munmap(v, r.size);
+}
 }  // namespace detail
 
 // The map half of `path` for request r.
@@ -220,13 +233,7 @@ void map(Path path, P& p, const Env& e, const Request& r) {
         else detail::via_hypervisor(p, r.buf, r.size, clean);
         break;
     case Path::temp_mapping:
-        if (p.lookup(*r.frame)) {
-            p.clean(r.buf, r.size);
-        } else {
-            unsigned char* v = p.mmap(r.foreign_offset, r.size);
-            p.clean(v, r.size);
-            p.munmap(v, r.size);
-        }
+        detail::via_temp_mapping(p, r, p.lookup(*r.frame), clean);
         break;
     case Path::swiotlb:
         // 2014 swiotlb_tbl_map_single(): the bounce is filled only for data going out.
@@ -262,14 +269,7 @@ void unmap(Path path, P& p, const Env& e, const Request& r) {
     }
     case Path::temp_mapping: {
         bool local = p.lookup(*r.frame);
-        if (!back) break;
-        if (local) {
-            p.inval(r.buf, r.size);
-        } else {
-            unsigned char* v = p.mmap(r.foreign_offset, r.size);
-            p.inval(v, r.size);
-            p.munmap(v, r.size);
-        }
+        if (back) detail::via_temp_mapping(p, r, local, inval);
         break;
     }
     case Path::swiotlb:
