@@ -370,13 +370,19 @@ def experiment_blocks(run: Run, outdir: str) -> list:
     blocks.append(Para(verdict_text(exp), kind="strong"))
     groups = [g for g in exp.get("groups", []) or [] if isinstance(g, dict)]
     if len(groups) > 1:
+        rows = [(str(g.get("group", "?")), [str(g.get("verdict", "?")), str(g.get("supports", 0)),
+                                             str(g.get("contradicts", 0)),
+                                             str(g.get("inconclusive", 0))]) for g in groups]
+        # The page adds each group's era (long: kernel versions and sources).
+        eras = any(g.get("era") for g in groups)
         blocks.append(Table(f"group ({exp.get('group_by', '?')})",
-                            ["verdict", "supports", "contradicts", "inconclusive"],
-                            [(str(g.get("group", "?")), [str(g.get("verdict", "?")),
-                                                         str(g.get("supports", 0)),
-                                                         str(g.get("contradicts", 0)),
-                                                         str(g.get("inconclusive", 0))])
-                             for g in groups], caption="The verdict per group"))
+                            ["verdict", "supports", "contradicts", "inconclusive"]
+                            + (["era"] if eras else []),
+                            [(l, c + ([str(g.get("era", ""))] if eras else []))
+                             for (l, c), g in zip(rows, groups)],
+                            caption="The verdict per group",
+                            text_headers=["verdict", "supports", "contradicts", "inconclusive"],
+                            text_rows=rows))
 
     class Row:
         def __init__(self, c):
