@@ -66,7 +66,7 @@ std::size_t lines_per_call(const Spec& p) {
     return (round_up(p.shape.offset + p.shape.size, p.line) - first) / p.line;
 }
 
-// Puts every line of [base, base+span) into the plan's state.
+// Puts every line of [base, base+span) into the case's state.
 void prepare(const Spec& p, unsigned char* base, std::size_t span, unsigned pass) {
     std::memset(base, int(pass % 255) + 1, span);  // a new value: every line is written
     if (p.state == LineState::dirty) return;
@@ -121,8 +121,9 @@ Work setup_case(const Spec& p, Thread& t) {
         .keep = b};
 }
 
-std::vector<std::size_t> sizes(bool quick) {
-    if (quick) return {64, 4 * KiB, 1 * MiB};
+std::vector<std::size_t> sizes(const Options& o) {
+    if (o.quick) return {64, 4 * KiB, 1 * MiB};
+    if (!o.full) return {64, 1 * KiB, 4 * KiB, 64 * KiB, 1 * MiB, 16 * MiB};
     std::vector<std::size_t> v;
     for (std::size_t s = 64; s <= 64 * MiB; s *= 2) v.push_back(s);
     return v;
@@ -175,18 +176,22 @@ void register_cache(Registry& r) {
         } else if (o.quick && !cache::leads_its_op(v)) {
             if (v.unroll == 8 || std::string_view(v.barrier) == "none")
                 points.push_back({{4 * KiB, 0}, LineState::dirty, false});
+        } else if (!o.full && !cache::leads_its_op(v)) {
+            // The default tier: each barrier and unroll against its op's lead
+            // at a page and at 1 MiB of dirty lines.
+            for (auto size : {4 * KiB, 1 * MiB}) points.push_back({{size, 0}, LineState::dirty, false});
         } else if (o.quick) {
-            for (auto size : sizes(true)) points.push_back({{size, 0}, LineState::dirty, false});
+            for (auto size : sizes(o)) points.push_back({{size, 0}, LineState::dirty, false});
             points.push_back({kMisaligned, LineState::dirty, false});
             points.push_back({{4 * KiB, 0}, LineState::clean, false});
             points.push_back({{4 * KiB, 0}, LineState::cold, false});
             if (o.threads > 1) points.push_back({{4 * KiB, 0}, LineState::dirty, true});
         } else {
             for (auto state : all_states) {
-                for (auto size : sizes(false)) points.push_back({{size, 0}, state, false});
+                for (auto size : sizes(o)) points.push_back({{size, 0}, state, false});
                 points.push_back({kMisaligned, state, false});
             }
-            if (cache::leads_its_op(v))
+            if (cache::leads_its_op(v) && (o.full || o.threads > 1))
                 for (auto state : all_states)
                     for (auto size : {4 * KiB, 64 * KiB, 1 * MiB})
                         points.push_back({{size, 0}, state, true});

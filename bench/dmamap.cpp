@@ -110,7 +110,6 @@ HypercallSource pick_hypercall() {
     return h;
 }
 
-
 // The xen-dom0 board profile (dom0 mapped 1:1, 384 foreign grants) and a
 // stream of its foreign frames, built on first use and shared by every case.
 struct Dom0 {
@@ -388,11 +387,15 @@ void register_dmamap(Registry& r) {
             for (Path p : {Path::xen_local, Path::xen_hypercall, Path::map_asymmetric})
                 add({p, dir, size, era}, skip_of(p));
         }
+    // Lazy unmapping is a question of batches, not of direction: the default
+    // tier asks it bidirectionally only.
+    const bool full = r.options().full;
     for (Dir dir : dirs)
-        for (std::size_t size : temp_sizes)
-            for (unsigned k : batches) add({Path::temp_mapping, dir, size, era, k}, skip_of(Path::temp_mapping));
+        if (full || dir == Dir::bidirectional)
+            for (std::size_t size : temp_sizes)
+                for (unsigned k : batches) add({Path::temp_mapping, dir, size, era, k}, skip_of(Path::temp_mapping));
     // The decision in every shape the kernel has had, on one page.
-    if (!quick)
+    if (full)
         for (const auto& rep : lookup::replicas)
             if (&rep != era)
                 for (Path p : {Path::xen_local, Path::xen_hypercall})

@@ -144,6 +144,16 @@ const std::vector<Experiment>& experiments() {
           {arg_is("unmap_batch", "64"), arg_is("unmap_batch", "1"), false},
           {arg_is("unmap_batch", "512"), arg_is("unmap_batch", "1"), false}},
          false, "args.unmap_batch"},
+        {"batched-sync",
+         "one DSB per scatter-gather list instead of one per entry cuts dma_map_sg by 64.6 % and "
+         "dma_unmap_sg by 66.6 % (10 MB of 4 KiB entries; \"dma-mapping: arm64: support batched "
+         "cache sync\", 2025-26)",
+         "dmamap/sg_sync: one barrier per list against one per entry, by direction and list length "
+         "(on x86 a proxy: the same flushes and fences, which x86 DMA does not need)",
+         [](const Tags& t) { return t.value("family", "") == "dmamap" && in(t, "variant", {"sg_sync"}); },
+         {"sync"},
+         {{arg_is("sync", "per_list"), arg_is("sync", "per_entry"), false}},
+         false, "args.dir"},
         {"swiotlb-bounce",
          "bouncing through swiotlb costs more than flushing the buffer in place",
          "dmamap/swiotlb against dmamap/native, by size, for each direction",
@@ -351,11 +361,8 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     BestExit exit;
     if (e->best_exit) {
         exit = best_exit(quick);
-        if (exit.rank < 0) {
-            std::fprintf(say, "verdict    not run: no way out to a hypervisor runs here\n");
-            return 0;
-        }
-        std::fprintf(say, "path       %s: %s\n", exit.name.c_str(), exit.stamp.c_str());
+        std::fprintf(say, "path       %s\n", exit.rank < 0 ? "none: no way out to a hypervisor runs here"
+                                                            : (exit.name + ": " + exit.stamp).c_str());
         a.select = [sel = e->select, rank = exit.rank](const json& t) {
             return sel(t) && (!is_exit(t) || t.value("exit_rank", -1) == rank);
         };
@@ -378,7 +385,10 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     std::vector<Outcome> outcomes;
     json j = judge(*e, doc, outcomes);
     j["cannot_run"] = missing;
-    if (e->best_exit) {
+    if (e->best_exit && exit.rank < 0) {
+        j["verdict"] = "nothing to compare";
+        j["why"] = "no way out to a hypervisor runs here (see cannot_run)";
+    } else if (e->best_exit) {
         j["path"] = {{"name", exit.name}, {"stamp", exit.stamp}};
         // CPUID that did not leave the guest (bare metal, SEV-ES, no intercept):
         // nothing to compare a hypercall with.

@@ -8,6 +8,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
+#include <chrono>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <thread>
@@ -42,7 +46,7 @@ struct Rendezvous {
 }  // namespace
 
 Thread::Thread(benchmark::State& state, const Options& options)
-    : index_(state.thread_index()) {
+    : options_(options), index_(state.thread_index()) {
     unsigned want = options.cpus.empty() ? 0 : options.cpus[index_ % options.cpus.size()];
     int seen = options.cpus.empty() ? -1 : topology::pin_thread(want);
     pu_ = seen >= 0 ? unsigned(seen) : want;
@@ -147,10 +151,12 @@ public:
 
     // One batch of n operations: prepare untimed, then the kernel between two
     // fenced clock reads, with the PMU on only between them when pmu is set.
+    // The switch count is read before the preparation, so the system call
+    // is not the last thing before the kernel.
     Timed once(uint64_t n, bool pmu) {
+        const long switches = involuntary_switches();
         if (w_.prepare) w_.prepare(++pass_);
         t_.sync();
-        const long switches = involuntary_switches();
         if (pmu) t_.pmu_on();
         const uint64_t t0 = clock::start();
         w_.kernel(n, w_.context);
@@ -198,33 +204,102 @@ private:
 
 // How many operations each batch holds, and when to stop: the one place that
 // decides. The count is the work's own, or doubled from 1 until a batch lasts
-// kBatchSeconds (alone: threads would have to agree). No warm-up batch here:
-// Google Benchmark's probing runs, discarded, warm code, caches and predictors.
-// The stop is Google Benchmark's iteration count (from --min-time); a rule
-// that stops once the per-operation mean is tight belongs in next(), and only
-// there.
+// kBatchSeconds (alone: threads would have to agree).
+//
+// Alone, a case stops adaptively: once the 95 % confidence interval of its
+// mean time per operation over batches is within Stopping::precision of the
+// mean (Student's t, at least kMinBatches), or when Stopping::max_seconds of
+// wall time (preparation included) are spent: quiet cases finish early, noisy
+// ones get time, and capped() says which hit the cap. Google Benchmark is
+// registered with Iterations(2) and told the count afterwards: a first batch
+// of 1 starts its timers, a last one of ops - 1 overshoots by the rest (a
+// batch may, by its API), so iterations = the operations run. A warm-up batch
+// stands in for the probing runs it then no longer makes. Threaded cases keep
+// Google Benchmark's own loop (--min-time): their threads must agree.
 class Plan {
 public:
-    Plan(const Case& c, Work& w, Batches& b, const Thread& t) : batch_(w.batch) {
+    Plan(const Case& c, Work& w, Batches& b, const Thread& t)
+        : name_(c.name), batch_(w.batch), stop_(t.options().stop), adaptive_(stop_.adaptive && t.threads() == 1) {
         if (batch_ == 0 && t.threads() > 1)
             throw std::logic_error("a threaded case must give its batch size");
         if (batch_ == 0) batch_ = piloted(c, b);
+        if (adaptive_) b.once(batch_, false);  // warm-up, discarded
     }
     uint64_t batch() const { return batch_; }
-    bool next(benchmark::State& s) { return s.KeepRunningBatch(benchmark::IterationCount(batch_)); }
+
+    bool next(benchmark::State& s) {
+        if (!adaptive_) return s.KeepRunningBatch(benchmark::IterationCount(batch_));
+        if (n_ == 0 && !started_) {
+            started_ = true;
+            return s.KeepRunningBatch(1);
+        }
+        if (!done()) return true;
+        const uint64_t ops = n_ * batch_;
+        if (ops > 1) s.KeepRunningBatch(benchmark::IterationCount(ops - 1));
+        bool more = s.KeepRunningBatch(1);
+        assert(!more);
+        return more;
+    }
+    // The batch just timed, in ns per operation.
+    void took(double ns) {
+        ++n_;
+        double d = ns - mean_;
+        mean_ += d / double(n_);
+        m2_ += d * (ns - mean_);
+    }
+    // The 95 % interval's half-width over the mean (inf under two batches).
+    double ci_relative() const {
+        if (n_ < 2 || mean_ <= 0) return std::numeric_limits<double>::infinity();
+        const double df = double(n_ - 1), z = 1.959964;
+        const double t = z + (z * z * z + z) / (4 * df) +
+                         (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * df * df);
+        return t * std::sqrt(m2_ / df / double(n_)) / mean_;
+    }
+    bool adaptive() const { return adaptive_; }
+    bool capped() const { return capped_; }
 
 private:
-    // Found once per case and kept: Google Benchmark requires every
-    // repetition to run the same number of iterations.
+    static constexpr uint64_t kMinBatches = 16;
+
+    bool done() {
+        // Google Benchmark wants every repetition of a case to run as many
+        // operations: the first one's stop decides for the rest.
+        static std::map<std::string, std::pair<uint64_t, bool>> decided;
+        if (auto it = decided.find(name_); it != decided.end()) {
+            capped_ = it->second.second;
+            return n_ >= it->second.first;
+        }
+        if (!decide()) return false;
+        decided[name_] = {n_, capped_};
+        return true;
+    }
+    bool decide() {
+        if (n_ < kMinBatches) return false;
+        if (ci_relative() <= stop_.precision) return true;
+        capped_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >=
+                  stop_.max_seconds;
+        return capped_;
+    }
+    // Found once per case and kept: every repetition runs batches of one size.
     static uint64_t piloted(const Case& c, Batches& b) {
         static std::map<std::string, uint64_t> found;
         auto it = found.find(c.name);
         if (it != found.end()) return it->second;
+        // A first, discarded run: code not yet translated (qemu) or cached
+        // would stop the doubling at once.
+        b.once(1, false);
         uint64_t n = 1;
         while (n < (uint64_t(1) << 24) && b.once(n, false).seconds < kBatchSeconds) n *= 2;
         return found[c.name] = n;
     }
+    std::string name_;
     uint64_t batch_;
+    Stopping stop_;
+    bool adaptive_;
+    bool started_ = false, capped_ = false;
+    uint64_t n_ = 0;
+    double mean_ = 0, m2_ = 0;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 // The references' samples, each paired with the case's own batch beside it.
@@ -288,12 +363,17 @@ void measure(const Case& c, benchmark::State& s, Thread& t) {
         sum.seconds += x.seconds;
         sum.ops += n;
         per_op.push_back(x.seconds * 1e9 / double(n));
+        plan.took(per_op.back());
         if (!references_first) paired.time(w.references, batches);
         paired.pair(per_op.back());
     }
     t.sync();  // no thread frees what another may still use
     if (sum.ops == 0) return;
     put_counters(s, c, w, batches, n, sum, per_op, paired);
+    if (plan.adaptive()) {
+        s.counters["ci95_relative"] = benchmark::Counter(plan.ci_relative(), benchmark::Counter::kAvgThreads);
+        s.counters["capped"] = benchmark::Counter(plan.capped() ? 1 : 0, benchmark::Counter::kAvgThreads);
+    }
     if (w.finish) w.finish(s, sum);
     t.finish(s, c.per(), w.units_per_op, batches.ops_run());
 }

@@ -93,6 +93,7 @@ public:
     Thread(const Thread&) = delete;
     Thread& operator=(const Thread&) = delete;
 
+    const Options& options() const { return options_; }
     unsigned pu() const { return pu_; }      // the PU this thread was seen on
     int node() const { return node_; }       // the NUMA node its memory is on
     int index() const { return index_; }     // 0 .. threads-1
@@ -121,6 +122,7 @@ public:
 private:
     std::string placement_label() const;
     struct Block { void* p; std::size_t bytes; };
+    const Options& options_;
     int index_ = 0;
     int threads_ = 1;
     bool pinned_ = false;

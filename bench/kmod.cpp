@@ -1,7 +1,8 @@
 // kmod/: what only the kernel can time, through /dev/dmabench
 // (kernels/kmod/dmabench.ko): a hypercall against a call at EL1, the kernel's
 // dma_map/dma_unmap on a coherent and a non-coherent device, and the
-// kernel's own cache maintenance.
+// kernel's own cache maintenance; in a Xen domain, a Xen hypercall against a
+// call and (dom0) GNTTABOP_cache_flush against dom0's own maintenance.
 //
 // Method: the module times batches of operations with the architecture's
 // counter (CNTVCT_EL0 between ISBs, RDTSC between LFENCEs) and returns
@@ -28,6 +29,7 @@
 
 #include "bench/harness.hpp"
 #include "runners/kmod_probe.hpp"
+#include "runners/probe.hpp"
 
 namespace dmabench {
 namespace {
@@ -107,7 +109,7 @@ Work calls_work(bool hypercall) {
         *ret = r.hypercall_ret;
         return 0;
     };
-    // Only the timed op and the timer are put through ioctl_work's counters.
+    // ioctl_work puts the timed op's counters; the timer and, for a hypercall, the call here.
     auto w = ioctl_work(k, {hypercall ? "hypercall" : "call"}, [k = k.get(), hypercall, ret](
                             benchmark::State& s, const std::vector<kmod::OpStats>& st) {
         // A sample's fixed cost (two counter reads), whole: a batch carries 1/batch of it.
@@ -168,6 +170,117 @@ Work cache_work(uint32_t op, uint64_t size, uint32_t state) {
     });
 }
 
+// ---- Xen (dmabench.ko's xen.c): the hypercall, and a flush through it ----
+
+Work xen_call_work() {
+    auto k = std::make_shared<Ioctls>(Ioctls{.what = "DMABENCH_IOC_XEN_CALL", .batch = kCallBatch});
+    k->parts.resize(2);  // the hypercall (timed), the empty call beside it
+    auto version = std::make_shared<int64_t>(0);
+    k->io = [k = k.get(), version](uint32_t samples) {
+        dmabench_xen_call_req r{};
+        r.samples = samples, r.batch = kCallBatch;
+        if (int e = do_ioctl(DMABENCH_IOC_XEN_CALL, &r)) return e;
+        k->parts[0].push_back(r.hypercall), k->parts[1].push_back(r.call);
+        *version = r.version;
+        return 0;
+    };
+    return ioctl_work(k, {"hypercall"}, [k = k.get(), version](benchmark::State& s,
+                                                               const std::vector<kmod::OpStats>& st) {
+        kmod::OpStats c = kmod::combine(k->parts[1]);
+        put(s, "call", c);
+        s.counters["ratio_to_call"] = c.ns_median > 0 ? st[0].ns_median / c.ns_median : 0;
+        s.counters["xen_version"] = double(*version);  // major << 16 | minor
+    });
+}
+
+// One buffer per sample: its hypercalls timed, dom0's own maintenance beside.
+Work gnttab_flush_work(uint32_t op, uint64_t size, uint32_t per_call) {
+    auto k = std::make_shared<Ioctls>(Ioctls{.what = "DMABENCH_IOC_GNTTAB_FLUSH"});
+    k->parts.resize(2);  // the hypercalls (timed), the local maintenance
+    struct Failed { uint64_t ops = 0; int32_t first = 0; };
+    auto failed = std::make_shared<Failed>();
+    k->io = [k = k.get(), op, size, per_call, failed](uint32_t samples) {
+        dmabench_gnttab_flush_req r{};
+        r.size = size, r.samples = samples, r.op = op, r.per_call = per_call;
+        if (int e = do_ioctl(DMABENCH_IOC_GNTTAB_FLUSH, &r)) return e;
+        k->parts[0].push_back(r.hypercall), k->parts[1].push_back(r.local);
+        failed->ops += r.failed_ops;
+        if (!failed->first) failed->first = r.first_status;
+        return 0;
+    };
+    return ioctl_work(k, {"hypercall"}, [k = k.get(), size, failed](benchmark::State& s,
+                                                                    const std::vector<kmod::OpStats>& st) {
+        kmod::OpStats l = kmod::combine(k->parts[1]);
+        put(s, "local", l);
+        s.counters["ratio_to_local"] = l.ns_median > 0 ? st[0].ns_median / l.ns_median : 0;
+        s.counters["bytes"] = double(size);
+        s.counters["failed_ops"] = double(failed->ops);
+        // Linux ignores the answer; a failed flush must not pass as a cheap one.
+        if (failed->ops)
+            s.SkipWithError((std::to_string(failed->ops) + " GNTTABOP_cache_flush ops failed (first: " +
+                             std::to_string(failed->first) + ")").c_str());
+    });
+}
+
+// "Xen 4.17 dom0, EMULATED (qemu TCG)": what each Xen result is stamped with;
+// empty with the reason in skip when the module answers no Xen request here.
+struct XenHere {
+    std::string stamp, skip, flush_skip;
+};
+
+XenHere xen_here(const kmod::Device& dev) {
+    XenHere x;
+    if (!dev.skip.empty()) return x.skip = x.flush_skip = dev.skip, x;
+    dmabench_xen_call_req c{};
+    c.samples = 1, c.batch = 1;
+    if (int e = do_ioctl(DMABENCH_IOC_XEN_CALL, &c))
+        return x.skip = x.flush_skip = e == EOPNOTSUPP ? "not a Xen domain (or a kernel without CONFIG_XEN)"
+                                                       : std::string("DMABENCH_IOC_XEN_CALL: ") + std::strerror(e),
+               x;
+    dmabench_gnttab_flush_req f{};
+    f.size = 64, f.samples = 1, f.per_call = 1;
+    bool dom0 = do_ioctl(DMABENCH_IOC_GNTTAB_FLUSH, &f) == 0;
+    if (!dom0) x.flush_skip = "GNTTABOP_cache_flush takes machine addresses: dom0 on arm64 only";
+    bool emulated = probe::platform().value("emulated", nlohmann::json::object()).value("value", false);
+    x.stamp = "Xen " + std::to_string(c.version >> 16) + "." + std::to_string(c.version & 0xffff) +
+              (dom0 ? " dom0, " : " domU, ") + (emulated ? "EMULATED (qemu TCG)" : "hardware");
+    return x;
+}
+
+void register_xen(Registry& r, const kmod::Device& dev, bool quick) {
+    XenHere x = xen_here(dev);
+    auto add_xen = [&](std::string variant, Args args, const char* op, const std::string& skip,
+                       std::function<Work()> work) {
+        Case c{.family = "kmod", .variant = std::move(variant), .args = std::move(args), .op = op,
+               .skip = skip, .tags = {{"kind", "kernel"}, {"platform", x.stamp}}};
+        if (skip.empty()) c.setup = [work](benchmark::State&, Thread&) { return work(); };
+        r.add(std::move(c));
+    };
+    r.variant({"kmod/xen_version", "HYPERVISOR_xen_version(XENVER_version, NULL), the cheapest Xen "
+                                   "hypercall, beside a call of an empty function: " + x.stamp, x.skip});
+    add_xen("xen_version", {}, "call", x.skip, [] { return xen_call_work(); });
+    // The review's own hypercall: a way out for hypercall-vs-call (bench/call.cpp ranks them).
+    r.tag_last({{"kind", "exit"}, {"exit_rank", 2}, {"exit_stamp", "HYPERVISOR_xen_version from dom0's "
+                                                                   "kernel: " + x.stamp}});
+    r.variant({"kmod/gnttab_flush", "GNTTABOP_cache_flush over one buffer, one op per page, per_call ops "
+                                    "per hypercall (1: as Linux issues it), every answer checked; beside "
+                                    "dom0's own maintenance of the same bytes: " + x.stamp, x.flush_skip});
+    for (uint32_t op : {DMABENCH_CACHE_CLEAN, DMABENCH_CACHE_INVAL, DMABENCH_CACHE_CLEAN_INVAL})
+        for (uint64_t size : kSizes) {
+            if (quick && size != 64 && size != 4096 && size != 65536) continue;
+            uint32_t pages = uint32_t((size + 4095) / 4096);
+            for (uint32_t per : {1u, std::min(pages, DMABENCH_MAX_ENTRIES)}) {
+                add_xen("gnttab_flush", {{"op", kmod::cache_op_name(op)}, {"size", size}, {"per_call", per}},
+                        "buffer", x.flush_skip, [op, size, per] { return gnttab_flush_work(op, size, per); });
+                if (pages == 1) break;  // one page: per_call N is per_call 1
+            }
+        }
+    r.variant({"kmod/xen_devmap", "dma_map_page through a bound PCI device's own (Xen) DMA ops, a page "
+                                  "of dom0's own or one granted by another domain",
+               "needs a bound PCI device and another domain's grant: tests/system/xen_run.c "
+               "(README, \"The same on a real Xen-on-arm board\")"});
+}
+
 // ---- the table ----
 
 const char* state_name(uint32_t st) { return st == DMABENCH_STATE_DIRTY ? "dirty" : "clean"; }
@@ -208,6 +321,9 @@ void register_calls(Registry& r, const kmod::Device& dev) {
                hyper_skip});
     add(r, "call", {}, "call", dev.skip, [] { return calls_work(false); });
     add(r, "hypercall", {}, "call", hyper_skip, [] { return calls_work(true); });
+    r.tag_last({{"kind", "exit"}, {"exit_rank", 3},
+                {"exit_stamp", "the module's SMCCC call from EL1" +
+                                   (dev.skip.empty() ? ": " + dev.hypercall_note() : std::string())}});
 }
 
 // dma_map: api x size x direction x coherence x line state, as a list of points first.
@@ -276,6 +392,7 @@ void register_kmod(Registry& r) {
     register_calls(r, dev);
     register_maps(r, dev, r.options().quick);
     register_caches(r, dev, r.options().quick);
+    register_xen(r, dev, r.options().quick);
 }
 
 }  // namespace

@@ -74,9 +74,11 @@ int cmd_info(bool as_json) {
     return 0;
 }
 
-int cmd_list(const std::string& filter, bool as_json, bool quick) {
+int cmd_list(const std::string& filter, bool as_json, bool quick, bool full) {
+    if (quick && full) throw BadInput("--quick and --full: accepted: one tier at most");
     dmabench::Options o;
     o.quick = quick;
+    o.full = full;
     auto reg = dmabench::Registry::build(o);
     auto re = dmabench::filter_regex(filter);
     json out = json::array();
@@ -149,7 +151,7 @@ void refuse_empty(const CLI::App& app) {
 struct Cli {
     CLI::App app{"dmabench: microbenchmarks for the DMA-mapping path (arm64, x86_64)"};
     CLI::App *info, *list, *calibrate, *experiment, *run, *report, *compare;
-    bool json_out = false, quick = false;
+    bool json_out = false, quick = false, full = false;
     std::string filter = ".";
     std::string exp_name, exp_out;
     bool exp_list = false;
@@ -168,6 +170,7 @@ struct Cli {
         list->add_option("--filter", filter, "POSIX extended regex over the names");
         list->add_flag("--json", json_out, "a JSON array");
         list->add_flag("--quick", quick, "list the --quick suite");
+        list->add_flag("--full", full, "list the --full suite");
         list->footer("Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
 
         calibrate = app.add_subcommand("calibrate", "timer, harness floor, add ladder and drift");
@@ -188,8 +191,11 @@ struct Cli {
         run->add_option("--mem-node", ra.mem_node, "NUMA node for buffers (default: the PU's own)");
         run->add_option("--pmu", ra.pmu, "libpfm4 events, comma-separated; 'default' or 'none'");
         run->add_option("--repetitions", ra.repetitions, "repetitions of each benchmark (>= 1)");
-        run->add_option("--min-time", ra.min_time, "seconds per benchmark, e.g. 0.5");
-        run->add_flag("--quick", ra.quick, "a short sweep that finishes in seconds");
+        run->add_option("--precision", ra.precision, "stop once the 95 % CI of the mean per operation is within this fraction (default 0.01)");
+        run->add_option("--max-time", ra.max_time, "the cap per benchmark in seconds (default 1; --quick 0.02)");
+        run->add_option("--min-time", ra.min_time, "seconds per benchmark, Google Benchmark's loop instead of adaptive stopping");
+        run->add_flag("--quick", ra.quick, "a short sweep of every family, in seconds");
+        run->add_flag("--full", ra.full, "every point of every sweep (most of an hour)");
         run->add_flag("--interleave", ra.interleave, "run repetitions in random interleaved order");
         run->add_flag("-v,--verbose", ra.verbose, "Google Benchmark's wide table beside the progress");
         run->add_option("--cv-limit", ra.cv_limit, "flag benchmarks whose CV exceeds this (default 0.05)");
@@ -244,7 +250,7 @@ int dispatch(Cli& c, int argc, char** argv) {
     if (*c.info) return cmd_info(c.json_out);
     if (*c.calibrate) return dmabench::cmd_calibrate(c.json_out);
     if (*c.experiment) return cmd_experiment(c);
-    if (*c.list) return cmd_list(c.filter, c.json_out, c.quick);
+    if (*c.list) return cmd_list(c.filter, c.json_out, c.quick, c.full);
     if (*c.run) return cmd_run(c, argc, argv);
     return cmd_report(c);
 }

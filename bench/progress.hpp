@@ -2,7 +2,8 @@
 // place with done/total, elapsed time, ETA and the benchmark just finished.
 // Elsewhere (a log, CI): the same as one plain line per benchmark. With -v,
 // Google Benchmark's own wide table as well. All of it on stderr; the JSON is
-// kept in memory for the record.
+// kept in memory for the record. It is also where names lose the
+// "iterations:2" that the harness's fixed count would add.
 #pragma once
 #include <benchmark/benchmark.h>
 
@@ -18,7 +19,7 @@ public:
     // total: benchmark runs to come (benchmarks x repetitions).
     Progress(std::size_t total, bool verbose, std::ostream& json_out);
     bool ReportContext(const Context& c) override;
-    void ReportRuns(const std::vector<Run>& runs) override;
+    void ReportRuns(const std::vector<Run>& reported) override;
     void Finalize() override;
 
 private:

@@ -27,13 +27,24 @@ struct BadInput : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// When a case run stops (bench/harness.cpp Plan).
+struct Stopping {
+    bool adaptive = true;      // false: Google Benchmark's --min-time loop
+    double precision = 0.01;   // the 95 % CI half-width over the mean to reach
+    double max_seconds = 1.0;  // the cap, preparation included
+};
+
 // What the command line decided, as the families need it.
 struct Options {
-    bool quick = false;             // a reduced sweep that finishes in seconds
+    // The sweep: quick (seconds), default (minutes: what the three uses ask),
+    // full (every point, most of an hour).
+    bool quick = false;
+    bool full = false;
     unsigned threads = 1;           // for cases that honour --threads
     std::vector<unsigned> cpus;     // PUs (OS indices) to pin thread i to cpus[i]
     int mem_node = -1;              // -1: the pinned PU's own NUMA node
     std::vector<std::string> pmu;   // libpfm4 event names to count
+    Stopping stop;
 };
 
 // One row of a family's table, as `dmabench info` shows it.
@@ -80,6 +91,8 @@ public:
 
     void variant(Variant v);
     void add(Case c);  // builds the name; throws std::logic_error on a malformed one
+    // Merges tags into the case added last.
+    void tag_last(const nlohmann::json& tags) { cases_.back().tags.update(tags); }
 
     const std::vector<Variant>& variants() const { return variants_; }
     const std::vector<Case>& cases() const { return cases_; }

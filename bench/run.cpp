@@ -40,11 +40,11 @@ long parse_int(const std::string& flag, const std::string& v, long lo, long hi) 
     return x;
 }
 
-double parse_seconds(const std::string& v) {
+double parse_seconds(const std::string& flag, const std::string& v) {
     char* end = nullptr;
     double x = std::strtod(v.c_str(), &end);
     if (v.empty() || *end || !std::isfinite(x) || x <= 0 || x > 3600)
-        throw BadInput("--min-time '" + v + "': accepted: seconds, a number > 0 and <= 3600 "
+        throw BadInput(flag + " '" + v + "': accepted: seconds, a number > 0 and <= 3600 "
                        "(e.g. 0.5)");
     return x;
 }
@@ -68,7 +68,13 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 Options check(const RunArgs& a) {
     Options o;
+    if (a.quick && a.full) throw BadInput("--quick and --full: accepted: one tier at most");
     o.quick = a.quick;
+    o.full = a.full;
+    // A run stops adaptively unless --min-time asks for Google Benchmark's loop.
+    o.stop.adaptive = a.min_time.empty();
+    o.stop.max_seconds = a.max_time.empty() ? (a.quick ? 0.02 : 1.0) : parse_seconds("--max-time", a.max_time);
+    if (!a.precision.empty()) o.stop.precision = parse_fraction("--precision", a.precision);
     auto pus = topology::pus();
     if (!a.threads.empty()) o.threads = unsigned(parse_int("--threads", a.threads, 1, long(pus.size())));
     if (!a.cpus.empty()) {
@@ -178,7 +184,7 @@ Settings settings(const RunArgs& a) {
     Settings st{.options = check(a), .filter = filter_regex(a.filter)};
     st.repetitions = a.repetitions.empty() ? 1 : parse_int("--repetitions", a.repetitions, 1, 10000);
     st.cv_limit = a.cv_limit.empty() ? 0.05 : parse_fraction("--cv-limit", a.cv_limit);
-    st.min_time = a.min_time.empty() ? (a.quick ? 0.01 : 0.1) : parse_seconds(a.min_time);
+    st.min_time = a.min_time.empty() ? (a.quick ? 0.01 : 0.1) : parse_seconds("--min-time", a.min_time);
     for (auto& f : a.gbench_flags)
         if (f.rfind("--benchmark_", 0) != 0)
             throw BadInput("'" + f + "': after -- only Google Benchmark flags are accepted "
@@ -217,6 +223,7 @@ Selection register_selected(const Registry& reg, const RunArgs& a, const Setting
         });
         b->UseManualTime();
         if (c.threaded && o.threads > 1) b->Threads(int(o.threads));
+        else if (o.stop.adaptive) b->Iterations(2);  // the harness's Plan owns the count
         ++sel.selected;
     }
     if (sel.selected == 0 && sel.skipped.empty())
@@ -226,14 +233,18 @@ Selection register_selected(const Registry& reg, const RunArgs& a, const Setting
 
 // Phase 3: Google Benchmark's own flags; it names a bad one itself.
 void init_gbench(const RunArgs& a, const Settings& st) {
-    // Google Benchmark names the program in its own error lines.
-    std::vector<std::string> gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(st.repetitions),
-                                      "--benchmark_min_time=" + std::to_string(st.min_time)};
+    // Google Benchmark names the program in its own error lines, and keeps
+    // argv[0]'s pointer for the JSON's "executable": static, so it outlives
+    // this function (a dangling one wrote garbage there in a Xen dom0).
+    static std::vector<std::string> gargs;
+    gargs = {"dmabench", "--benchmark_repetitions=" + std::to_string(st.repetitions),
+             "--benchmark_min_time=" + std::to_string(st.min_time)};
     // Random interleaving runs the benchmarks' repetitions in shuffled order
     // (A B A B ...), so drift cannot masquerade as a difference between them.
     if (a.interleave) gargs.push_back("--benchmark_enable_random_interleaving=true");
     gargs.insert(gargs.end(), a.gbench_flags.begin(), a.gbench_flags.end());
-    std::vector<char*> gargv;
+    static std::vector<char*> gargv;
+    gargv.clear();
     for (auto& s : gargs) gargv.push_back(s.data());
     int gargc = int(gargv.size());
     benchmark::Initialize(&gargc, gargv.data());
@@ -264,8 +275,11 @@ json run_context(const RunArgs& a, const Settings& st, const Registry& reg, cons
     ctx["skipped"] = sel.skipped;
     ctx["cases"] = sel.cases;
     ctx["command_line"] = a.command_line;
-    ctx["options"] = {{"quick", o.quick}, {"threads", o.threads}, {"repetitions", st.repetitions},
-                      {"min_time_s", st.min_time}, {"filter", a.filter}};
+    ctx["options"] = {{"quick", o.quick}, {"full", o.full}, {"threads", o.threads},
+                      {"repetitions", st.repetitions}, {"filter", a.filter},
+                      {"stop", o.stop.adaptive ? json{{"rule", "adaptive"}, {"precision", o.stop.precision},
+                                                      {"max_time_s", o.stop.max_seconds}}
+                                               : json{{"rule", "min_time"}, {"min_time_s", st.min_time}}}};
     ctx["pinning"] = {{"requested", o.cpus}, {"mem_node", o.mem_node},
                       {"how", "hwloc_set_cpubind per benchmark thread; the PU seen by "
                               "hwloc_get_last_cpu_location is each benchmark's label"}};

@@ -16,7 +16,8 @@ namespace dmabench {
 struct RunArgs {
     std::string filter = ".";
     std::string cpus, threads, mem_node, pmu = "default", repetitions, min_time, out, cv_limit;
-    bool quick = false;
+    std::string max_time, precision;  // adaptive stopping (bench/harness.cpp Plan)
+    bool quick = false, full = false;
     bool interleave = false;  // shuffle repetitions across benchmarks
     bool verbose = false;     // Google Benchmark's table beside the progress
     std::vector<std::string> gbench_flags;

@@ -12,20 +12,29 @@
  * (x86_64) around a batch of operations; the statistics and argument checks
  * are dmabench_core.h, shared with user-space tests.
  *
- * One request runs at a time (another gets -EBUSY); an open file holds a
- * module reference, so rmmod refuses while anyone can issue a request.
+ * One request runs at a time (another gets -EBUSY); a pending signal ends a
+ * request between samples (-EINTR); an open file holds a module reference,
+ * so rmmod refuses while anyone can issue a request.
  */
+#include <linux/delay.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
+#include <linux/iommu.h>
+#include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/of.h>
+#include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/rwsem.h>
+#include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
 #include <linux/uaccess.h>
 
 #if defined(CONFIG_ARM64)
@@ -190,7 +199,7 @@ static long dmabench_call(struct dmabench_call_req *r)
 		goto out;
 	}
 	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			err = -EINTR;
 			goto out;
 		}
@@ -304,7 +313,7 @@ static long dmabench_map(struct dmabench_map_req *r)
 	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
 		bool failed = false;
 
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			err = -EINTR;
 			goto out;
 		}
@@ -486,7 +495,7 @@ static long dmabench_cache(struct dmabench_cache_req *r)
 			goto out;
 	}
 	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			err = -EINTR;
 			goto out;
 		}
@@ -510,71 +519,645 @@ out:
 	return err;
 }
 
-/* ---- the device file ----------------------------------------------------- */
+/* ---- a device the user names ---------------------------------------------- */
 
-static long dmabench_bad_request(const char *what, enum dmabench_bad bad)
+/*
+ * BIND writes driver_override and attaches the PCI driver below, which has
+ * no ID table and so binds only a device whose override names it. DEVMAP and
+ * HOLD map through the bound device's own DMA ops, whatever dma_configure
+ * gave it at bind (dma-iommu under an SMMU, dma-direct, swiotlb, Xen's).
+ */
+static DECLARE_RWSEM(dmabench_dev_sem);  /* users read; probe and remove write */
+static struct device *dmabench_named;    /* set by probe, cleared by remove */
+static struct pci_dev *dmabench_bound;   /* what BIND took (a reference) */
+static char *dmabench_saved_override;    /* its override before BIND, or NULL */
+
+/* The buffer HOLD keeps mapped for the device's own DMA engine. */
+static struct {
+	struct device *dev;
+	struct page *page;
+	dma_addr_t iova;
+	u32 size;
+	enum dma_data_direction dir;
+} dmabench_held;
+
+static void dmabench_hold_release(struct device *dev)
 {
-	pr_debug("dmabench: %s request: bad %s\n", what, dmabench_bad_name(bad));
-	return -EINVAL;
+	if (!dmabench_held.page || (dev && dmabench_held.dev != dev))
+		return;
+	dma_unmap_page(dmabench_held.dev, dmabench_held.iova, dmabench_held.size,
+		       dmabench_held.dir);
+	__free_page(dmabench_held.page);
+	dmabench_held.page = NULL;
 }
 
-/* Copies a request in, checks it, runs it alone, copies the result out. */
-#define DMABENCH_REQUEST(type, take, run)                                   \
-	({                                                                   \
-		type req__;                                                  \
-		enum dmabench_bad bad__;                                     \
-		long err__;                                                  \
-		if (copy_from_user(&req__, argp, sizeof(req__)))             \
-			return -EFAULT;                                      \
-		bad__ = take(&req__);                                        \
-		if (bad__)                                                   \
-			return dmabench_bad_request(#type, bad__);           \
-		if (!mutex_trylock(&dmabench_busy))                          \
-			return -EBUSY;                                       \
-		err__ = run(&req__);                                         \
-		mutex_unlock(&dmabench_busy);                                \
-		if (!err__ && copy_to_user(argp, &req__, sizeof(req__)))     \
-			err__ = -EFAULT;                                     \
-		err__;                                                       \
-	})
+static int dmabench_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	int err = pci_enable_device(pdev);
+
+	if (err)
+		return err;
+	pci_set_master(pdev);  /* its DMA engine needs bus mastering */
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (err)
+		err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+	if (err) {
+		pci_clear_master(pdev);
+		pci_disable_device(pdev);
+		return err;
+	}
+	down_write(&dmabench_dev_sem);
+	dmabench_named = &pdev->dev;
+	up_write(&dmabench_dev_sem);
+	return 0;
+}
+
+static void dmabench_pci_remove(struct pci_dev *pdev)
+{
+	down_write(&dmabench_dev_sem);  /* waits for a DEVMAP using it */
+	dmabench_hold_release(&pdev->dev);
+	if (dmabench_named == &pdev->dev)
+		dmabench_named = NULL;
+	up_write(&dmabench_dev_sem);
+	pci_clear_master(pdev);
+	pci_disable_device(pdev);
+}
+
+static struct pci_driver dmabench_pci_driver = {
+	.name = "dmabench",  /* no id_table: only driver_override binds it */
+	.probe = dmabench_pci_probe,
+	.remove = dmabench_pci_remove,
+};
+
+/* The device DEVMAP and HOLD use, with dmabench_dev_sem held for reading. */
+static struct device *dmabench_target(void)
+{
+	return dmabench_named ? dmabench_named : &dmabench_pdev->dev;
+}
+
+static void dmabench_describe(struct device *dev, struct dmabench_device *d)
+{
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+	struct iommu_group *group = iommu_group_get(dev);
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
+
+	memset(d, 0, sizeof(*d));
+	strscpy(d->name, dev_name(dev), sizeof(d->name));
+	if (!ops)
+		strscpy(d->dma_ops, "dma-direct", sizeof(d->dma_ops));
+	else
+		snprintf(d->dma_ops, sizeof(d->dma_ops), "%ps", ops->map_page);
+	/* The ops tables are not exported: name them by their map_page. */
+	if (!strcmp(d->dma_ops, "iommu_dma_map_page"))
+		strscpy(d->dma_ops, "dma-iommu", sizeof(d->dma_ops));
+	else if (!strcmp(d->dma_ops, "xen_swiotlb_map_page"))
+		strscpy(d->dma_ops, "xen-swiotlb", sizeof(d->dma_ops));
+	d->iommu_group = group ? iommu_group_id(group) : -1;
+	iommu_group_put(group);
+	if (!dom)
+		d->domain = DMABENCH_DOMAIN_NONE;
+	else if (dom->type == IOMMU_DOMAIN_DMA)
+		d->domain = DMABENCH_DOMAIN_STRICT;
+	else if (dom->type == IOMMU_DOMAIN_DMA_FQ)
+		d->domain = DMABENCH_DOMAIN_LAZY;
+	else if (dom->type == IOMMU_DOMAIN_IDENTITY)
+		d->domain = DMABENCH_DOMAIN_IDENTITY;
+	else
+		d->domain = DMABENCH_DOMAIN_OTHER;
+	if (dev->iommu && dev->iommu->iommu_dev && dev->iommu->iommu_dev->dev) {
+		/* iommu_dev->dev is the sysfs class device; its parent is the
+		 * IOMMU itself, with the driver's name ("arm-smmu-v3"). */
+		struct device *idev = dev->iommu->iommu_dev->dev;
+
+		if (idev->parent && idev->parent->driver)
+			idev = idev->parent;
+		strscpy(d->iommu_driver, dev_driver_string(idev), sizeof(d->iommu_driver));
+	}
+	d->dma_mask = dma_get_mask(dev);
+	if (dev != &dmabench_pdev->dev)
+		d->flags |= DMABENCH_DEVICE_NAMED;
+	if (dev_is_pci(dev))
+		d->flags |= DMABENCH_DEVICE_PCI;
+#if DMABENCH_NONCOHERENT
+	if (dev->dma_coherent)
+		d->flags |= DMABENCH_DEVICE_COHERENT;
+#else
+	d->flags |= DMABENCH_DEVICE_COHERENT;
+#endif
+	if (is_swiotlb_force_bounce(dev))
+		d->flags |= DMABENCH_DEVICE_SWIOTLB;
+}
+
+static long dmabench_do_device(void __user *argp)
+{
+	struct dmabench_device d;
+
+	down_read(&dmabench_dev_sem);
+	dmabench_describe(dmabench_target(), &d);
+	up_read(&dmabench_dev_sem);
+	return copy_to_user(argp, &d, sizeof(d)) ? -EFAULT : 0;
+}
+
+/* Sets (s) or clears (NULL) a PCI device's driver_override. */
+static int dmabench_set_override(struct pci_dev *pdev, const char *s)
+{
+	return s ? driver_set_override(&pdev->dev, &pdev->driver_override, s, strlen(s))
+		 : driver_set_override(&pdev->dev, &pdev->driver_override, "\n", 1);
+}
+
+static long dmabench_bind(struct dmabench_bind_req *r)
+{
+	const char *name = r->device, *slash;
+	struct device_driver *other;
+	struct pci_dev *pdev;
+	struct device *dev;
+	char *saved = NULL;
+	int err;
+
+	/* A sysfs path names the device by its last component. */
+	while ((slash = strchr(name, '/')) && slash[1])
+		name = slash + 1;
+	if (dmabench_bound)
+		return -EBUSY;
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!dev)
+		return -ENOENT;
+	pdev = to_pci_dev(dev);
+	device_lock(dev);
+	other = dev->driver;
+	if (!other && pdev->driver_override)
+		saved = kstrdup(pdev->driver_override, GFP_KERNEL);
+	device_unlock(dev);
+	if (other) {
+		pr_info("dmabench: %s is driven by %s: refused (dmabench never unbinds another driver)\n",
+			name, other->name);
+		put_device(dev);
+		return -EBUSY;
+	}
+	err = dmabench_set_override(pdev, "dmabench");
+	if (!err)
+		err = device_driver_attach(&dmabench_pci_driver.driver, dev);
+	if (!err && dev->driver != &dmabench_pci_driver.driver)
+		err = -EBUSY;  /* another driver won the race */
+	if (err) {
+		dmabench_set_override(pdev, saved);
+		kfree(saved);
+		put_device(dev);
+		return err == -EBUSY || err == -ENOMEM ? err : -EIO;
+	}
+	dmabench_bound = pdev;
+	dmabench_saved_override = saved;
+	down_read(&dmabench_dev_sem);
+	dmabench_describe(dev, &r->device_info);
+	up_read(&dmabench_dev_sem);
+	pr_info("dmabench: bound %s: %s, IOMMU group %d\n", name, r->device_info.dma_ops,
+		r->device_info.iommu_group);
+	return 0;
+}
+
+/* Lets the bound device go and puts its override back. */
+static void dmabench_release_bound(void)
+{
+	struct pci_dev *pdev = dmabench_bound;
+
+	if (!pdev)
+		return;
+	device_release_driver(&pdev->dev);
+	dmabench_set_override(pdev, dmabench_saved_override);
+	kfree(dmabench_saved_override);
+	dmabench_saved_override = NULL;
+	dmabench_bound = NULL;
+	put_device(&pdev->dev);
+}
+
+static long dmabench_unbind(struct dmabench_unbind_req *r)
+{
+	if (!dmabench_bound)
+		return -ENODEV;
+	dmabench_release_bound();
+	return 0;
+}
+
+/* Under dmabench_dev_sem throughout: a remove (sysfs unbind) meanwhile
+ * would release the held buffer under our feet. */
+static long dmabench_hold(struct dmabench_hold_req *r)
+{
+	enum dma_data_direction dir = (enum dma_data_direction)r->dir;
+	struct device *dev;
+	struct page *page = NULL;
+	long err = 0;
+
+	if (r->op == DMABENCH_HOLD_MAP) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		if (!page)
+			return -ENOMEM;
+		memcpy(page_address(page), r->data, r->size);
+	}
+	down_read(&dmabench_dev_sem);
+	if (r->op == DMABENCH_HOLD_UNMAP) {
+		if (!dmabench_held.page) {
+			err = -ENOENT;
+		} else {
+			dma_unmap_page(dmabench_held.dev, dmabench_held.iova, dmabench_held.size,
+				       dmabench_held.dir);
+			memcpy(r->data, page_address(dmabench_held.page), dmabench_held.size);
+			r->iova = dmabench_held.iova;
+			__free_page(dmabench_held.page);
+			dmabench_held.page = NULL;
+		}
+	} else if (dmabench_held.page) {
+		err = -EBUSY;
+	} else {
+		dev = dmabench_target();
+		r->iova = dma_map_page(dev, page, 0, r->size, dir);
+		if (dma_mapping_error(dev, r->iova)) {
+			r->iova = 0;
+			err = -EIO;
+		} else {
+			dmabench_held.dev = dev;
+			dmabench_held.page = page;
+			dmabench_held.iova = r->iova;
+			dmabench_held.size = r->size;
+			dmabench_held.dir = dir;
+			page = NULL;
+		}
+	}
+	up_read(&dmabench_dev_sem);
+	if (page)
+		__free_page(page);
+	return err;
+}
+
+/* ---- DEVMAP: map and unmap from pinned kernel threads --------------------- */
+
+struct dmabench_worker {
+	const struct dmabench_devmap_req *r;
+	struct device *dev;
+	struct task_struct *task;
+	struct completion done;
+	bool *stop;
+	u64 *map, *unmap;          /* this thread's samples */
+	struct page **page;        /* batch x entries buffers of granule pages */
+	struct sg_table *sgt;      /* sg mode: one list per batch slot */
+	dma_addr_t *handle;        /* per batch slot: the address, or (sg) the count mapped */
+	long err;
+};
+
+static void dmabench_worker_free(struct dmabench_worker *w)
+{
+	u32 i, n = w->r->batch * w->r->entries;
+
+	if (w->sgt)
+		for (i = 0; i < w->r->batch; i++)
+			sg_free_table(&w->sgt[i]);
+	for (i = 0; w->page && i < n; i++)
+		if (w->page[i])
+			__free_pages(w->page[i], get_order((size_t)w->r->granule << PAGE_SHIFT));
+	kfree(w->sgt);
+	kfree(w->page);
+	kfree(w->handle);
+}
+
+static int dmabench_worker_alloc(struct dmabench_worker *w)
+{
+	const struct dmabench_devmap_req *r = w->r;
+	size_t bytes = (size_t)r->granule << PAGE_SHIFT;
+	u32 i, j, n = r->batch * r->entries;
+	struct scatterlist *sg;
+
+	w->page = kcalloc(n, sizeof(*w->page), GFP_KERNEL);
+	w->handle = kcalloc(r->batch, sizeof(*w->handle), GFP_KERNEL);
+	if (!w->page || !w->handle)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		/* No retries, no OOM killer: a big request fails instead. */
+		w->page[i] = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, get_order(bytes));
+		if (!w->page[i])
+			return -ENOMEM;
+		memset(page_address(w->page[i]), 0x5a, bytes);
+	}
+	if (r->mode != DMABENCH_MODE_SG)
+		return 0;
+	w->sgt = kcalloc(r->batch, sizeof(*w->sgt), GFP_KERNEL);
+	if (!w->sgt)
+		return -ENOMEM;
+	for (i = 0; i < r->batch; i++) {
+		if (sg_alloc_table(&w->sgt[i], r->entries, GFP_KERNEL))
+			return -ENOMEM;
+		for_each_sg(w->sgt[i].sgl, sg, r->entries, j)
+			sg_set_page(sg, w->page[i * r->entries + j], bytes, 0);
+	}
+	return 0;
+}
+
+/* One sample: batch maps timed, the delay, batch unmaps timed. */
+static long dmabench_devmap_sample(struct dmabench_worker *w, u64 *map, u64 *unmap)
+{
+	const struct dmabench_devmap_req *r = w->r;
+	enum dma_data_direction dir = (enum dma_data_direction)r->dir;
+	size_t bytes = (size_t)r->granule << PAGE_SHIFT;
+	struct device *dev = w->dev;
+	u32 i, mapped = 0;
+	u64 t0, t1;
+	bool sg = r->mode == DMABENCH_MODE_SG;
+
+	preempt_disable();
+	t0 = dmabench_ticks();
+	if (sg)
+		for (i = 0; i < r->batch; i++)
+			w->handle[i] = dma_map_sg(dev, w->sgt[i].sgl, r->entries, dir);
+	else
+		for (i = 0; i < r->batch; i++)
+			w->handle[i] = dma_map_page(dev, w->page[i], 0, bytes, dir);
+	t1 = dmabench_ticks();
+	preempt_enable();
+	*map = t1 - t0;
+	for (i = 0; i < r->batch; i++)
+		mapped += sg ? w->handle[i] != 0 : !dma_mapping_error(dev, w->handle[i]);
+	if (mapped < r->batch) {  /* undo every mapping that did succeed */
+		for (i = 0; i < r->batch; i++)
+			if (sg && w->handle[i])
+				dma_unmap_sg(dev, w->sgt[i].sgl, r->entries, dir);
+			else if (!sg && !dma_mapping_error(dev, w->handle[i]))
+				dma_unmap_page(dev, w->handle[i], bytes, dir);
+		return -EIO;
+	}
+	if (r->delay_ns) {  /* the "transmission" time, as dma_map_benchmark's */
+		mdelay(r->delay_ns / 1000000);
+		udelay(r->delay_ns / 1000 % 1000);
+		ndelay(r->delay_ns % 1000);
+	}
+	preempt_disable();
+	t0 = dmabench_ticks();
+	if (sg)
+		for (i = 0; i < r->batch; i++)
+			dma_unmap_sg(dev, w->sgt[i].sgl, r->entries, dir);
+	else
+		for (i = 0; i < r->batch; i++)
+			dma_unmap_page(dev, w->handle[i], bytes, dir);
+	t1 = dmabench_ticks();
+	preempt_enable();
+	*unmap = t1 - t0;
+	return 0;
+}
+
+static int dmabench_devmap_thread(void *arg)
+{
+	struct dmabench_worker *w = arg;
+	u32 s;
+
+	w->err = dmabench_worker_alloc(w);
+	for (s = 0; !w->err && s <= w->r->samples; s++) {  /* s = 0: a warm-up */
+		if (READ_ONCE(*w->stop)) {
+			w->err = -EINTR;
+			break;
+		}
+		w->err = dmabench_devmap_sample(w, &w->map[s ? s - 1 : 0], &w->unmap[s ? s - 1 : 0]);
+		cond_resched();
+	}
+	dmabench_worker_free(w);
+	complete(&w->done);
+	/* Stay until kthread_stop(), so the caller never stops an exited task. */
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+static long dmabench_devmap(struct dmabench_devmap_req *r)
+{
+	const struct cpumask *cpus = cpu_online_mask;
+	u32 t, n = r->threads, cpu;
+	u64 hz = dmabench_info.counter_hz, *map, *unmap, old_mask = 0, old_coherent = 0;
+	struct dmabench_worker *w;
+	struct device *dev;
+	bool stop = false;
+	long err = 0;
+
+	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
+	map = kvmalloc_array((size_t)n * r->samples, sizeof(u64), GFP_KERNEL);
+	unmap = kvmalloc_array((size_t)n * r->samples, sizeof(u64), GFP_KERNEL);
+	if (!w || !map || !unmap) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (r->source != DMABENCH_SOURCE_LOCAL) {
+		err = -EOPNOTSUPP;  /* foreign pages come with the Xen dom0 test (issue 11) */
+		goto out;
+	}
+	down_read(&dmabench_dev_sem);
+	dev = dmabench_target();
+	if (r->coherence != DMABENCH_AS_IS) {  /* never a real device's */
+		err = dev == &dmabench_pdev->dev
+			? dmabench_set_coherent(r->coherence == DMABENCH_COHERENT) : -EOPNOTSUPP;
+		if (err) {
+			up_read(&dmabench_dev_sem);
+			goto out;
+		}
+	}
+	if (r->dma_bits) {
+		old_mask = dma_get_mask(dev);
+		old_coherent = dev->coherent_dma_mask;
+		if (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(r->dma_bits))) {
+			up_read(&dmabench_dev_sem);
+			err = -EIO;
+			goto out;
+		}
+	}
+	/* Thread t on the t-th online CPU (of the node), round-robin. */
+	if (r->on_node && (r->on_node - 1 >= nr_node_ids || !node_online(r->on_node - 1)))
+		err = -ERANGE;
+	if (r->on_node && !err)
+		cpus = cpumask_of_node(r->on_node - 1);
+	cpu = cpumask_first_and(cpus, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		err = -ERANGE;
+	for (t = 0; t < n && !err; t++) {
+		w[t].r = r;
+		w[t].dev = dev;
+		w[t].stop = &stop;
+		w[t].map = map + (size_t)t * r->samples;
+		w[t].unmap = unmap + (size_t)t * r->samples;
+		init_completion(&w[t].done);
+		w[t].task = kthread_create(dmabench_devmap_thread, &w[t], "dmabench/%u", t);
+		if (IS_ERR(w[t].task)) {
+			err = -ENOMEM;
+			w[t].task = NULL;
+			break;
+		}
+		kthread_bind(w[t].task, cpu);
+		cpu = cpumask_next_and(cpu, cpus, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first_and(cpus, cpu_online_mask);
+	}
+	if (err)  /* none started: stop the made ones before they run */
+		stop = true;
+	for (t = 0; t < n && w[t].task; t++)
+		wake_up_process(w[t].task);
+	for (t = 0; t < n && w[t].task; t++) {
+		if (wait_for_completion_interruptible(&w[t].done)) {
+			WRITE_ONCE(stop, true);  /* a signal: every thread stops at its next sample */
+			wait_for_completion(&w[t].done);
+		}
+	}
+	for (t = 0; t < n && w[t].task; t++) {
+		kthread_stop(w[t].task);
+		if (!err)
+			err = w[t].err;
+	}
+	if (r->dma_bits) {
+		dma_set_mask(dev, old_mask);
+		dma_set_coherent_mask(dev, old_coherent);
+	}
+	up_read(&dmabench_dev_sem);
+	if (err)
+		goto out;
+	dmabench_summarise(&r->map, map, (u64)n * r->samples, r->batch, hz);
+	dmabench_summarise(&r->unmap, unmap, (u64)n * r->samples, r->batch, hz);
+out:
+	kvfree(map);
+	kvfree(unmap);
+	kfree(w);
+	return err;
+}
+
+/* ---- Xen (issue 11) --------------------------------------------------------- */
+
+#include "xen.c"
+
+/* ---- the device file ----------------------------------------------------- */
+
+static long dmabench_do_info(void __user *argp)
+{
+	return copy_to_user(argp, &dmabench_info, sizeof(dmabench_info)) ? -EFAULT : 0;
+}
+
+static long dmabench_refuse(const char *what, enum dmabench_bad bad)
+{
+	pr_debug("dmabench: %s request: bad %s\n", what, dmabench_bad_name(bad));
+	return -dmabench_bad_errno(bad);
+}
 
 /* Outputs start from zero: nothing of the caller's or the kernel's reaches
  * the reply unless this module wrote it. */
-static const struct dmabench_stats dmabench_no_stats;
+#define DMABENCH_ZERO_IN(S, type, name, lo, hi, bad)
+#define DMABENCH_ZERO_OUT(S, type, name) memset(&req__->name, 0, sizeof(req__->name));
+#define DMABENCH_ZERO_DATA(S, type, name, n)
 
-static enum dmabench_bad dmabench_take_call(struct dmabench_call_req *r)
+/* Copies a request in (to the heap: HOLD's is 4 KiB), checks every field,
+ * runs it alone, copies the result out; a second caller meanwhile gets
+ * -EBUSY. check and run see the request as req__. */
+#define DMABENCH_REQUEST(type, FIELDS, check, run)                          \
+	({                                                                   \
+		type *req__ = kmalloc(sizeof(*req__), GFP_KERNEL);           \
+		enum dmabench_bad bad__;                                     \
+		long err__ = 0;                                              \
+		if (!req__)                                                  \
+			return -ENOMEM;                                      \
+		if (copy_from_user(req__, argp, sizeof(*req__)))             \
+			err__ = -EFAULT;                                     \
+		if (!err__) {                                                \
+			FIELDS(type, DMABENCH_ZERO_IN, DMABENCH_ZERO_OUT, DMABENCH_ZERO_DATA) \
+			bad__ = check;                                       \
+			if (bad__)                                           \
+				err__ = dmabench_refuse(#type, bad__);       \
+		}                                                            \
+		if (!err__ && !mutex_trylock(&dmabench_busy))                \
+			err__ = -EBUSY;                                      \
+		else if (!err__) {                                           \
+			err__ = run(req__);                                  \
+			mutex_unlock(&dmabench_busy);                        \
+			if (!err__ && copy_to_user(argp, req__, sizeof(*req__))) \
+				err__ = -EFAULT;                             \
+		}                                                            \
+		kfree(req__);                                                \
+		err__;                                                       \
+	})
+
+static long dmabench_do_call(void __user *argp)
 {
-	r->timer = r->call = r->hypercall = dmabench_no_stats;
-	r->hypercall_ret = 0;
-	return dmabench_check_call(r);
+	return DMABENCH_REQUEST(struct dmabench_call_req, DMABENCH_CALL_FIELDS,
+				dmabench_check_call(req__), dmabench_call);
 }
 
-static enum dmabench_bad dmabench_take_map(struct dmabench_map_req *r)
+static long dmabench_do_map(void __user *argp)
 {
-	r->map = r->unmap = dmabench_no_stats;
-	return dmabench_check_map(r, PAGE_SIZE);
+	return DMABENCH_REQUEST(struct dmabench_map_req, DMABENCH_MAP_FIELDS,
+				dmabench_check_map(req__, PAGE_SIZE), dmabench_map);
 }
 
-static enum dmabench_bad dmabench_take_cache(struct dmabench_cache_req *r)
+static long dmabench_do_cache(void __user *argp)
 {
-	r->op_stats = dmabench_no_stats;
-	r->direct = 0;
-	return dmabench_check_cache(r, PAGE_SIZE);
+	return DMABENCH_REQUEST(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS,
+				dmabench_check_cache(req__, PAGE_SIZE), dmabench_cache);
 }
+
+static long dmabench_do_bind(void __user *argp)
+{
+	return DMABENCH_REQUEST(struct dmabench_bind_req, DMABENCH_BIND_FIELDS,
+				dmabench_check_bind(req__), dmabench_bind);
+}
+
+static long dmabench_do_unbind(void __user *argp)
+{
+	return DMABENCH_REQUEST(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS,
+				dmabench_check_unbind(req__), dmabench_unbind);
+}
+
+static long dmabench_do_devmap(void __user *argp)
+{
+	return DMABENCH_REQUEST(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS,
+				dmabench_check_devmap(req__, PAGE_SIZE), dmabench_devmap);
+}
+
+static long dmabench_do_hold(void __user *argp)
+{
+	return DMABENCH_REQUEST(struct dmabench_hold_req, DMABENCH_HOLD_FIELDS,
+				dmabench_check_hold(req__), dmabench_hold);
+}
+
+static long dmabench_do_xen_call(void __user *argp)
+{
+	return DMABENCH_REQUEST(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS,
+				dmabench_check_xen_call(req__), dmabench_xen_call);
+}
+
+static long dmabench_do_gnttab_flush(void __user *argp)
+{
+	return DMABENCH_REQUEST(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS,
+				dmabench_check_gnttab_flush(req__), dmabench_gnttab_flush);
+}
+
+static long dmabench_do_xen_foreign(void __user *argp)
+{
+	return DMABENCH_REQUEST(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS,
+				dmabench_check_xen_foreign(req__), dmabench_xen_foreign);
+}
+
+/* The request numbers match the structs copied, and the structs have no
+ * padding (no stray kernel bytes in a reply). */
+#define DMABENCH_SIZE_IN(S, type, name, lo, hi, bad) +sizeof(type)
+#define DMABENCH_SIZE_OUT(S, type, name) +sizeof(type)
+#define DMABENCH_SIZE_DATA(S, type, name, n) +sizeof(type) * (n)
+#define DMABENCH_ASSERT(NAME, name, type, FIELDS, class)                     \
+	BUILD_BUG_ON(_IOC_SIZE(DMABENCH_IOC_##NAME) != sizeof(type));        \
+	BUILD_BUG_ON(_IOC_TYPE(DMABENCH_IOC_##NAME) != DMABENCH_IOC_MAGIC);  \
+	BUILD_BUG_ON((0 FIELDS(type, DMABENCH_SIZE_IN, DMABENCH_SIZE_OUT, DMABENCH_SIZE_DATA)) && \
+		     sizeof(type) != (0 FIELDS(type, DMABENCH_SIZE_IN, DMABENCH_SIZE_OUT, DMABENCH_SIZE_DATA)));
 
 static long dmabench_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
-	case DMABENCH_IOC_INFO:
-		return copy_to_user(argp, &dmabench_info, sizeof(dmabench_info)) ? -EFAULT : 0;
-	case DMABENCH_IOC_CALL:
-		return DMABENCH_REQUEST(struct dmabench_call_req, dmabench_take_call, dmabench_call);
-	case DMABENCH_IOC_MAP:
-		return DMABENCH_REQUEST(struct dmabench_map_req, dmabench_take_map, dmabench_map);
-	case DMABENCH_IOC_CACHE:
-		return DMABENCH_REQUEST(struct dmabench_cache_req, dmabench_take_cache, dmabench_cache);
+#define DMABENCH_DISPATCH(NAME, name, type, FIELDS, class) \
+	case DMABENCH_IOC_##NAME:                          \
+		return dmabench_do_##name(argp);
+	DMABENCH_IOCTLS(DMABENCH_DISPATCH)
+#undef DMABENCH_DISPATCH
 	default:
 		return -ENOTTY;
 	}
@@ -598,6 +1181,8 @@ static int __init dmabench_init(void)
 {
 	struct dmabench_info *info = &dmabench_info;
 	int err;
+
+	DMABENCH_IOCTLS(DMABENCH_ASSERT)
 
 	info->abi_version = DMABENCH_ABI_VERSION;
 	info->page_size = PAGE_SIZE;
@@ -633,8 +1218,14 @@ static int __init dmabench_init(void)
 	/* 64-bit addressing: the direct path, never a swiotlb bounce. */
 	err = dma_set_mask_and_coherent(&dmabench_pdev->dev, DMA_BIT_MASK(64));
 	if (!err)
-		err = misc_register(&dmabench_misc);
+		err = pci_register_driver(&dmabench_pci_driver);
 	if (err) {
+		platform_device_unregister(dmabench_pdev);
+		return err;
+	}
+	err = misc_register(&dmabench_misc);
+	if (err) {
+		pci_unregister_driver(&dmabench_pci_driver);
 		platform_device_unregister(dmabench_pdev);
 		return err;
 	}
@@ -646,6 +1237,9 @@ static int __init dmabench_init(void)
 static void __exit dmabench_exit(void)
 {
 	misc_deregister(&dmabench_misc);
+	dmabench_release_bound();  /* its override back as it was */
+	pci_unregister_driver(&dmabench_pci_driver);
+	dmabench_hold_release(NULL);
 	platform_device_unregister(dmabench_pdev);
 }
 

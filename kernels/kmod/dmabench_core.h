@@ -7,41 +7,73 @@
 #ifndef DMABENCH_CORE_H
 #define DMABENCH_CORE_H
 
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#else
+#include <errno.h>
+#endif
 #include "dmabench_uapi.h"
 
-/* Which field a request got wrong; 0: none. The module answers -EINVAL. */
-enum dmabench_bad {
-	DMABENCH_OK = 0,
-	DMABENCH_BAD_SAMPLES,
-	DMABENCH_BAD_BATCH,
-	DMABENCH_BAD_SIZE,
-	DMABENCH_BAD_BATCH_BYTES,
-	DMABENCH_BAD_DIR,
-	DMABENCH_BAD_API,
-	DMABENCH_BAD_COHERENT,
-	DMABENCH_BAD_STATE,
-	DMABENCH_BAD_OP,
-	DMABENCH_BAD_FLAGS,
-	DMABENCH_BAD_RESERVED,
-};
+/*
+ * Why a request is refused, and the answer it gets: ERANGE for a count or
+ * size out of bounds, EINVAL for a bad choice, flags or reserved.
+ * X(BAD, name, errno); 0 (DMABENCH_OK) is none.
+ */
+#define DMABENCH_BADS(X)                                \
+	X(SAMPLES, "samples", ERANGE)                   \
+	X(BATCH, "batch", ERANGE)                       \
+	X(SIZE, "size", ERANGE)                         \
+	X(BATCH_BYTES, "batch x size", ERANGE)          \
+	X(DIR, "dir", EINVAL)                           \
+	X(API, "api", EINVAL)                           \
+	X(COHERENT, "coherent", EINVAL)                 \
+	X(STATE, "state", EINVAL)                       \
+	X(OP, "op", EINVAL)                             \
+	X(FLAGS, "flags", EINVAL)                       \
+	X(RESERVED, "reserved", EINVAL)                 \
+	X(THREADS, "threads", ERANGE)                   \
+	X(GRANULE, "granule", ERANGE)                   \
+	X(ENTRIES, "entries", ERANGE)                   \
+	X(DELAY, "delay_ns", ERANGE)                    \
+	X(NODE, "on_node", ERANGE)                      \
+	X(DMA_BITS, "dma_bits", ERANGE)                 \
+	X(MODE, "mode", EINVAL)                         \
+	X(SOURCE, "source", EINVAL)                     \
+	X(DEVICE, "device", EINVAL)                     \
+	X(DOMID, "domid", EINVAL)                       \
+	X(GREF, "gref", EINVAL)
+
+#define DMABENCH_BAD_ENUM(bad, name, err) DMABENCH_BAD_##bad,
+enum dmabench_bad { DMABENCH_OK = 0, DMABENCH_BADS(DMABENCH_BAD_ENUM) DMABENCH_BAD_COUNT };
+#undef DMABENCH_BAD_ENUM
 
 static inline const char *dmabench_bad_name(enum dmabench_bad b)
 {
-	static const char *const names[] = {
-		"ok", "samples", "batch", "size", "batch x size", "dir", "api",
-		"coherent", "state", "op", "flags", "reserved",
-	};
+#define DMABENCH_BAD_NAME(bad, name, err) name,
+	static const char *const names[] = { "ok", DMABENCH_BADS(DMABENCH_BAD_NAME) };
+#undef DMABENCH_BAD_NAME
 	return (unsigned)b < sizeof(names) / sizeof(names[0]) ? names[b] : "?";
 }
 
-static inline enum dmabench_bad dmabench_check_counts(__u32 samples, __u32 batch)
+/* The errno a refused request answers (positive); 0 for DMABENCH_OK. Needs
+ * the errno values in scope (linux/errno.h or errno.h). */
+static inline int dmabench_bad_errno(enum dmabench_bad b)
 {
-	if (samples < 1 || samples > DMABENCH_MAX_SAMPLES)
-		return DMABENCH_BAD_SAMPLES;
-	if (batch < 1 || batch > DMABENCH_MAX_BATCH)
-		return DMABENCH_BAD_BATCH;
-	return DMABENCH_OK;
+#define DMABENCH_BAD_ERRNO(bad, name, err) err,
+	static const int errs[] = { 0, DMABENCH_BADS(DMABENCH_BAD_ERRNO) };
+#undef DMABENCH_BAD_ERRNO
+	return (unsigned)b < sizeof(errs) / sizeof(errs[0]) ? errs[b] : EINVAL;
 }
+
+/* One IN row's bounds check, as unsigned distance from lo (no sign or
+ * always-true comparisons whatever the bounds). */
+#define DMABENCH_CHECK_IN(S, type, name, lo, hi, bad)                            \
+	if ((__u64)r->name - (__u64)(lo) > (__u64)(hi) - (__u64)(lo))            \
+		return DMABENCH_BAD_##bad;
+#define DMABENCH_CHECK_OUT(S, type, name)
+#define DMABENCH_CHECK_DATA(S, type, name, n)
+#define DMABENCH_CHECKS(S, FIELDS) \
+	FIELDS(S, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT, DMABENCH_CHECK_DATA)
 
 /* Bytes the module allocates for batch buffers of size bytes: each buffer is
  * its own physically contiguous block of whole pages. */
@@ -65,58 +97,85 @@ static inline enum dmabench_bad dmabench_check_buffers(__u64 size, __u32 batch,
 	return DMABENCH_OK;
 }
 
+/* Every IN row in order, then what spans fields. */
 static inline enum dmabench_bad dmabench_check_call(const struct dmabench_call_req *r)
 {
-	enum dmabench_bad b = dmabench_check_counts(r->samples, r->batch);
-
-	if (b)
-		return b;
-	if (r->flags)
-		return DMABENCH_BAD_FLAGS;
-	if (r->reserved)
-		return DMABENCH_BAD_RESERVED;
+	DMABENCH_CHECKS(struct dmabench_call_req, DMABENCH_CALL_FIELDS)
 	return DMABENCH_OK;
 }
 
 static inline enum dmabench_bad dmabench_check_map(const struct dmabench_map_req *r,
 						   __u32 page_size)
 {
-	enum dmabench_bad b = dmabench_check_counts(r->samples, r->batch);
-
-	if (!b)
-		b = dmabench_check_buffers(r->size, r->batch, page_size);
-	if (b)
-		return b;
-	if (r->dir > DMABENCH_DIR_FROM_DEVICE)
-		return DMABENCH_BAD_DIR;
-	if (r->api > DMABENCH_API_SINGLE)
-		return DMABENCH_BAD_API;
-	if (r->coherent > 1)
-		return DMABENCH_BAD_COHERENT;
-	if (r->state > DMABENCH_STATE_CLEAN)
-		return DMABENCH_BAD_STATE;
-	if (r->flags)
-		return DMABENCH_BAD_FLAGS;
-	if (r->reserved)
-		return DMABENCH_BAD_RESERVED;
-	return DMABENCH_OK;
+	DMABENCH_CHECKS(struct dmabench_map_req, DMABENCH_MAP_FIELDS)
+	return dmabench_check_buffers(r->size, r->batch, page_size);
 }
 
 static inline enum dmabench_bad dmabench_check_cache(const struct dmabench_cache_req *r,
 						     __u32 page_size)
 {
-	enum dmabench_bad b = dmabench_check_counts(r->samples, r->batch);
+	DMABENCH_CHECKS(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS)
+	return dmabench_check_buffers(r->size, r->batch, page_size);
+}
 
-	if (!b)
-		b = dmabench_check_buffers(r->size, r->batch, page_size);
-	if (b)
-		return b;
-	if (r->op >= DMABENCH_CACHE_OPS)
-		return DMABENCH_BAD_OP;
-	if (r->state > DMABENCH_STATE_CLEAN)
-		return DMABENCH_BAD_STATE;
-	if (r->flags)
-		return DMABENCH_BAD_FLAGS;
+/* A mask under 12 bits cannot address a page; 0 keeps the device's. Each
+ * thread's buffers within DMABENCH_MAX_BATCH_BYTES, all of them within
+ * DMABENCH_MAX_DEVMAP_BYTES. */
+static inline enum dmabench_bad dmabench_check_devmap(const struct dmabench_devmap_req *r,
+						      __u32 page_size)
+{
+	DMABENCH_CHECKS(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS)
+	if (r->mode == DMABENCH_MODE_SINGLE && r->entries != 1)
+		return DMABENCH_BAD_ENTRIES;
+	if (r->dma_bits && r->dma_bits < 12)
+		return DMABENCH_BAD_DMA_BITS;
+	if ((__u64)r->batch * r->entries * r->granule * page_size > DMABENCH_MAX_BATCH_BYTES ||
+	    (__u64)r->threads * r->batch * r->entries * r->granule * page_size >
+		    DMABENCH_MAX_DEVMAP_BYTES)
+		return DMABENCH_BAD_BATCH_BYTES;
+	return DMABENCH_OK;
+}
+
+/* The name is a C string, not empty, within its field. */
+static inline enum dmabench_bad dmabench_check_bind(const struct dmabench_bind_req *r)
+{
+	__u32 n = 0;
+
+	DMABENCH_CHECKS(struct dmabench_bind_req, DMABENCH_BIND_FIELDS)
+	while (n < DMABENCH_NAME_LEN && r->device[n])
+		n++;
+	return n == 0 || n == DMABENCH_NAME_LEN ? DMABENCH_BAD_DEVICE : DMABENCH_OK;
+}
+
+static inline enum dmabench_bad dmabench_check_unbind(const struct dmabench_unbind_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS)
+	return DMABENCH_OK;
+}
+
+static inline enum dmabench_bad dmabench_check_hold(const struct dmabench_hold_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_hold_req, DMABENCH_HOLD_FIELDS)
+	return DMABENCH_OK;
+}
+
+static inline enum dmabench_bad dmabench_check_xen_call(const struct dmabench_xen_call_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS)
+	return DMABENCH_OK;
+}
+
+static inline enum dmabench_bad
+dmabench_check_gnttab_flush(const struct dmabench_gnttab_flush_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
+	return DMABENCH_OK;
+}
+
+static inline enum dmabench_bad
+dmabench_check_xen_foreign(const struct dmabench_xen_foreign_req *r)
+{
+	DMABENCH_CHECKS(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS)
 	return DMABENCH_OK;
 }
 
@@ -172,14 +231,17 @@ static inline void dmabench_summarise(struct dmabench_stats *s, __u64 *v, __u64 
 		sum += v[i];
 	}
 	dmabench_select(v, n, n / 2);
+	s->median_ticks = v[n / 2];
+	dmabench_select(v, n, (n * 99 + 99) / 100 - 1);  /* ceil(0.99 n) - 1 */
+	s->p99_ticks = v[(n * 99 + 99) / 100 - 1];
+	s->p99_ps = dmabench_ticks_to_ps(s->p99_ticks, hz) / batch;
 	s->samples = n;
 	s->batch = batch;
 	s->min_ticks = min;
-	s->median_ticks = v[n / 2];
 	s->max_ticks = max;
 	s->sum_ticks = sum;
 	s->min_ps = dmabench_ticks_to_ps(min, hz) / batch;
-	s->median_ps = dmabench_ticks_to_ps(v[n / 2], hz) / batch;
+	s->median_ps = dmabench_ticks_to_ps(s->median_ticks, hz) / batch;
 	s->mean_ps = dmabench_ticks_to_ps(sum, hz) / (n * batch);
 	s->max_ps = dmabench_ticks_to_ps(max, hz) / batch;
 }

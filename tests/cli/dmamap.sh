@@ -25,6 +25,14 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 ctx = d["context"]["dmabench"]
 runs = [b for b in d["benchmarks"] if b["name"].startswith("dmamap/") and b.get("run_type", "iteration") == "iteration"]
+# sg_sync times lists, not pairs: checked on its own below.
+sg = [b for b in runs if b["name"].startswith("dmamap/sg_sync/")]
+runs = [b for b in runs if b not in sg]
+for b in sg:
+    assert abs(b["real_time"] - b["ns_per_list"]) <= 1e-6 * b["real_time"], b["name"]
+    n = int(b["name"].split("entries:")[1].split("/")[0])
+    assert abs(b["ns_per_entry"] * n - b["ns_per_list"]) <= 1e-6 * b["ns_per_list"], b["name"]
+assert len(sg) == 8, [b["name"] for b in sg]  # 2 dirs x 2 lengths x 2 syncs in --quick
 skipped = {s["name"]: s["reason"] for s in ctx["skipped"] if s["name"].startswith("dmamap/")}
 assert runs, "no dmamap benchmark ran"
 assert all(r.strip() for r in skipped.values()), "a skip without a reason"

@@ -21,14 +21,15 @@ if not c["emulated"]["value"]:
 assert c["timer"]["hz"] > 1e6
 PY
 
-"${DB[@]}" experiment --list >"$work/list.txt" && [[ $(wc -l <"$work/list.txt") -eq 5 ]] \
+"${DB[@]}" experiment --list >"$work/list.txt" && [[ $(wc -l <"$work/list.txt") -eq 6 ]] \
     && ok "experiment --list" || bad "experiment --list: $(cat "$work/list.txt")"
 "${DB[@]}" experiment no-such-claim >/dev/null 2>"$work/err"; rc=$?
 [[ $rc -eq 2 && $(wc -l <"$work/err") -eq 1 ]] && ok "unknown experiment: $(cat "$work/err")" \
     || bad "unknown experiment: rc=$rc $(cat "$work/err")"
 
-# hypercall-vs-call: on a KVM x86_64 guest the hypercall runs for real and the
-# claim must come out supported; elsewhere the experiment says what cannot run.
+# hypercall-vs-call: on any x86_64 guest an exit runs for real (a KVM hypercall,
+# else CPUID's VM exit) and the claim must come out supported, naming its path;
+# elsewhere the experiment says what cannot run or why there is nothing to compare.
 "${DB[@]}" experiment hypercall-vs-call --quick --out "$work/e.json" >"$work/e.txt" 2>"$work/e.err" \
     || bad "experiment run: $(tail -3 "$work/e.err")"
 cat "$work/e.txt"
@@ -36,7 +37,8 @@ kvm=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["context"]["dm
 $PY - "$work/e.json" "$kvm" <<'PY' && ok "experiment record and verdict" || bad "experiment record"
 import json, sys
 d = json.load(open(sys.argv[1])); kvm = sys.argv[2] == "KVM"
-e = d["context"]["dmabench"]["experiment"]
+ctx = d["context"]["dmabench"]
+e = ctx["experiment"]
 assert e["name"] == "hypercall-vs-call"
 # A verdict per group (here: per baseline), named together in the finding.
 verdicts = ("supported", "contradicted", "split", "partly supported", "not supported",
@@ -44,6 +46,13 @@ verdicts = ("supported", "contradicted", "split", "partly supported", "not suppo
 assert e["verdict"].startswith(verdicts), e["verdict"]
 for g in e.get("groups", []):
     assert g["verdict"].startswith(verdicts) and g["group"] in e["finding"], g
+if e["verdict"] == "nothing to compare":  # no exit here (arm64 user space), or CPUID did not exit
+    assert e["why"] and (e["cannot_run"] or "not a VM exit" in e["why"]), e
+    raise SystemExit(0)
+assert e["path"]["name"] and e["path"]["stamp"], e.get("path")
+if ctx["arch"] == "x86_64" and ctx["virtualised"]["value"] and not ctx["emulated"]["value"]:
+    assert e["verdict"] == "supported", (e["verdict"], e["path"])  # never inconclusive in a guest
+    assert all(c["subject"] == e["path"]["name"] for c in e["comparisons"]), "one path only"
 for c in e["comparisons"]:
     assert c["ci95"][0] <= c["ratio"] <= c["ci95"][1], c
     assert c["outcome"] in ("supports", "contradicts", "no significant difference", "too few repetitions")
@@ -55,4 +64,18 @@ else:
     assert e["cannot_run"], "a machine without KVM must say which pieces cannot run"
 PY
 grep -q '^verdict' "$work/e.txt" || bad "no verdict line"
+grep -q '^path ' "$work/e.txt" && ok "the verdict names its path: $(grep '^path ' "$work/e.txt")" || bad "no path line"
+
+# batched-sync runs in user space on any host and gives a verdict.
+"${DB[@]}" experiment batched-sync --quick --out "$work/b.json" >"$work/b.txt" 2>"$work/b.err" \
+    || bad "batched-sync: $(tail -3 "$work/b.err")"
+$PY - "$work/b.json" <<'PY' && ok "batched-sync: a verdict, every comparison per_list vs per_entry" || bad "batched-sync record"
+import json, sys
+e = json.load(open(sys.argv[1]))["context"]["dmabench"]["experiment"]
+assert e["name"] == "batched-sync" and e["comparisons"], e
+for c in e["comparisons"]:
+    assert "sync:per_list" in c["subject"] and "sync:per_entry" in c["baseline"], c
+    assert c["subject"].replace("per_list", "per_entry") == c["baseline"], c
+assert not e["verdict"].startswith("inconclusive: no pair"), e["verdict"]
+PY
 exit $fail

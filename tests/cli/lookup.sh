@@ -21,7 +21,7 @@ start=$(date +%s)
     || bad "quick run: $(tail -3 "$work/run.err")"
 echo "     quick run took $(( $(date +%s) - start )) s"
 # A few full-sweep cases on the profiles, where the answer is known.
-"${DB[@]}" run --filter '^lookup/(xen_p2m|flag|memblock|sparsemem)/map:xen-dom0/nodes:384/pattern:random_ram/foreign:(0|100)/chain:branch/manual_time$|^lookup/memblock_nomap/map:(server-efi|host)/nodes:0/pattern:sequential/foreign:0/chain:data/manual_time$' \
+"${DB[@]}" run --full --filter '^lookup/(xen_p2m|flag|memblock|sparsemem)/map:xen-dom0/nodes:384/pattern:random_ram/foreign:(0|100)/chain:branch/manual_time$|^lookup/memblock_nomap/map:(server-efi|host)/nodes:0/pattern:sequential/foreign:0/chain:data/manual_time$' \
     --min-time 0.01 --out "$work/profiles.json" >/dev/null 2>"$work/run2.err" \
     || bad "profile run: $(tail -3 "$work/run2.err")"
 

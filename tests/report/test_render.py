@@ -1,6 +1,7 @@
 """Reports rendered from result files of real dmabench runs."""
 import base64
 import html.parser
+import json
 import os
 import re
 import statistics
@@ -352,3 +353,35 @@ def test_runs_at_several_thread_counts_give_a_scaling_plot(tmp_path):
     assert os.path.exists(os.path.join(out, "plots", "cache_threads.png"))
     svg = read(out, "plots/cache_threads.svg")
     assert "cache/clwb_sfence/size:4096/state:dirty" in svg
+
+
+def _lookup_renamed(tmp_path, with_tags):
+    """x86_quick with the synthetic maps renamed so the names no longer carry
+    their size (map:synthetic-a...), and, when asked, the cases' tags that do."""
+    doc = load_json(fixture(X86))
+    cases = {}
+    for e in doc["benchmarks"]:
+        m = re.search(r"/map:regions-(\d+)/", e["run_name"])
+        if not m:
+            continue
+        new = e["run_name"].replace(m.group(0), f"/map:synthetic-{'abcdefgh'[len(m.group(1))]}/")
+        e["name"] = e["name"].replace(e["run_name"], new)
+        e["run_name"] = new
+        family, variant = new.split("/")[:2]
+        cases[new] = {"family": family, "variant": variant, "args": {}, "op": "lookup",
+                      "unit": "lookup", "map_kind": "synthetic", "regions": int(m.group(1))}
+    if with_tags:
+        doc["context"]["dmabench"]["cases"] = cases
+    p = tmp_path / ("tagged.json" if with_tags else "untagged.json")
+    p.write_text(json.dumps(doc))
+    return str(p)
+
+
+@pytest.mark.parametrize("with_tags", [True, False])
+def test_the_lookup_sweep_takes_its_x_from_the_cases_tags(tmp_path, with_tags):
+    out = str(tmp_path / "out")
+    r = run_report("render", _lookup_renamed(tmp_path, with_tags), "-o", out)
+    assert r.returncode == 0, r.stderr
+    # The region count is in the record's tags only: the sweep is drawn from them,
+    # and without them there is no sweep to draw (the cases go to the bars).
+    assert os.path.exists(os.path.join(out, "plots", "lookup.png")) == with_tags

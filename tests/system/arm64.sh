@@ -6,6 +6,7 @@
 #   arm64.sh DMABENCH WORKDIR
 # DMABENCH: the arm64 dmabench executable (the arm64 preset's). WORKDIR: scratch
 # space in the build tree. Env: DMABENCH_KERNEL_CACHE (default build/kernel-cache),
+# DMABENCH_KMOD_DIR (where dmabench.ko is built, shared; default WORKDIR/kmod),
 # DMABENCH_PYTHON (default python3).
 set -euo pipefail
 bin=${1:?usage: arm64.sh DMABENCH WORKDIR}
@@ -23,7 +24,8 @@ for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-readelf 
 done
 
 step "kernel and module"
-env=$(bash "$here/kmod_build.sh" arm64 "$work/kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
+kmod=${DMABENCH_KMOD_DIR:-$work/kmod}  # shared by the arm64 system tests
+env=$(bash "$here/kmod_build.sh" arm64 "$kmod" "${DMABENCH_KERNEL_CACHE:-}" --image)
 # shellcheck disable=SC1090
 . "$env"
 
@@ -31,7 +33,7 @@ step "kit and initramfs: the guest runs dmabench from the kit"
 rm -rf "$work/kit"
 cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
     { cat "$work/kit.log" >&2; echo "arm64.sh: cpack failed" >&2; exit 1; }
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work"/kit/dmabench-*-arm64.tar.gz "$work/kmod/dmabench.ko"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work"/kit/dmabench-*-arm64.tar.gz "$kmod/dmabench.ko"
 
 step "boot 1: -cpu max, module + dmabench run --quick"
 bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" max,pauth-impdef=on full "$work/full" 150

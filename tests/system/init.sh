@@ -3,7 +3,8 @@
 # Each result goes to the serial console as base64 between
 #   DMABENCH-BEGIN <name>   and   DMABENCH-END <name> rc=<status>
 # which boot.sh cuts out; then the machine powers off.
-# The kernel command line picks the work: dmabench.mode=full or pmu.
+# The kernel command line picks the work: dmabench.mode=full, pmu, fuzz, smmu
+# or xen (dmabench.seed=N seeds the fuzz test).
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -43,7 +44,84 @@ lifecycle() {
     insmod /dmabench.ko; echo "insmod_again=$?"
 }
 
+# The fuzz test: the module under hostile callers (kmod_fuzz.c), its log
+# gzipped (10,000 lines); then whether it unloads, and a full check of every
+# slab cache (slub_debug reports into dmesg).
+fuzz_life() {
+    cat /proc/cmdline
+    echo "hypervisor=$(cat /sys/hypervisor/type 2>/dev/null)"
+    for f in sanity_checks red_zone poison store_user; do
+        echo "slab_$f=$(cat /sys/kernel/slab/kmalloc-256/$f)"
+    done
+    insmod /dmabench.ko; echo "insmod=$?"
+}
+fuzz_run() {
+    seed=$(sed -n 's/.*dmabench\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
+    edu=$(for d in /sys/bus/pci/devices/*; do
+        [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d
+    done)
+    /dmabench/kmod_fuzz "${seed:-1}" 10000 $edu >/tmp/fuzz.log
+    rc=$?
+    gzip -c /tmp/fuzz.log
+    return $rc
+}
+fuzz_end() {
+    rmmod dmabench; echo "rmmod=$?"
+    [ -e /dev/dmabench ]; echo "device_after_rmmod=$?"
+    for v in /sys/kernel/slab/*/validate; do echo 1 >"$v" 2>/dev/null; done
+    echo "validated=1"
+}
+
+# The SMMU test: two edu devices (vendor 0x1234, device 0x11e8); the second
+# is given to pci-stub so that binding it must be refused; the first is
+# driven through the module by kmod_smmu.c.
+smmu_run() {
+    edus=$(for d in /sys/bus/pci/devices/*; do
+        [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d
+    done)
+    set -- $edus
+    echo "edu devices: $*" >&2
+    insmod /dmabench/pci-stub.ko || echo "insmod pci-stub failed" >&2
+    if [ -n "${2:-}" ]; then
+        echo pci-stub >/sys/bus/pci/devices/$2/driver_override
+        echo $2 >/sys/bus/pci/drivers/pci-stub/bind
+    fi
+    insmod /dmabench.ko || return 1
+    phase=$(sed -n 's/.*dmabench\.phase=\([a-z_]*\).*/\1/p' /proc/cmdline)
+    /dmabench/kmod_smmu "$1" "${2:--}" $phase
+    rc=$?
+    rmmod dmabench; echo "RMMOD $?"
+    return $rc
+}
+
+# A Xen dom0 (system.arm64_xen): the hypervisor as dom0 sees it, then
+# xen_run's JSON lines (dmabench.foreign=DOMID:GREF: a page granted to dom0),
+# and dmabench's kmod/ Xen cases when the kit is there.
+xen_life() {
+    echo "hypervisor=$(cat /sys/hypervisor/type 2>/dev/null)"
+    insmod /dmabench.ko; echo "insmod=$?"
+    [ -x /dmabench/dmabench ]; echo "kit=$((1 - $?))"
+}
+
 case $mode in
+smmu)
+    emit smmu.log smmu_run
+    ;;
+xen)
+    emit xen-life xen_life
+    foreign=$(sed -n 's/.*dmabench\.foreign=\([0-9:]*\).*/\1/p' /proc/cmdline)
+    emit xen.jsonl /dmabench/xen_run "${foreign:--}"
+    if [ -x /dmabench/dmabench ]; then  # the same requests through dmabench's kmod/ family
+        emit xen-run.log /dmabench/dmabench run --quick --filter '^kmod/(xen_version|gnttab_flush)' \
+            --out /tmp/xen-result.json
+        emit xen-result.json cat /tmp/xen-result.json
+    fi
+    ;;
+fuzz)
+    emit fuzz-life fuzz_life
+    emit fuzz.log.gz fuzz_run
+    emit fuzz-end fuzz_end
+    ;;
 full)
     emit lifecycle lifecycle
     emit info.json /dmabench/dmabench info --json
@@ -57,7 +135,7 @@ pmu)
     emit pmu-result.json cat /tmp/pmu.json
     ;;
 *)
-    echo "init: dmabench.mode='$mode': accepted: full or pmu" >/tmp/mode
+    echo "init: dmabench.mode='$mode': accepted: full, pmu, fuzz, smmu or xen" >/tmp/mode
     emit mode cat /tmp/mode
     ;;
 esac

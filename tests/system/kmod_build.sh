@@ -2,7 +2,8 @@
 # Builds dmabench.ko against Debian's current kernel headers for ARCH
 # (arm64: cross-compiled; amd64: native), fetched by fetch_kernel.sh into
 # CACHE. The sources are copied into OUTDIR so the tree stays clean. Any
-# compiler or modpost warning fails the build.
+# compiler or modpost warning fails the build. An OUTDIR built from the same
+# sources for the same kernel is reused.
 #
 #   kmod_build.sh ARCH OUTDIR [CACHE] [--image]
 # Prints the env file of the kernel it built against (see fetch_kernel.sh).
@@ -17,6 +18,17 @@ env=$(bash "$here/fetch_kernel.sh" "$arch" "$cache" ${4:-})
 # shellcheck disable=SC1090
 . "$env"
 
+# Several system tests share one OUTDIR: one build at a time, and none when
+# the sources and kernel are those of the last one.
+mkdir -p "$(dirname "$outdir")"
+exec 8>"$outdir.lock"
+flock 8
+stamp=$(cat "$src"/Kbuild "$src"/*.c "$src"/*.h | sha256sum | cut -d' ' -f1)-$arch-$KERNEL_VERSION
+if [[ -s $outdir/dmabench.ko && "$(cat "$outdir/.stamp" 2>/dev/null)" == "$stamp" ]]; then
+    echo "kmod_build.sh: dmabench.ko for $arch up to date in $outdir" >&2
+    echo "$env"
+    exit 0
+fi
 rm -rf "$outdir" && mkdir -p "$outdir"
 cp "$src"/Kbuild "$src"/*.c "$src"/*.h "$outdir"/
 cross=()
@@ -33,5 +45,6 @@ if grep -qi 'warning' "$outdir/build.log"; then
     exit 1
 fi
 [[ -s $outdir/dmabench.ko ]] || { echo "kmod_build.sh: no dmabench.ko in $outdir" >&2; exit 1; }
+echo "$stamp" >"$outdir/.stamp"
 echo "kmod_build.sh: dmabench.ko for $arch, Linux $KERNEL_RELEASE ($KERNEL_VERSION): $(grep -o 'DDMABENCH_HAVE_[A-Z_]*' "$outdir/.dmabench.o.cmd" | sort -u | tr '\n' ' ')" >&2
 echo "$env"

@@ -48,6 +48,34 @@ TEST(CacheTable, NamesSayOpBarrierAndUnroll) {
     EXPECT_EQ(cache::find("civac_none")->need, cache::Need::nothing);
 }
 
+// The quick suite and the shared-buffer mode take each lead op's routine with
+// Linux's barrier, by the lead column, whatever the order of the rows.
+TEST(CacheTable, EachLeadOpHasExactlyOneLeadRoutineWithLinuxsBarrier) {
+    for (const auto& o : cache::ops) {
+        std::vector<std::string> leads;
+        for (const auto& v : cache::variants)
+            if (std::string(v.op) == o.name && cache::leads_its_op(v)) leads.push_back(v.name);
+        if (!o.lead) {
+            EXPECT_TRUE(leads.empty()) << o.name;
+            continue;
+        }
+        ASSERT_EQ(leads.size(), 1u) << o.name;
+        EXPECT_EQ(leads[0], std::string(o.name) + "_" + o.linux_barrier);
+        EXPECT_NE(std::string(o.text), "") << o.name;
+    }
+    EXPECT_EQ(std::string(cache::op_of(*cache::find("cvau_dsb_sy")).linux_barrier), "dsb_ish");
+    EXPECT_FALSE(cache::leads_its_op(*cache::find("clwb_mfence")));
+    EXPECT_FALSE(cache::leads_its_op(*cache::find("intrinsic_clwb_sfence")));
+}
+
+TEST(CacheTable, EveryRoutineIsOfAnOpOfItsArch) {
+    for (const auto& v : cache::variants) {
+        const auto& o = cache::op_of(v);
+        EXPECT_EQ(o.arch, v.arch) << v.name;
+        EXPECT_EQ(o.need, v.need) << v.name;
+    }
+}
+
 TEST(CacheTable, EveryIntrinsicHasAnAssemblyTwin) {
     int intrinsics = 0;
     for (const auto& v : cache::variants) {

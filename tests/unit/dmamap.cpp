@@ -230,3 +230,42 @@ TEST(Swiotlb, BouncesTheDataBothWays) {
     unmap(Path::swiotlb, real, fx.env, fx.request(Dir::from_device, 4096, fx.foreign[0]));
     EXPECT_EQ(fx.buf[0], 0x22) << "from_device: the data is copied back";
 }
+
+// --- scatter-gather sync (kernels/dmamap/sg.hpp) ------------------------------
+#include "kernels/dmamap/sg.hpp"
+
+namespace {
+std::vector<std::pair<const void*, std::size_t>> sg_calls;
+void sg_with(void* p, std::size_t len, std::size_t) { sg_calls.push_back({p, len}); }
+void sg_without(void* p, std::size_t len, std::size_t) { sg_calls.push_back({p, len + 1000000}); }
+}  // namespace
+
+TEST(SgSync, PerEntryFencesEveryEntryPerListOnce) {
+    unsigned char buf[8 * 8192];
+    dmabench::sg::List l{buf, 8, 4096, 8192};
+    sg_calls.clear();
+    dmabench::sg::sync_per_entry(l, sg_with, 64);
+    ASSERT_EQ(sg_calls.size(), 8u);  // each entry with its barrier
+    for (std::size_t k = 0; k < 8; ++k) EXPECT_EQ(sg_calls[k], std::make_pair((const void*)(buf + k * 8192), std::size_t(4096)));
+    sg_calls.clear();
+    dmabench::sg::sync_per_list(l, sg_without, sg_with, 64);
+    ASSERT_EQ(sg_calls.size(), 9u);  // every entry without, then one barrier (a zero length)
+    for (std::size_t k = 0; k < 8; ++k) EXPECT_EQ(sg_calls[k].second, 1000000u + 4096u);
+    EXPECT_EQ(sg_calls[8].second, 0u);
+}
+
+TEST(SgSync, RealRoutinesVisitEveryLineOfEveryEntry) {
+    // The recording twin of the lead clean routine: every line once, nothing else.
+    const auto* v = dmabench::cache::find(
+        dmabench::cache::this_arch == dmabench::cache::Arch::arm64 ? "cvac_none" : "clwb_none");
+    ASSERT_NE(v, nullptr);
+    if (!v->record) GTEST_SKIP() << "no recorder in this build";
+    alignas(64) static unsigned char buf[4 * 8192];
+    std::vector<uintptr_t> log(4 * 4096 / 64 + 8);
+    uintptr_t* at = log.data();
+    for (std::size_t k = 0; k < 4; ++k) at = v->record(buf + k * 8192, 4096, 64, at);
+    ASSERT_EQ(std::size_t(at - log.data()), 4u * 64u);
+    for (std::size_t k = 0; k < 4; ++k)
+        for (std::size_t i = 0; i < 64; ++i)
+            EXPECT_EQ(log[k * 64 + i], uintptr_t(buf + k * 8192 + i * 64));
+}

@@ -102,6 +102,25 @@ TEST(KmodCheck, CacheRejectsUnknownOpAndState) {
     EXPECT_EQ(dmabench_check_cache(&r, kPage), DMABENCH_BAD_BATCH_BYTES);
 }
 
+// A foreign page comes from another domain: never dom0 (0), nor a reserved
+// id (DOMID_FIRST_RESERVED 0x7ff0 and up), nor a reserved grant (0-7).
+TEST(KmodCheck, XenForeignRefusesDom0ReservedIdsAndGrants) {
+    dmabench_xen_foreign_req r{};
+    r.samples = 10, r.batch = 8, r.domid = 1, r.gref = 8;
+    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_OK);
+    r.domid = 0;
+    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_BAD_DOMID);
+    r.domid = 0x7ff0;
+    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_BAD_DOMID);
+    r.domid = 0x7fef, r.gref = 7;
+    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_BAD_GREF);
+    r.gref = 0xffffffffu;
+    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_OK);
+    r.coherent = 2;
+    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_BAD_COHERENT);
+    EXPECT_EQ(dmabench_bad_errno(DMABENCH_BAD_DOMID), EINVAL);
+}
+
 TEST(KmodCheck, BuffersAreWholePowerOfTwoBlocks) {
     EXPECT_EQ(dmabench_buffer_bytes(1, 4096), 4096u);
     EXPECT_EQ(dmabench_buffer_bytes(4096, 4096), 4096u);

@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmod_fuzz: hostile callers of /dev/dmabench, generated from the module's
+ * request table (DMABENCH_IOCTLS and each struct's field rows in
+ * dmabench_uapi.h), so a new request or field is fuzzed without an edit here.
+ *
+ *   kmod_fuzz SEED COUNT [DEVICE]   (static arm64; runs in the system test's guest)
+ *
+ * Phases: COUNT*2/5 requests from one process (with DEVICE, a PCI device
+ * behind an IOMMU, the second half with it bound, so DEVMAP and HOLD go
+ * through dma-iommu); COUNT*3/5 from two processes at once; signals
+ * mid-request (SIGUSR1 caught: the answer must be EINTR; SIGKILL: the next
+ * request must succeed); one final valid request.
+ * Values: every IN field gets random and boundary values (0, 1, lo, hi,
+ * hi+1, lo-1, all ones, powers of two, random); pointers are NULL,
+ * misaligned, straddling into a guard page, read-only, kernel, or fine;
+ * request numbers are sometimes wrong (size, direction, number, type).
+ * Requests the table calls valid are capped to small work (TCG is slow).
+ *
+ * Output, one line each, checked on the host by check.py:
+ *   T NAME CMD CLASS ANSWER,...    the table: a request and the answers its class allows
+ *   F NAME FIELD LO HI ERRNO       an IN row: bounds, and the answer when outside
+ *   D NAME FIELD BYTES             a DATA row (random bytes, empty, unterminated or
+ *                                  a name that exists nowhere)
+ *   R TAG NAME ANSWER EXPECT KIND FIELD  one request: what it got, what the table
+ *                                  predicts ("-": any of its class), how its pointer
+ *                                  was made, the first field outside its row ("-": none)
+ *   K TAG NAME SIGNAL STATUS       a caller killed mid-request (STATUS: how it ended)
+ *   B DEVICE ANSWER OPS DOMAIN     DEVICE bound for the "bound" phase (or not)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dmabench_core.h"
+
+struct field {
+	const char *name;
+	size_t off, size;
+	uint64_t lo, hi;
+	int err;    /* the bad code when outside lo..hi */
+	int data;   /* a DATA row: bytes, no bounds */
+};
+
+struct row {
+	const char *name, *class;
+	unsigned long cmd;
+	size_t size;
+	const struct field *fields;
+	const int *answers;
+	size_t nanswers;
+};
+
+#define FZ_IN(S, type, name, lo, hi, bad) \
+	{ #name, offsetof(S, name), sizeof(type), (lo), (hi), DMABENCH_BAD_##bad, 0 },
+#define FZ_OUT(S, type, name)
+#define FZ_DATA(S, type, name, n) { #name, offsetof(S, name), sizeof(type) * (n), 0, 0, 0, 1 },
+#define FZ_FIELDS(NAME, name, type, FIELDS, class)                                \
+	static const struct field fields_##name[] = { FIELDS(type, FZ_IN, FZ_OUT, FZ_DATA) { 0 } }; \
+	static const int answers_##name[] = { 0, DMABENCH_ANSWERS_##class };
+DMABENCH_IOCTLS(FZ_FIELDS)
+
+#define FZ_ROW(NAME, name, type, FIELDS, class)                                   \
+	{ #NAME, #class, DMABENCH_IOC_##NAME, sizeof(type), fields_##name, answers_##name, \
+	  sizeof(answers_##name) / sizeof(int) },
+static const struct row rows[] = { DMABENCH_IOCTLS(FZ_ROW) };
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+static int fd;
+static long page;
+/* Two pages read-write, one no access (the guard), two read-only: a request
+ * (HOLD's is over 4 KiB) fits in each. */
+static unsigned char *arena, *guard, *rdonly;
+static FILE *out;
+static const char *tag;
+static struct dmabench_info info;
+static const char *rebind;  /* the "bound" phase's device: taken again after an UNBIND */
+
+static uint64_t rng_state;
+static uint64_t rnd(void)  /* xorshift64* */
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static const char *answer_name(int e)
+{
+	const char *n = e ? strerrorname_np(e) : "0";
+
+	return n ? n : "E?";
+}
+
+/* The field's bad code to errno, done once (the table gives codes). */
+static int field_errno(const struct field *f) { return dmabench_bad_errno((enum dmabench_bad)f->err); }
+
+static uint64_t get(const unsigned char *req, const struct field *f)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, req + f->off, f->size);  /* little-endian: the low bytes */
+	return v;
+}
+
+static void put(unsigned char *req, const struct field *f, uint64_t v)
+{
+	memcpy(req + f->off, &v, f->size);
+}
+
+static uint64_t hostile(const struct field *f)
+{
+	uint64_t mask = f->size >= 8 ? ~0ull : (1ull << (8 * f->size)) - 1;
+	uint64_t span = f->hi - f->lo;
+
+	switch (rnd() % 12) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return f->lo;
+	case 3: return f->hi;
+	case 4: return (f->hi + 1) & mask;
+	case 5: return (f->lo - 1) & mask;
+	case 6: return mask;
+	case 7: return mask >> 1;
+	case 8: return (mask >> 1) + 1;
+	case 9: return (1ull << (rnd() % 64)) & mask;
+	case 10: return f->lo + (span == ~0ull ? rnd() : rnd() % (span + 1));
+	default: return rnd() & mask;
+	}
+}
+
+/* A DATA row: random bytes, unterminated text, an empty string, or names of
+ * devices that exist nowhere (a fuzz test must not take a real one). */
+static void fill_data(unsigned char *p, size_t n)
+{
+	static const char *const names[] = { "0000:ff:1f.7", "/sys/bus/pci/devices/0000:fe:00.0",
+					     "/", "//", "0000:00:00.0/../x", "dmabench" };
+	size_t i;
+
+	switch (rnd() % 5) {
+	case 0:
+		for (i = 0; i < n; i++)
+			p[i] = (unsigned char)rnd();
+		break;
+	case 1:
+		memset(p, 'a' + rnd() % 26, n);  /* no terminator */
+		break;
+	case 2:
+		memset(p, 0, n);
+		break;
+	default:
+		memset(p, 0, n);
+		strncpy((char *)p, names[rnd() % (sizeof(names) / sizeof(names[0]))], n - 1);
+	}
+}
+
+static const struct field *find(const struct row *r, const char *name)
+{
+	const struct field *f;
+
+	for (f = r->fields; f->name; f++)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
+}
+
+/* Valid requests stay small: samples only multiply the work, so they are
+ * the one field cut down; every other boundary value is kept. */
+static void cap_work(const struct row *r, unsigned char *req)
+{
+	const struct field *fs = find(r, "samples"), *fb = find(r, "batch"), *fz = find(r, "size");
+	const struct field *ft = find(r, "threads"), *fd = find(r, "delay_ns");
+	const struct field *fg = find(r, "granule"), *fe = find(r, "entries");
+	uint64_t batch = fb ? get(req, fb) : 1, per = batch, most;
+
+	if (ft && get(req, ft) > 2)  /* threads and delays multiply the time too */
+		put(req, ft, 1 + rnd() % 2);
+	if (fd && get(req, fd) > 2000)
+		put(req, fd, rnd() % 2000);
+	if (!fs)
+		return;
+	if (fz)
+		per = batch * dmabench_buffer_bytes(get(req, fz), info.page_size) / 4096;
+	if (fg && fe)
+		per = batch * get(req, fg) * get(req, fe);
+	most = per ? 512 / per : 512;  /* ~512 hypercalls or 2 MiB touched */
+	most = most < 1 ? 1 : most > 16 ? 16 : most;
+	if (get(req, fs) > most)
+		put(req, fs, 1 + rnd() % most);
+}
+
+/* What the table predicts once the struct was read: the first field outside
+ * its row's bounds (*bad names it), then the buffers' total (rows with size
+ * and batch). */
+static int predict(const struct row *r, const unsigned char *req, const char **bad)
+{
+	const struct field *f, *fb = find(r, "batch"), *fz = find(r, "size");
+
+	for (f = r->fields; f->name; f++)
+		if (!f->data && get(req, f) - f->lo > f->hi - f->lo) {
+			*bad = f->name;
+			return field_errno(f);
+		}
+	if (fb && fz && get(req, fb) * dmabench_buffer_bytes(get(req, fz), info.page_size) >
+				DMABENCH_MAX_BATCH_BYTES) {
+		*bad = "batch*size";
+		return ERANGE;
+	}
+	return -1;  /* valid: any answer of its class */
+}
+
+static void log_request(const struct row *r, int answer, int expect, const char *kind,
+			const char *field)
+{
+	fprintf(out, "R %s %s %s %s %s %s\n", tag, r ? r->name : "WRONG", answer_name(answer),
+		expect < 0 ? "-" : answer_name(expect), kind, field ? field : "-");
+}
+
+static int call(unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) == 0 ? 0 : errno;
+}
+
+static const struct row *row_of(unsigned long cmd)
+{
+	size_t i;
+
+	for (i = 0; i < NROWS; i++)
+		if (rows[i].cmd == cmd)
+			return &rows[i];
+	return NULL;
+}
+
+/* A request number that is none of the table's: another size, direction,
+ * number or type. Types the VFS answers itself ('T', 'f', 'X', 0) are left out. */
+static unsigned long wrong_cmd(void)
+{
+	const struct row *r = &rows[rnd() % NROWS];
+	unsigned long cmd = r->cmd;
+	size_t i;
+
+	switch (rnd() % 4) {
+	case 0: cmd = _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd), (_IOC_SIZE(cmd) + 1 + rnd() % 64) & _IOC_SIZEMASK); break;
+	case 1: cmd = _IOC((_IOC_DIR(cmd) + 1 + rnd() % 3) & 3, _IOC_TYPE(cmd), _IOC_NR(cmd), _IOC_SIZE(cmd)); break;
+	case 2: cmd = _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), NROWS + rnd() % (256 - NROWS), _IOC_SIZE(cmd)); break;
+	default: {
+		unsigned type;
+
+		do
+			type = rnd() & 0xff;
+		while (type == DMABENCH_IOC_MAGIC || type == 'T' || type == 'f' || type == 'X' || type == 0);
+		cmd = _IOC(_IOC_DIR(cmd), type, _IOC_NR(cmd), _IOC_SIZE(cmd));
+	}
+	}
+	for (i = 0; i < NROWS; i++)  /* never one of the table's by chance */
+		if (cmd == rows[i].cmd)
+			return wrong_cmd();
+	return cmd;
+}
+
+/* One generated request. */
+static void fuzz_one(void)
+{
+	unsigned char req[8192];
+	const struct row *r;
+	const struct field *f;
+	unsigned char *arg = arena;
+	const char *kind = "fine", *bad = NULL;
+	int expect, got, ptr = (int)(rnd() % 20);
+	unsigned long cmd;
+
+	if (rnd() % 20 == 0) {
+		cmd = wrong_cmd();
+		memset(req, 0, sizeof(req));
+		got = call(cmd, req);
+		log_request(NULL, got, ENOTTY, "number", NULL);
+		return;
+	}
+	r = &rows[rnd() % NROWS];
+	memset(req, 0, r->size);
+	for (f = r->fields; f->name; f++) {  /* small valid values (often the least) */
+		uint64_t span = f->hi - f->lo;
+
+		if (f->data)
+			fill_data(req + f->off, f->size);
+		else
+			put(req, f, f->lo + (rnd() % 2 ? 0 : rnd() % (span < 3 ? span + 1 : 4)));
+	}
+	/* Then none, one, or any number of fields hostile: one at a time tests
+	 * each bound alone; many at once, the order of the checks. */
+	switch (rnd() % 3) {
+	case 0:
+		break;
+	case 1:
+		for (f = r->fields; f->name; f++)
+			;
+		if (f > r->fields) {
+			f = &r->fields[rnd() % (size_t)(f - r->fields)];
+			if (!f->data)
+				put(req, f, hostile(f));
+		}
+		break;
+	default:
+		for (f = r->fields; f->name; f++)
+			if (!f->data && rnd() % 4 == 0)
+				put(req, f, hostile(f));
+	}
+	expect = predict(r, req, &bad);
+	if (expect < 0)
+		cap_work(r, req);
+	switch (ptr) {
+	case 0: arg = NULL, kind = "null", expect = EFAULT; break;
+	case 1: arg = guard, kind = "guard", expect = EFAULT; break;
+	case 2:  /* the first half readable, the rest in the guard page */
+		arg = guard - r->size / 2 - 1, kind = "straddle", expect = EFAULT;
+		memcpy(arg, req, r->size / 2 + 1);
+		break;
+	case 3: arg = (unsigned char *)0xffff800008000000ull, kind = "kernel", expect = EFAULT; break;
+	case 4: arg = (unsigned char *)(uintptr_t)(1 + rnd() % 7), kind = "low", expect = EFAULT; break;
+	case 5: case 6:
+		arg = rdonly, kind = "readonly";
+		mprotect(arg, 2 * page, PROT_READ | PROT_WRITE);
+		memcpy(arg, req, r->size);
+		mprotect(arg, 2 * page, PROT_READ);
+		if (!r->fields->name)
+			expect = EFAULT;  /* output only: the copy out fails */
+		break;  /* else the work may run before the copy out fails: any answer */
+	case 7: case 8: case 9:
+		arg = arena + 1 + rnd() % 7, kind = "misaligned";
+		break;
+	default:
+		break;
+	}
+	if (arg >= arena && arg < arena + 8) {  /* fine or misaligned */
+		memcpy(arg, req, r->size);
+		/* outputs get garbage: the module must not read or keep them */
+		if (rnd() % 2) {
+			unsigned char *p = arg;
+			const struct field *g;
+			size_t i;
+
+			for (i = 0; i < r->size; i++) {
+				int in = 0;
+
+				for (g = r->fields; g->name; g++)
+					in |= i >= g->off && i < g->off + g->size;
+				if (!in)
+					p[i] = (unsigned char)rnd();
+			}
+		}
+	}
+	got = call(r->cmd, arg);
+	log_request(r, got, expect, kind, bad);
+	if (rebind && r->cmd == DMABENCH_IOC_UNBIND && got == 0) {
+		struct dmabench_bind_req b = { 0 };
+
+		snprintf(b.device, sizeof(b.device), "%s", rebind);
+		log_request(row_of(DMABENCH_IOC_BIND), call(DMABENCH_IOC_BIND, &b), 0, "rebind", NULL);
+	}
+}
+
+static void run_phase(const char *name, uint64_t seed, long count)
+{
+	tag = name;
+	rng_state = seed | 1;
+	while (count-- > 0)
+		fuzz_one();
+	fflush(out);
+}
+
+static volatile sig_atomic_t caught;
+static void on_usr1(int sig) { (void)sig; caught = 1; }
+
+/* Valid requests that run long under TCG: 65536 samples of 64 maps of
+ * 4 KiB (MAP dirties 256 KiB first; DEVMAP runs on two kernel threads). */
+static void long_map(struct dmabench_map_req *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->size = 4096, m->samples = DMABENCH_MAX_SAMPLES, m->batch = DMABENCH_MAX_BATCH;
+	m->dir = DMABENCH_DIR_BIDIRECTIONAL, m->coherent = 0, m->state = DMABENCH_STATE_DIRTY;
+}
+
+static void long_devmap(struct dmabench_devmap_req *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->samples = DMABENCH_MAX_SAMPLES, m->batch = DMABENCH_MAX_BATCH, m->threads = 2;
+	m->granule = 1, m->entries = 1, m->coherence = DMABENCH_NONCOHERENT;
+}
+
+
+static int small_call(void)
+{
+	struct dmabench_call_req c = { .samples = 2, .batch = 2 };
+	int e = call(DMABENCH_IOC_CALL, &c);
+
+	return e ? e : c.call.samples == 2 && c.call.batch == 2 ? 0 : EPROTO;
+}
+
+/* A caller interrupted mid-request, in MAP (odd rounds: DEVMAP, whose
+ * caller waits for kernel threads): SIGUSR1 (caught: the answer must be
+ * EINTR) or SIGKILL (the module must be free for the next request). */
+static void signal_round(int sig, int round)
+{
+	const struct row *r = row_of(round & 1 ? DMABENCH_IOC_DEVMAP : DMABENCH_IOC_MAP);
+	struct timespec nap = { 0, (20 + round * 7 % 60) * 1000000L };
+	int go[2], status = 0, tries = 0;
+	pid_t child;
+	char c;
+
+	fflush(out);
+	if (pipe(go) || (child = fork()) < 0) {
+		perror("kmod_fuzz: pipe/fork");
+		exit(1);
+	}
+	if (child == 0) {
+		struct sigaction sa = { .sa_handler = on_usr1 };
+		struct dmabench_map_req m;
+		struct dmabench_devmap_req d;
+		int got;
+
+		sigaction(SIGUSR1, &sa, NULL);
+		long_map(&m);
+		long_devmap(&d);
+		tag = "signal";
+		if (write(go[1], "g", 1) != 1)
+			_exit(3);
+		got = call(r->cmd, r->cmd == DMABENCH_IOC_MAP ? (void *)&m : (void *)&d);
+		log_request(r, got, EINTR, caught ? "sigusr1" : "sigusr1-missed", NULL);
+		fflush(out);
+		_exit(0);
+	}
+	close(go[1]);
+	if (read(go[0], &c, 1) != 1)
+		status = -1;
+	close(go[0]);
+	nanosleep(&nap, NULL);
+	/* A signal that lands before the ioctl starts is caught and lost:
+	 * repeat it until the child is gone. */
+	while (waitpid(child, &status, WNOHANG) == 0) {
+		kill(child, ++tries > 200 ? SIGKILL : sig);
+		nap.tv_nsec = 50000000L;
+		nanosleep(&nap, NULL);
+	}
+	fprintf(out, "K %s %s %s %s\n", sig == SIGKILL ? "kill" : "signal", r->name,
+		sig == SIGKILL ? "SIGKILL" : "SIGUSR1",
+		WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : WIFEXITED(status) ? "exited" : "?");
+	tag = sig == SIGKILL ? "after-kill" : "after-signal";
+	log_request(row_of(DMABENCH_IOC_CALL), small_call(), 0, "valid", NULL);
+	fflush(out);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
+	long count = argc > 2 ? strtol(argv[2], NULL, 0) : 10000;
+	const char *tmp = "/tmp";
+	char path[2][64];
+	pid_t kids[2];
+	size_t i, k;
+	const struct field *f;
+
+	out = stdout;
+	page = sysconf(_SC_PAGESIZE);
+	fd = open(DMABENCH_DEVICE, O_RDWR);
+	if (fd < 0 || ioctl(fd, DMABENCH_IOC_INFO, &info)) {
+		perror("kmod_fuzz: " DMABENCH_DEVICE);
+		return 1;
+	}
+	arena = mmap(NULL, 5 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	guard = arena + 2 * page, rdonly = arena + 3 * page;
+	if (arena == MAP_FAILED || mprotect(guard, page, PROT_NONE) ||
+	    mprotect(rdonly, 2 * page, PROT_READ)) {
+		perror("kmod_fuzz: mmap");
+		return 1;
+	}
+	for (i = 0; i < NROWS; i++) {
+		fprintf(out, "T %s 0x%lx %s", rows[i].name, rows[i].cmd, rows[i].class);
+		for (k = 0; k < rows[i].nanswers; k++)
+			fprintf(out, "%c%s", k ? ',' : ' ', answer_name(rows[i].answers[k]));
+		fprintf(out, "\n");
+		for (f = rows[i].fields; f->name; f++)
+			if (f->data)
+				fprintf(out, "D %s %s %zu\n", rows[i].name, f->name, f->size);
+			else
+				fprintf(out, "F %s %s %" PRIu64 " %" PRIu64 " %s\n", rows[i].name,
+					f->name, f->lo, f->hi, answer_name(field_errno(f)));
+	}
+	fprintf(out, "T WRONG - NUMBER ENOTTY\n");
+
+	if (argc > 3) {  /* half of it with a real device bound */
+		struct dmabench_bind_req b = { 0 };
+		struct dmabench_unbind_req u = { 0 };
+		int e;
+
+		run_phase("one", seed, count / 5);
+		snprintf(b.device, sizeof(b.device), "%s", argv[3]);
+		e = call(DMABENCH_IOC_BIND, &b);
+		fprintf(out, "B %s %s %s %u\n", argv[3], answer_name(e), e ? "-" : b.device_info.dma_ops,
+			b.device_info.domain);
+		rebind = e ? NULL : argv[3];
+		run_phase("bound", seed + 7, count / 5);
+		rebind = NULL;
+		call(DMABENCH_IOC_UNBIND, &u);
+	} else {
+		run_phase("one", seed, count * 2 / 5);
+	}
+
+	/* Two processes at once, each logging to its own file. */
+	for (k = 0; k < 2; k++) {
+		snprintf(path[k], sizeof(path[k]), "%s/kmod_fuzz.%zu", tmp, k);
+		fflush(out);
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			out = fopen(path[k], "w");
+			if (!out)
+				_exit(2);
+			run_phase(k ? "two-b" : "two-a", seed * 31 + k + 1, count * 3 / 10 + 1);
+			fclose(out);
+			_exit(0);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		int status = 0;
+		char line[256];
+		FILE *in;
+
+		waitpid(kids[k], &status, 0);
+		in = fopen(path[k], "r");
+		while (in && fgets(line, sizeof(line), in))
+			fputs(line, out);
+		if (in)
+			fclose(in);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fprintf(out, "K two MAP none %s\n", WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "failed");
+	}
+
+	for (k = 0; k < 4; k++) {
+		signal_round(SIGUSR1, (int)k);
+		signal_round(SIGKILL, (int)k);
+	}
+
+	tag = "final";
+	log_request(row_of(DMABENCH_IOC_CALL), small_call(), 0, "valid", NULL);
+	fflush(out);
+	return 0;
+}
