@@ -465,7 +465,10 @@ def build(runs: list, outdir: str) -> Doc:
         head = title
     doc = Doc(title)
     doc.add(Heading(1, title, page_only=True), Text([textfmt.ascii_only(head)[:72]], text_only=True))
-    doc.add(*machine_blocks(runs))
+    # The stamp and the timer check, then the answers, then the machine's details.
+    machine = machine_blocks(runs)
+    cut = next((i for i, b in enumerate(machine) if isinstance(b, Heading)), len(machine))
+    doc.add(*machine[:cut])
     if len(runs) == 1:
         doc.add(*findings_blocks(runs[0]))
         exp = runs[0].get("experiment")
@@ -473,6 +476,7 @@ def build(runs: list, outdir: str) -> Doc:
             doc.add(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
                          text_only=True))
     doc.summary_end = len(doc.blocks)
+    doc.add(*machine[cut:])
     for i, run in enumerate(runs):
         if not any(b.iterations or b.aggregates for b in run.benches.values()):
             who = "" if len(runs) == 1 else f"M{i + 1}: "
