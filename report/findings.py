@@ -163,7 +163,8 @@ def evicted(run) -> dict:
 # ---- the rules --------------------------------------------------------------
 
 def _exit_label(b):
-    return f"{b.tags.get('variant')} ({tag(b, 'args.exit', '?')})"
+    """The exit named: its exit arg, else its family (kmod/xen_version)."""
+    return f"{b.tags.get('variant')} ({tag(b, 'args.exit', b.tags.get('family'))})"
 
 
 # (title, subject, baseline, differs, label of a row; rows of one label are pooled)

@@ -370,13 +370,19 @@ def experiment_blocks(run: Run, outdir: str) -> list:
     blocks.append(Para(verdict_text(exp), kind="strong"))
     groups = [g for g in exp.get("groups", []) or [] if isinstance(g, dict)]
     if len(groups) > 1:
+        rows = [(str(g.get("group", "?")), [str(g.get("verdict", "?")), str(g.get("supports", 0)),
+                                             str(g.get("contradicts", 0)),
+                                             str(g.get("inconclusive", 0))]) for g in groups]
+        # The page adds each group's era (long: kernel versions and sources).
+        eras = any(g.get("era") for g in groups)
         blocks.append(Table(f"group ({exp.get('group_by', '?')})",
-                            ["verdict", "supports", "contradicts", "inconclusive"],
-                            [(str(g.get("group", "?")), [str(g.get("verdict", "?")),
-                                                         str(g.get("supports", 0)),
-                                                         str(g.get("contradicts", 0)),
-                                                         str(g.get("inconclusive", 0))])
-                             for g in groups], caption="The verdict per group"))
+                            ["verdict", "supports", "contradicts", "inconclusive"]
+                            + (["era"] if eras else []),
+                            [(l, c + ([str(g.get("era", ""))] if eras else []))
+                             for (l, c), g in zip(rows, groups)],
+                            caption="The verdict per group",
+                            text_headers=["verdict", "supports", "contradicts", "inconclusive"],
+                            text_rows=rows))
 
     class Row:
         def __init__(self, c):
@@ -459,7 +465,10 @@ def build(runs: list, outdir: str) -> Doc:
         head = title
     doc = Doc(title)
     doc.add(Heading(1, title, page_only=True), Text([textfmt.ascii_only(head)[:72]], text_only=True))
-    doc.add(*machine_blocks(runs))
+    # The stamp and the timer check, then the answers, then the machine's details.
+    machine = machine_blocks(runs)
+    cut = next((i for i, b in enumerate(machine) if isinstance(b, Heading)), len(machine))
+    doc.add(*machine[:cut])
     if len(runs) == 1:
         doc.add(*findings_blocks(runs[0]))
         exp = runs[0].get("experiment")
@@ -467,6 +476,7 @@ def build(runs: list, outdir: str) -> Doc:
             doc.add(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
                          text_only=True))
     doc.summary_end = len(doc.blocks)
+    doc.add(*machine[cut:])
     for i, run in enumerate(runs):
         if not any(b.iterations or b.aggregates for b in run.benches.values()):
             who = "" if len(runs) == 1 else f"M{i + 1}: "

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 line=$(sed -n '/^```sh$/{n;p;q}' README.md)
 [[ $line == *"dmabench run "*"dmabench report" ]] || { echo "FAIL README line 1 not found: $line"; exit 1; }
 
-# A report directory is complete when it holds the page, the summary and the
-# tables of run $2.
+# A report directory is complete when it holds the page and the summary of
+# run $2 (its benchmarks are in tables.txt).
 complete() {
     [[ -s $1/index.html && -s $1/summary.txt ]] && grep -q 'calib/ladder' "$1/tables.txt" \
         && grep -q "$(basename "$2" .json)" "$1/index.html"

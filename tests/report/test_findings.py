@@ -299,3 +299,23 @@ def test_module_cases_are_rendered_with_what_their_tags_say(tmp_path):
     assert row.note == "ns/pair"
     # Control: the fixture itself holds no module case, so no such finding.
     assert not [x for x in findings.findings(load(fixture(X86))) if x.title.startswith("Module")]
+
+
+def test_xens_hypercall_from_the_module_is_set_against_the_modules_call(tmp_path):
+    # kmod/xen_version (kind exit, as bench/kmod.cpp tags it) against kmod/call,
+    # made from the fixture's vm_exit and direct call.
+    doc = load_json(fixture(X86))
+    cases = doc["context"]["dmabench"]["cases"]
+    for src, name, tags in ((CALL_EXIT, "kmod/xen_version/manual_time", {"kind": "exit", "exit_rank": 2}),
+                            (CALL_DIRECT, "kmod/call/manual_time", {"kind": "kernel"})):
+        cases[name] = dict(tags, family="kmod", variant=name.split("/")[1], op="call", unit="call",
+                           args={})
+        for e in [e for e in doc["benchmarks"] if e.get("run_name") == src]:
+            f = copy.deepcopy(e)
+            f["name"] = f["run_name"] = name
+            doc["benchmarks"].append(f)
+    run = load(write(tmp_path, doc, "xen.json"))
+    rows = {r.label: r for r in findings.findings(run)[0].rows}
+    e, d = batch_band(doc, CALL_EXIT), batch_band(doc, CALL_DIRECT)
+    assert rows["xen_version (kmod)"].cells[0].value == pytest.approx(e[0] / d[0])
+    assert "vm_exit (cpuid)" in rows  # the user-space exit keeps its own row
