@@ -170,22 +170,22 @@ struct Cli {
         app.require_subcommand(1);
         app.set_version_flag("--version", dmabench::paths::version_line());
         info = sub("info", "the platform probe: CPU, caches, timer, PMU, variants",
-                  "Examples:\n  dmabench info\n  dmabench info --json > info.json");
+                   "Examples:\n  dmabench info\n  dmabench info --json > info.json");
         info->add_flag("--json", json_out, "one JSON object");
 
         list = sub("list", "every benchmark name, and whether it runs here",
-                  "Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
+                   "Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
         list->add_option("--filter", filter, "POSIX extended regex over the names");
         list->add_flag("--json", json_out, "a JSON array");
         list->add_flag("--quick", quick, "list the --quick suite");
         list->add_flag("--full", full, "list the --full suite");
 
         calibrate = sub("calibrate", "timer, harness floor, add ladder and drift",
-                  "Examples:\n  dmabench calibrate\n  dmabench calibrate --json > calibration.json");
+                        "Examples:\n  dmabench calibrate\n  dmabench calibrate --json > calibration.json");
         calibrate->add_flag("--json", json_out, "one JSON object");
 
         experiment = sub("experiment", "a claim of the 2014 review, measured and judged",
-                  "Examples:\n  dmabench experiment --list\n  dmabench experiment hypercall-vs-call --quick");
+                         "Examples:\n  dmabench experiment --list\n  dmabench experiment hypercall-vs-call --quick");
         experiment->add_option("name", exp_name, "the experiment (see --list)");
         experiment->add_flag("--list", exp_list, "list the experiments");
         experiment->add_flag("--quick", quick, "fewer repetitions, shorter runs");
@@ -193,7 +193,7 @@ struct Cli {
 
         run = sub("run", "run benchmarks; write Google Benchmark JSON",
                   "Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
-                    "  dmabench run --filter '^kmod/devmap' --device 0000:01:00.0 --threads 8");
+                  "  dmabench run --filter '^kmod/devmap' --device 0000:01:00.0 --threads 8");
         run->add_option("--filter", ra.filter, "POSIX extended regex over the names");
         run->add_option("--cpus", ra.cpus, "PUs to pin thread i to, e.g. 1 or 0-3 (default: from PU 1)");
         run->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
@@ -213,11 +213,11 @@ struct Cli {
         run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
 
         report = sub("report", "render runs into HTML, Markdown, text and plots",
-                  "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
+                     "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
         report->add_option("runs", runs, "result files (default: the latest run)");
         report->add_option("-o,--out-dir", report_dir, "output directory");
         compare = sub("compare", "A/B: NEW against BASE, with verdicts",
-                  "Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
+                      "Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
         compare->add_option("runs", runs, "BASE.json NEW.json")->required()->expected(2);
         compare->add_option("-o,--out-dir", report_dir, "output directory");
     }
