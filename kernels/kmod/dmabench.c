@@ -183,45 +183,61 @@ static u64 dmabench_time_hypercalls(u32 batch, s64 *ret)
 	return t;
 }
 
+/*
+ * Samples of the empty call beside `other` (a hypercall; none when other is
+ * NULL), one sample each per round with interrupts off; which side goes first
+ * alternates so neither always follows the other. Round 0 is a warm-up,
+ * overwritten. timer, when set, gets the cost of an empty timed region.
+ */
+static long dmabench_alternate(u32 samples, u32 batch, u64 *call, u64 *timer, u64 *hvc,
+			       u64 (*other)(u32 batch, void *ctx), void *ctx)
+{
+	unsigned long flags;
+	u32 s, k;
+
+	for (s = 0; s <= samples; s++) {
+		if (signal_pending(current))
+			return -EINTR;
+		local_irq_save(flags);
+		k = s ? s - 1 : 0;
+		if (s & 1)
+			call[k] = DMABENCH_TIME_BATCH(batch, dmabench_empty());
+		if (other)
+			hvc[k] = other(batch, ctx);
+		if (!(s & 1))
+			call[k] = DMABENCH_TIME_BATCH(batch, dmabench_empty());
+		if (timer)
+			timer[k] = DMABENCH_TIME_BATCH(0, (void)0);
+		local_irq_restore(flags);
+		cond_resched();
+	}
+	return 0;
+}
+
+static u64 dmabench_time_smccc(u32 batch, void *ret)
+{
+	return dmabench_time_hypercalls(batch, ret);
+}
+
 static long dmabench_call(struct dmabench_call_req *r)
 {
 	bool hyper = dmabench_info.conduit != DMABENCH_CONDUIT_NONE;
 	u64 hz = dmabench_info.counter_hz, *timer, *call, *hvc;
-	unsigned long flags;
-	u32 s, k;
-	long err = 0;
+	long err;
 
 	timer = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
 	call = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
 	hvc = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
-	if (!timer || !call || !hvc) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
-		if (signal_pending(current)) {
-			err = -EINTR;
-			goto out;
-		}
-		/* Interrupts off for one short sample; which side goes first
-		 * alternates so neither always follows the other. */
-		local_irq_save(flags);
-		k = s ? s - 1 : 0;
-		if (s & 1)
-			call[k] = DMABENCH_TIME_BATCH(r->batch, dmabench_empty());
+	err = timer && call && hvc ? 0 : -ENOMEM;
+	if (!err)
+		err = dmabench_alternate(r->samples, r->batch, call, timer, hvc,
+					 hyper ? dmabench_time_smccc : NULL, &r->hypercall_ret);
+	if (!err) {
+		dmabench_summarise(&r->timer, timer, r->samples, 1, hz);
+		dmabench_summarise(&r->call, call, r->samples, r->batch, hz);
 		if (hyper)
-			hvc[k] = dmabench_time_hypercalls(r->batch, &r->hypercall_ret);
-		if (!(s & 1))
-			call[k] = DMABENCH_TIME_BATCH(r->batch, dmabench_empty());
-		timer[k] = DMABENCH_TIME_BATCH(0, (void)0);
-		local_irq_restore(flags);
-		cond_resched();
+			dmabench_summarise(&r->hypercall, hvc, r->samples, r->batch, hz);
 	}
-	dmabench_summarise(&r->timer, timer, r->samples, 1, hz);
-	dmabench_summarise(&r->call, call, r->samples, r->batch, hz);
-	if (hyper)
-		dmabench_summarise(&r->hypercall, hvc, r->samples, r->batch, hz);
-out:
 	kvfree(timer);
 	kvfree(call);
 	kvfree(hvc);

@@ -34,42 +34,35 @@
 #include <asm/xen/hypercall.h>
 #include <linux/kprobes.h>
 
+/* xen_version never blocks: it may run with interrupts off. */
+static u64 dmabench_time_xen_version(u32 batch, void *version)
+{
+	int v = 0;
+	u64 t = DMABENCH_TIME_BATCH(batch, v = HYPERVISOR_xen_version(XENVER_version, NULL));
+
+	*(int *)version = v;
+	return t;
+}
+
 static long dmabench_xen_call(struct dmabench_xen_call_req *r)
 {
 	u64 hz = dmabench_info.counter_hz, *call, *hvc;
-	unsigned long flags;
 	int version = 0;
-	long err = 0;
-	u32 s, k;
+	long err;
 
 	if (!xen_domain())
 		return -EOPNOTSUPP;
 	call = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
 	hvc = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
-	if (!call || !hvc) {
-		err = -ENOMEM;
-		goto out;
+	err = call && hvc ? 0 : -ENOMEM;
+	if (!err)
+		err = dmabench_alternate(r->samples, r->batch, call, NULL, hvc,
+					 dmabench_time_xen_version, &version);
+	if (!err) {
+		r->version = version;
+		dmabench_summarise(&r->call, call, r->samples, r->batch, hz);
+		dmabench_summarise(&r->hypercall, hvc, r->samples, r->batch, hz);
 	}
-	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
-		if (signal_pending(current)) {
-			err = -EINTR;
-			goto out;
-		}
-		local_irq_save(flags);  /* xen_version never blocks */
-		k = s ? s - 1 : 0;
-		if (s & 1)
-			call[k] = DMABENCH_TIME_BATCH(r->batch, dmabench_empty());
-		hvc[k] = DMABENCH_TIME_BATCH(r->batch,
-					     version = HYPERVISOR_xen_version(XENVER_version, NULL));
-		if (!(s & 1))
-			call[k] = DMABENCH_TIME_BATCH(r->batch, dmabench_empty());
-		local_irq_restore(flags);
-		cond_resched();
-	}
-	r->version = version;
-	dmabench_summarise(&r->call, call, r->samples, r->batch, hz);
-	dmabench_summarise(&r->hypercall, hvc, r->samples, r->batch, hz);
-out:
 	kvfree(call);
 	kvfree(hvc);
 	return err;
