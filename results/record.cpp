@@ -159,7 +159,6 @@ void Destination::write(const std::string& content) const {
 }
 
 void write_atomically(const std::string& path, const std::string& content, unsigned mode) {
-
     std::string tmp = (fs::path(directory_of(path)) /
                        ("." + fs::path(path).filename().string() + ".XXXXXX")).string();
     if (tmp.size() >= sizeof pending) throw Error(path + ": path too long");
