@@ -295,10 +295,7 @@ struct BestExit {
     int rank = -1;  // -1: none runs
     std::string name, stamp;
 };
-BestExit best_exit(bool quick) {
-    Options o;
-    o.quick = quick;
-    auto reg = Registry::build(o);
+BestExit best_exit(const Registry& reg) {
     BestExit b;
     for (auto& c : reg.cases()) {
         json t = reg.tags_json(c);
@@ -310,10 +307,7 @@ BestExit best_exit(bool quick) {
 }
 
 // Sides of a pairing that cannot run here, with their reasons.
-std::vector<std::string> missing_pieces(const Experiment& e, bool quick) {
-    Options o;
-    o.quick = quick;
-    auto reg = Registry::build(o);
+std::vector<std::string> missing_pieces(const Experiment& e, const Registry& reg) {
     std::vector<std::string> missing;
     for (auto& p : e.pairings)
         for (const Pred* side : {&p.subject, &p.baseline}) {
@@ -352,15 +346,19 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
     FILE* say = dest.is_stdout() ? stderr : stdout;
     std::fprintf(say, "experiment %s\nclaim      \"%s\"\nmachine    %s\n", e->name, e->claim,
                  probe::machine_line(probe::platform()).c_str());
+    // What runs here, as the run will register it (built once for both questions).
+    Options here;
+    here.quick = quick;
+    const Registry reg = Registry::build(here);
     // A pairing whose two sides both run is enough; say what cannot.
-    auto missing = missing_pieces(*e, quick);
+    auto missing = missing_pieces(*e, reg);
     for (auto& m : missing) std::fprintf(say, "cannot run %s\n", m.c_str());
 
     RunArgs a;
     a.select = e->select;
     BestExit exit;
     if (e->best_exit) {
-        exit = best_exit(quick);
+        exit = best_exit(reg);
         std::fprintf(say, "path       %s\n", exit.rank < 0 ? "none: no way out to a hypervisor runs here"
                                                             : (exit.name + ": " + exit.stamp).c_str());
         a.select = [sel = e->select, rank = exit.rank](const json& t) {
