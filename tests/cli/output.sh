@@ -41,8 +41,14 @@ rc=$?
     || bad "FIFO with no reader: rc=$rc $(cat "$work/stderr")"
 cat "$work/fifo" >"$work/from_fifo" &
 reader=$!
+# The reader must be in its open() before dmabench looks, or it is refused as above.
+for _ in $(seq 200); do
+    [[ $(cat /proc/$reader/wchan 2>/dev/null) == wait_for_partner ]] && break
+    sleep 0.05
+done
 "${DB[@]}" "${quick[@]}" --out "$work/fifo" >"$work/stdout" 2>"$work/stderr"
 rc=$?
+((rc == 0)) || kill $reader 2>/dev/null   # a refused run leaves cat blocked forever
 wait $reader
 [[ $rc -eq 0 && -p $work/fifo ]] && is_record "$work/from_fifo" && ok "FIFO with a reader: the record streamed, still a FIFO" \
     || bad "FIFO with a reader: rc=$rc $(tail -1 "$work/stderr")"
