@@ -16,7 +16,9 @@ int cmd_calibrate(bool as_json);
 int exec_report(const std::vector<std::string>& args);
 int run_report(const std::vector<std::string>& args);
 
-// `dmabench experiment [--list] [NAME] [--quick] [--out FILE]`.
-int cmd_experiment(const std::string& name, bool list, bool quick, const std::string& out);
+// `dmabench experiment [--list] [NAME] [--quick] [--out FILE] [--device ...]`:
+// base holds quick, out, threads and the device options; the rest is the experiment's.
+struct RunArgs;
+int cmd_experiment(const std::string& name, bool list, const RunArgs& base);
 
 }  // namespace dmabench

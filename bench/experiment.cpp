@@ -63,7 +63,12 @@ struct Experiment {
     // What the verdict is given per: a subject tag ("variant", "args.dir"),
     // or "baseline" (the baseline's variant). A claim can hold for some groups
     // and not others; the verdict says which.
+    // Several tags, comma-separated ("args.size,args.threads"), group by all.
     std::string group_by = "baseline";
+    // The counter judged, per repetition; "": the time per operation.
+    std::string metric = "";
+    // kmod/devmap's --domain: the IOMMU domain types the claim compares.
+    const char* domains = "";
 };
 
 Pred variant_is(std::initializer_list<const char*> v) {
@@ -164,6 +169,18 @@ const std::vector<Experiment>& experiments() {
          {"variant"},
          {{variant_is({"swiotlb"}), variant_is({"native"}), true}},
          false, "args.dir"},
+        {"iommu-strict-vs-lazy",
+         "lazy unmap (a flush queue: the IOTLB invalidated in batches) is cheaper than strict "
+         "unmap (invalidated on every unmap)",
+         "kmod/devmap's unmap through the device --device names, its IOMMU group switched to DMA-FQ "
+         "(lazy) against DMA (strict), by size and thread count",
+         [](const Tags& t) {
+             return t.value("family", "") == "kmod" && in(t, "variant", {"devmap"}) &&
+                    in(t, "args.domain", {"strict", "lazy"});
+         },
+         {"domain"},
+         {{arg_is("domain", "lazy"), arg_is("domain", "strict"), false}},
+         false, "args.size,args.threads", "unmap_ns_mean", "strict,lazy"},
     };
     return table;
 }
@@ -184,6 +201,9 @@ struct Outcome {
 
 // The group a comparison belongs to (Experiment::group_by).
 std::string group_of(const std::string& by, const Tags& subject, const Tags& baseline) {
+    if (auto comma = by.find(','); comma != std::string::npos)
+        return group_of(by.substr(0, comma), subject, baseline) + " " +
+               group_of(by.substr(comma + 1), subject, baseline);
     const Tags& t = by == "baseline" ? baseline : subject;
     std::string key = by == "baseline" ? "variant" : by;
     const json* v = nullptr;
@@ -221,7 +241,7 @@ json judge(const Experiment& e, const json& doc, std::vector<Outcome>& out) {
     for (auto& p : e.pairings)
         for (auto& [subject, st] : cases.items()) {
             if (!p.subject(st)) continue;
-            metric = "ns_per_" + st["op"].get<std::string>();  // = real_time: per operation
+            metric = !e.metric.empty() ? e.metric : "ns_per_" + st["op"].get<std::string>();  // = real_time
             auto samples = results::samples(doc, metric);
             for (auto& [baseline, bt] : cases.items()) {
                 if (!p.baseline(bt) || pairing_key(bt, e.differs) != pairing_key(st, e.differs)) continue;
@@ -328,7 +348,7 @@ std::vector<std::string> missing_pieces(const Experiment& e, const Registry& reg
 }
 
 }  // namespace
-int cmd_experiment(const std::string& name, bool list, bool quick, const std::string& out) {
+int cmd_experiment(const std::string& name, bool list, const RunArgs& base) {
     if (list || name.empty()) {
         for (auto& e : experiments()) std::printf("%-20s %s\n", e.name, e.question);
         return 0;
@@ -340,43 +360,51 @@ int cmd_experiment(const std::string& name, bool list, bool quick, const std::st
         names += std::string(names.empty() ? "" : ", ") + x.name;
     }
     if (!e) throw BadInput("experiment '" + name + "': unknown (accepted: " + names + ")");
+    const bool quick = base.quick;
+    const std::string& out = base.out;
 
     results::Destination dest(out);
     // With the record on stdout, the verdict goes to stderr.
     FILE* say = dest.is_stdout() ? stderr : stdout;
     std::fprintf(say, "experiment %s\nclaim      \"%s\"\nmachine    %s\n", e->name, e->claim,
                  probe::machine_line(probe::platform()).c_str());
-    // What runs here, as the run will register it (built once for both questions).
-    Options here;
-    here.quick = quick;
-    const Registry reg = Registry::build(here);
-    // A pairing whose two sides both run is enough; say what cannot.
-    auto missing = missing_pieces(*e, reg);
-    for (auto& m : missing) std::fprintf(say, "cannot run %s\n", m.c_str());
 
-    RunArgs a;
-    a.select = e->select;
+    RunArgs a = base;
+    if (*e->domains && a.device.empty()) {
+        std::fprintf(say, "cannot run kmod/devmap in %s domains: name the device with --device (a PCI "
+                          "function behind an IOMMU, alone in its group, no driver bound; needs dmabench.ko)\n"
+                          "verdict    not run: no device named\n", e->domains);
+        return 0;
+    }
+    if (*e->domains) a.domains = e->domains;
     BestExit exit;
-    if (e->best_exit) {
+    std::vector<std::string> missing;
+    // What runs here, as the run registered it: say what cannot (a pairing
+    // whose two sides both run is enough), and pick the best exit.
+    a.choose = [e, say, &exit, &missing](const Registry& reg) -> RunArgs::Select {
+        missing = missing_pieces(*e, reg);
+        for (auto& m : missing) std::fprintf(say, "cannot run %s\n", m.c_str());
+        if (!e->best_exit) return e->select;
         exit = best_exit(reg);
         std::fprintf(say, "path       %s\n", exit.rank < 0 ? "none: no way out to a hypervisor runs here"
                                                             : (exit.name + ": " + exit.stamp).c_str());
-        a.select = [sel = e->select, rank = exit.rank](const json& t) {
+        return [sel = e->select, rank = exit.rank](const json& t) {
             return sel(t) && (!is_exit(t) || t.value("exit_rank", -1) == rank);
         };
-    }
+    };
     a.repetitions = quick ? "6" : "12";  // >= 4 a side for a 95 % Mann-Whitney interval
     a.min_time = quick ? "0.01" : "0.05";
-    a.quick = quick;
     a.interleave = true;
     a.pmu = "none";  // counters would only add noise to a timing question
     a.command_line = std::string("dmabench experiment ") + e->name + (quick ? " --quick" : "");
+    if (!a.device.empty()) a.command_line += " --device " + a.device;
     a.argv0 = "dmabench";
-    a.out = out;
     json doc;
     try {
         doc = execute(a);
-    } catch (const BadInput&) {
+    } catch (const BadInput& x) {
+        // A bad option is the user's; no case to run is the host's.
+        if (std::string(x.what()).find("matches no benchmark") == std::string::npos) throw;
         std::fprintf(say, "verdict    not run: none of the benchmarks it needs can run here\n");
         return 0;
     }

@@ -175,6 +175,7 @@ Work cache_work(uint32_t op, uint64_t size, uint32_t state) {
 struct DevmapCase {
     uint32_t mode, entries, granule, threads, dir, batch;
     uint64_t bytes;  // per mapping: entries x granule pages
+    uint32_t dma_bits, delay_ns, on_node;  // 0: as bound, none, any CPU
 };
 
 // One Google Benchmark iteration is one map and its unmap (of a page run, or
@@ -187,6 +188,7 @@ Work devmap_work(DevmapCase m) {
         dmabench_devmap_req r{};
         r.samples = samples, r.batch = k->batch, r.threads = m.threads, r.granule = m.granule;
         r.mode = m.mode, r.entries = m.entries, r.dir = m.dir;
+        r.dma_bits = m.dma_bits, r.delay_ns = m.delay_ns, r.on_node = m.on_node;
         if (int e = do_ioctl(DMABENCH_IOC_DEVMAP, &r)) return e;
         k->parts[0].push_back(r.map), k->parts[1].push_back(r.unmap);
         return 0;
@@ -204,11 +206,13 @@ void register_devmap(Registry& r, const kmod::Device& dev, const Options& o) {
     dmabench_device d{};
     std::string skip = dev.skip;
     if (skip.empty() && !kmod::current_device(d)) skip = "DMABENCH_IOC_DEVICE: " + std::string(std::strerror(errno));
-    // The domain is in the name, so strict and lazy never share one.
-    const std::string domain = skip.empty() ? kmod::domain_name(d.domain) : "none";
+    // The domain is in the name, so strict and lazy never share one; with
+    // --domain each case switches the group to its own first (kmod::use_domain).
+    std::vector<std::string> domains = o.domains;
+    if (domains.empty()) domains = {skip.empty() ? kmod::domain_name(d.domain) : "none"};
     nlohmann::json stamp = skip.empty() ? kmod::device_json(d) : nlohmann::json();
     std::string what = skip.empty() ? stamp["name"].get<std::string>() + " (" + stamp["dma_ops"].get<std::string>() +
-                                          ", domain " + domain + ")"
+                                          ", IOMMU domain " + (o.domains.empty() ? domains[0] : "as --domain") + ")"
                                     : std::string("the bound device");
     r.variant({"kmod/devmap", "dma_map_page or dma_map_sg (16 entries) and unmap from pinned kernel threads "
                               "through " + what + "'s own DMA ops, as dma_map_benchmark; --device names "
@@ -218,27 +222,44 @@ void register_devmap(Registry& r, const kmod::Device& dev, const Options& o) {
     if (o.threads > 1) threads.push_back(std::min<uint32_t>(o.threads, DMABENCH_MAX_THREADS));
     std::vector<uint32_t> dirs{DMABENCH_DIR_TO_DEVICE};
     if (o.full) dirs = {DMABENCH_DIR_TO_DEVICE, DMABENCH_DIR_FROM_DEVICE, DMABENCH_DIR_BIDIRECTIONAL};
-    for (uint32_t mode : {DMABENCH_MODE_SINGLE, DMABENCH_MODE_SG})
-        for (uint64_t want : {uint64_t(4096), uint64_t(65536)}) {
-            const uint32_t granule = uint32_t(std::max<uint64_t>(1, want / page));
-            if (want == 65536 && granule == 1) continue;  // 64 KiB pages: 4 KiB is the same point
-            for (uint32_t t : threads)
-                for (uint32_t dir : dirs) {
-                    const uint32_t entries = mode == DMABENCH_MODE_SG ? 16 : 1;
-                    const uint64_t bytes = uint64_t(entries) * granule * page;
-                    DevmapCase m{mode, entries, granule, t, dir, kmod::devmap_batch(bytes, t), bytes};
-                    Case c{.family = "kmod", .variant = "devmap",
-                           .args = {{"domain", domain}, {"mode", mode == DMABENCH_MODE_SG ? "sg" : "single"},
-                                    {"threads", t}, {"granule", granule}, {"dir", kmod::dir_name(dir)},
-                                    {"size", bytes}},
-                           .op = "pair", .skip = skip,
-                           .tags = {{"kind", "kernel"}, {"device", stamp}, {"entries", entries},
-                                    {"dma_bits", 0}, {"delay_ns", 0}}};
-                    if (skip.empty() && m.batch == 0) c.skip = "one mapping per thread exceeds the module's 64 MiB";
-                    if (c.skip.empty()) c.setup = [m](benchmark::State&, Thread&) { return devmap_work(m); };
-                    r.add(std::move(c));
-                }
-        }
+    const uint32_t on_node = o.mem_node >= 0 ? uint32_t(o.mem_node) + 1 : 0;
+    for (const std::string& domain : domains)
+        for (uint32_t mode : {DMABENCH_MODE_SINGLE, DMABENCH_MODE_SG})
+            for (uint64_t want : {uint64_t(4096), uint64_t(65536)}) {
+                const uint32_t granule = uint32_t(std::max<uint64_t>(1, want / page));
+                if (want == 65536 && granule == 1) continue;  // 64 KiB pages: 4 KiB is the same point
+                for (uint32_t t : threads)
+                    for (uint32_t dir : dirs) {
+                        const uint32_t entries = mode == DMABENCH_MODE_SG ? 16 : 1;
+                        const uint64_t bytes = uint64_t(entries) * granule * page;
+                        DevmapCase m{mode, entries, granule, t, dir, kmod::devmap_batch(bytes, t), bytes,
+                                     o.dma_bits, o.delay_ns, on_node};
+                        Args args{{"domain", domain}, {"mode", mode == DMABENCH_MODE_SG ? "sg" : "single"},
+                                  {"threads", t}, {"granule", granule}, {"dir", kmod::dir_name(dir)},
+                                  {"size", bytes}};
+                        // dma_map_benchmark's other knobs name the case only when set.
+                        if (o.dma_bits) args.push_back({"dma_bits", o.dma_bits});
+                        if (o.delay_ns) args.push_back({"delay_ns", o.delay_ns});
+                        if (on_node) args.push_back({"node", o.mem_node});
+                        nlohmann::json tagged = stamp;
+                        if (skip.empty()) tagged["domain"] = domain;
+                        Case c{.family = "kmod", .variant = "devmap", .args = std::move(args), .op = "pair",
+                               .skip = skip,
+                               .tags = {{"kind", "kernel"}, {"device", tagged}, {"entries", entries},
+                                        {"dma_bits", o.dma_bits}, {"delay_ns", o.delay_ns}}};
+                        if (skip.empty() && m.batch == 0) c.skip = "one mapping per thread exceeds the module's 64 MiB";
+                        const std::string want_domain = o.domains.empty() ? "" : domain;
+                        if (c.skip.empty())
+                            c.setup = [m, want_domain](benchmark::State&, Thread&) {
+                                dmabench_device now{};
+                                if (!want_domain.empty())
+                                    if (std::string why = kmod::use_domain(want_domain, now); !why.empty())
+                                        throw std::runtime_error("--domain " + want_domain + ": " + why);
+                                return devmap_work(m);
+                            };
+                        r.add(std::move(c));
+                    }
+            }
 }
 
 // ---- Xen (dmabench.ko's xen.c): the hypercall, and a flush through it ----

@@ -159,6 +159,15 @@ struct Cli {
     std::vector<std::string> runs;
     std::string report_dir;
 
+    // kmod/devmap's device and its dma_map_benchmark parameters, for run and experiment.
+    void device_options(CLI::App* s) {
+        s->add_option("--device", ra.device, "PCI function (0000:01:00.0 or its sysfs path) no driver holds: kmod/devmap maps through it (needs dmabench.ko)");
+        s->add_option("--domain", ra.domains, "with --device: IOMMU domain types to run kmod/devmap in, in turn, switched while it is unbound (strict,lazy,identity)");
+        s->add_option("--dma-bits", ra.dma_bits, "kmod/devmap: the device's DMA mask in bits, 24-64 (dma_map_benchmark -b; default: as bound)");
+        s->add_option("--delay", ra.delay, "kmod/devmap: ns between map and unmap (dma_map_benchmark -d, in ns; default 0)");
+        s->add_option("--xen-grant", ra.xen_grant, "in a Xen dom0 with --device: DOMID:GREF of a page another domain grants, for kmod/xen_devmap's foreign page");
+    }
+
     // A subcommand whose --help ends with real examples.
     CLI::App* sub(const char* name, const char* what, const std::string& examples) {
         auto* s = app.add_subcommand(name, what);
@@ -189,6 +198,8 @@ struct Cli {
         experiment->add_option("name", exp_name, "the experiment (see --list)");
         experiment->add_flag("--list", exp_list, "list the experiments");
         experiment->add_flag("--quick", quick, "fewer repetitions, shorter runs");
+        experiment->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
+        device_options(experiment);
         experiment->add_option("--out", exp_out, "result file, FIFO, device or - (default results/runs/<host>-<UTC>-NAME.json)");
 
         run = sub("run", "run benchmarks; write Google Benchmark JSON",
@@ -198,7 +209,7 @@ struct Cli {
         run->add_option("--cpus", ra.cpus, "PUs to pin thread i to, e.g. 1 or 0-3 (default: from PU 1)");
         run->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
         run->add_option("--mem-node", ra.mem_node, "NUMA node for buffers (default: the PU's own)");
-        run->add_option("--device", ra.device, "PCI function (0000:01:00.0 or its sysfs path) no driver holds: kmod/devmap maps through it (needs dmabench.ko)");
+        device_options(run);
         run->add_option("--pmu", ra.pmu, "libpfm4 events, comma-separated; 'default' or 'none'");
         run->add_option("--repetitions", ra.repetitions, "repetitions of each benchmark (>= 1)");
         run->add_option("--precision", ra.precision, "stop once the 95 % CI of the mean per operation is within this fraction (default 0.01)");
@@ -228,7 +239,9 @@ int cmd_experiment(Cli& c) {
         c.exp_out = dmabench::results::default_path(made_runs_dir());
         c.exp_out.replace(c.exp_out.size() - 5, 5, "-" + c.exp_name + ".json");
     }
-    return dmabench::cmd_experiment(c.exp_name, c.exp_list, c.quick, c.exp_out);
+    c.ra.quick = c.quick;
+    c.ra.out = c.exp_out;
+    return dmabench::cmd_experiment(c.exp_name, c.exp_list, c.ra);
 }
 
 int cmd_run(Cli& c, int argc, char** argv) {

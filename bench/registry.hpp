@@ -45,6 +45,10 @@ struct Options {
     int mem_node = -1;              // -1: the pinned PU's own NUMA node
     std::vector<std::string> pmu;   // libpfm4 event names to count
     std::string device;             // --device: the PCI address kmod/devmap maps through; "" the module's own
+    std::vector<std::string> domains;  // --domain: the IOMMU domain types kmod/devmap runs in, in turn
+    unsigned dma_bits = 0;          // --dma-bits: the DMA mask kmod/devmap sets; 0: as bound
+    unsigned delay_ns = 0;          // --delay: between map and unmap (dma_map_benchmark's -d)
+    unsigned xen_domid = 0, xen_gref = 0;  // --xen-grant DOMID:GREF: a page granted to dom0; 0: none
     Stopping stop;
 };
 

@@ -111,6 +111,29 @@ Options check(const RunArgs& a) {
         o.device = kmod::pci_address(a.device, why);
         if (o.device.empty()) throw BadInput(why);
     }
+    if (!a.domains.empty()) {
+        if (o.device.empty())
+            throw BadInput("--domain '" + a.domains + "': needs --device (accepted: the domain types of a "
+                           "named device's IOMMU group)");
+        for (auto& d : split(a.domains, ','))
+            if (d != "strict" && d != "lazy" && d != "identity")
+                throw BadInput("--domain '" + a.domains + "': '" + d + "' is not a domain type (accepted: "
+                               "strict, lazy, identity, comma-separated)");
+            else if (std::find(o.domains.begin(), o.domains.end(), d) == o.domains.end())
+                o.domains.push_back(d);
+    }
+    if (!a.dma_bits.empty()) o.dma_bits = unsigned(parse_int("--dma-bits", a.dma_bits, 24, 64));
+    if (!a.delay.empty()) o.delay_ns = unsigned(parse_int("--delay", a.delay, 0, DMABENCH_MAX_DELAY_NS));
+    if (!a.xen_grant.empty()) {
+        // DOMID:GREF, as the granting domain prints it: not dom0, not a reserved reference.
+        static const std::regex grant("([0-9]{1,5}):([0-9]{1,10})");
+        std::smatch m;
+        if (!std::regex_match(a.xen_grant, m, grant) || std::stoul(m[1]) < 1 || std::stoul(m[1]) > 0x7fef ||
+            std::stoul(m[2]) < 8 || std::stoul(m[2]) > 0xffffffffUL)
+            throw BadInput("--xen-grant '" + a.xen_grant + "': not DOMID:GREF (accepted: a domain 1-32751 "
+                           "and a grant reference >= 8, such as 1:8)");
+        o.xen_domid = unsigned(std::stoul(m[1])), o.xen_gref = unsigned(std::stoul(m[2]));
+    }
     if (a.pmu == "default") o.pmu = pmu::default_events();
     else if (a.pmu != "none") {
         o.pmu = split(a.pmu, ',');
@@ -208,13 +231,14 @@ struct Selection {
 };
 
 Selection register_selected(const Registry& reg, const RunArgs& a, const Settings& st) {
+    const RunArgs::Select select = a.choose ? a.choose(reg) : nullptr;
     Selection sel;
     const Options& o = st.options;
     for (const auto& c : reg.cases()) {
         std::string name = reg.reported_name(c);
         if (!std::regex_search(name, st.filter)) continue;
         json tags = reg.tags_json(c);
-        if (a.select && !a.select(tags)) continue;
+        if (select && !select(tags)) continue;
         if (!c.skip.empty()) {
             sel.skipped.push_back({{"name", name}, {"reason", c.skip}});
             continue;
@@ -283,6 +307,8 @@ json run_context(const RunArgs& a, const Settings& st, const Registry& reg, cons
     ctx["cases"] = sel.cases;
     ctx["command_line"] = a.command_line;
     ctx["options"] = {{"quick", o.quick}, {"full", o.full}, {"threads", o.threads}, {"device", o.device},
+                      {"domains", o.domains}, {"dma_bits", o.dma_bits}, {"delay_ns", o.delay_ns},
+                      {"xen_grant", o.xen_domid ? std::to_string(o.xen_domid) + ":" + std::to_string(o.xen_gref) : ""},
                       {"repetitions", st.repetitions}, {"filter", a.filter},
                       {"stop", o.stop.adaptive ? json{{"rule", "adaptive"}, {"precision", o.stop.precision},
                                                       {"max_time_s", o.stop.max_seconds}}
@@ -353,12 +379,17 @@ namespace {
 // --device for the run's length: BIND before the cases are registered (their
 // names carry its domain), UNBIND when the run ends, by any way out.
 struct Binding {
-    explicit Binding(const std::string& address) {
+    explicit Binding(const Options& o) {
+        const std::string& address = o.device;
         if (address.empty()) return;
         dmabench_device info{};
         if (std::string why = kmod::bind(address, info); !why.empty()) throw BadInput(why);
         static bool once = (std::atexit(kmod::unbind), true);  // std::exit skips destructors
         (void)once;
+        if (std::string why = o.domains.empty() ? "" : kmod::domain_switchable(info); !why.empty()) {
+            kmod::unbind();
+            throw BadInput("--domain: " + why + " (accepted: a device alone in its IOMMU group)");
+        }
         std::fprintf(stderr, "dmabench: bound %s: %s, IOMMU group %d, domain %s\n", address.c_str(),
                      kmod::device_json(info)["dma_ops"].get<std::string>().c_str(), info.iommu_group,
                      kmod::domain_name(info.domain));
@@ -371,7 +402,7 @@ struct Binding {
 
 json execute(const RunArgs& a) {
     const Settings st = settings(a);
-    const Binding bound(st.options.device);
+    const Binding bound(st.options);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     Registry reg = Registry::build(st.options);

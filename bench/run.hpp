@@ -17,14 +17,17 @@ struct RunArgs {
     std::string filter = ".";
     std::string cpus, threads, mem_node, pmu = "default", repetitions, min_time, out, cv_limit;
     std::string device;  // --device: a PCI address or sysfs path
+    std::string domains, dma_bits, delay, xen_grant;  // kmod/devmap's --domain, --dma-bits, --delay, --xen-grant
     std::string max_time, precision;  // adaptive stopping (bench/harness.cpp Plan)
     bool quick = false, full = false;
     bool interleave = false;  // shuffle repetitions across benchmarks
     bool verbose = false;     // Google Benchmark's table beside the progress
     std::vector<std::string> gbench_flags;
     std::string argv0, command_line;
-    // Set by callers that pick cases by their tags (experiments): only these run.
-    std::function<bool(const nlohmann::json& tags)> select;
+    // Set by callers that pick cases by their tags (experiments): given the
+    // cases registered here, which of them run.
+    using Select = std::function<bool(const nlohmann::json& tags)>;
+    std::function<Select(const Registry&)> choose;
 };
 
 // The --filter regex (POSIX extended); BadInput when it does not compile.

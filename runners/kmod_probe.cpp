@@ -120,6 +120,20 @@ std::string pci_address(const std::string& arg, std::string& why) {
 
 namespace {
 std::atomic<int> bound_fd{-1};  // the fd that holds a BIND, for unbind()
+// The group type to write back at unbind(): fixed buffers, as a signal
+// handler may do it.
+char restore_path[64], restore_type[16];
+std::atomic<std::size_t> restore_len{0};
+
+void restore_group_type() {
+    std::size_t n = restore_len.exchange(0);
+    if (n == 0) return;
+    int fd = open(restore_path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t w = write(fd, restore_type, n);
+    (void)w;  // nothing better to do on the way out
+    close(fd);
+}
 }  // namespace
 
 std::string bind(const std::string& address, dmabench_device& info) {
@@ -148,6 +162,60 @@ void unbind() {
     int fd = bound_fd.exchange(-1);
     dmabench_unbind_req r{};
     if (fd >= 0) ioctl(fd, DMABENCH_IOC_UNBIND, &r);
+    restore_group_type();
+}
+
+std::string domain_switchable(const dmabench_device& info) {
+    std::string name = bounded(info.name, sizeof info.name);
+    if (info.iommu_group < 0)
+        return name + " has no IOMMU group (its DMA ops: " + bounded(info.dma_ops, sizeof info.dma_ops) +
+               "): its domain type cannot be switched";
+    std::error_code ec;
+    auto dir = "/sys/kernel/iommu_groups/" + std::to_string(info.iommu_group);
+    std::size_t n = 0;
+    for (auto it = std::filesystem::directory_iterator(dir + "/devices", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        ++n;
+    if (ec || access((dir + "/type").c_str(), W_OK) != 0)
+        return dir + "/type cannot be written here (a kernel before 5.11, or not root)";
+    if (n > 1)
+        return name + " shares IOMMU group " + std::to_string(info.iommu_group) + " with " +
+               std::to_string(n - 1) + " other device(s): the kernel switches only a group of one";
+    return "";
+}
+
+std::string use_domain(const std::string& domain, dmabench_device& info) {
+    static const std::pair<const char*, const char*> types[] = {
+        {"strict", "DMA"}, {"lazy", "DMA-FQ"}, {"identity", "identity"}};
+    const char* type = nullptr;
+    for (auto& [d, t] : types)
+        if (domain == d) type = t;
+    if (!type) return "domain '" + domain + "': accepted: strict, lazy, identity";
+    if (!current_device(info) || !(info.flags & DMABENCH_DEVICE_NAMED)) return "no --device is bound";
+    if (domain == domain_name(info.domain)) return "";
+    if (std::string why = domain_switchable(info); !why.empty()) return why;
+    const std::string address = bounded(info.name, sizeof info.name);
+    const std::string path = "/sys/kernel/iommu_groups/" + std::to_string(info.iommu_group) + "/type";
+    if (restore_len == 0) {  // the type the group had before dmabench, once
+        int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, restore_type, sizeof restore_type - 1) : -1;
+        if (fd >= 0) close(fd);
+        if (n <= 0) return "cannot read " + path + ": " + std::strerror(errno);
+        std::snprintf(restore_path, sizeof restore_path, "%s", path.c_str());
+        restore_len = std::size_t(n);
+    }
+    int fd = bound_fd.exchange(-1);
+    dmabench_unbind_req r{};
+    if (fd >= 0) ioctl(fd, DMABENCH_IOC_UNBIND, &r);
+    int out = open(path.c_str(), O_WRONLY | O_CLOEXEC), e = 0;
+    if (out < 0 || write(out, type, std::strlen(type)) < 0) e = errno;
+    if (out >= 0) close(out);
+    // Bound again whatever the write did: the run goes on with the device.
+    if (std::string why = bind(address, info); !why.empty()) return why;
+    if (e) return "writing " + std::string(type) + " to " + path + ": " + std::strerror(e);
+    if (domain != domain_name(info.domain))
+        return path + " took " + type + " but " + address + " is in a " + domain_name(info.domain) + " domain";
+    return "";
 }
 
 bool current_device(dmabench_device& d) {

@@ -62,6 +62,16 @@ std::string pci_address(const std::string& arg, std::string& why);
 std::string bind(const std::string& address, dmabench_device& info);
 void unbind();
 
+// Puts the bound device in an IOMMU domain of type domain ("strict", "lazy",
+// "identity"): UNBIND, its group's type written to
+// /sys/kernel/iommu_groups/N/type (the kernel's rule: only while no driver
+// holds it), BIND again. "" when it is in that domain, else why not. The
+// group's first type is written back by unbind().
+std::string use_domain(const std::string& domain, dmabench_device& info);
+// Why the bound device's domain cannot be switched ("" when it can): no
+// IOMMU group, or a group it shares with other devices.
+std::string domain_switchable(const dmabench_device& info);
+
 // DMABENCH_IOC_DEVICE: the device DEVMAP maps through now; false without one.
 bool current_device(dmabench_device& d);
 // "none", "strict", "lazy", "identity", "other": the domain:<> arg.
