@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -206,14 +207,24 @@ void register_devmap(Registry& r, const kmod::Device& dev, const Options& o) {
     dmabench_device d{};
     std::string skip = dev.skip;
     if (skip.empty() && !kmod::current_device(d)) skip = "DMABENCH_IOC_DEVICE: " + std::string(std::strerror(errno));
-    // The domain is in the name, so strict and lazy never share one; with
-    // --domain each case switches the group to its own first (kmod::use_domain).
+    // The domain is in the name, so strict and lazy never share one. With
+    // --domain the group is put in each now, for its stamp or the reason it
+    // cannot be, and each case puts it back in its own (kmod::use_domain).
     std::vector<std::string> domains = o.domains;
     if (domains.empty()) domains = {skip.empty() ? kmod::domain_name(d.domain) : "none"};
     nlohmann::json stamp = skip.empty() ? kmod::device_json(d) : nlohmann::json();
-    std::string what = skip.empty() ? stamp["name"].get<std::string>() + " (" + stamp["dma_ops"].get<std::string>() +
-                                          ", IOMMU domain " + (o.domains.empty() ? domains[0] : "as --domain") + ")"
-                                    : std::string("the bound device");
+    std::map<std::string, std::pair<nlohmann::json, std::string>> in_domain;  // its stamp, or why not
+    for (auto& domain : o.domains) {
+        dmabench_device now{};
+        std::string why = skip.empty() ? kmod::use_domain(domain, now) : skip;
+        in_domain[domain] = {why.empty() ? kmod::device_json(now) : stamp,
+                             why.empty() || !skip.empty() ? why : "--domain " + domain + ": " + why};
+    }
+    std::string what = !skip.empty() ? std::string("the bound device")
+                       : stamp["name"].get<std::string>() +
+                             (o.domains.empty() ? " (" + stamp["dma_ops"].get<std::string>() + ", IOMMU domain " +
+                                                      domains[0] + ")"
+                                                : std::string(" (its group switched to each --domain)"));
     r.variant({"kmod/devmap", "dma_map_page or dma_map_sg (16 entries) and unmap from pinned kernel threads "
                               "through " + what + "'s own DMA ops, as dma_map_benchmark; --device names "
                               "the device (default: the module's own platform device)", skip});
@@ -241,10 +252,9 @@ void register_devmap(Registry& r, const kmod::Device& dev, const Options& o) {
                         if (o.dma_bits) args.push_back({"dma_bits", o.dma_bits});
                         if (o.delay_ns) args.push_back({"delay_ns", o.delay_ns});
                         if (on_node) args.push_back({"node", o.mem_node});
-                        nlohmann::json tagged = stamp;
-                        if (skip.empty()) tagged["domain"] = domain;
+                        auto [tagged, why] = in_domain.count(domain) ? in_domain[domain] : std::pair{stamp, skip};
                         Case c{.family = "kmod", .variant = "devmap", .args = std::move(args), .op = "pair",
-                               .skip = skip,
+                               .skip = why,
                                .tags = {{"kind", "kernel"}, {"device", tagged}, {"entries", entries},
                                         {"dma_bits", o.dma_bits}, {"delay_ns", o.delay_ns}}};
                         if (skip.empty() && m.batch == 0) c.skip = "one mapping per thread exceeds the module's 64 MiB";

@@ -482,29 +482,42 @@ def smmu_devmap(outdir, release):
     over = [w for w in lines if w[0] == "OVERRIDE"]
     check(len(over) == 1 and over[0][2:] == ["(null)"], f"driver_override restored after the run ({over})")
     check(any(w[:2] == ["RMMOD", "0"] for w in lines), "rmmod after the run succeeds")
+    types = {w[1]: w[2] for w in lines if w[0] == "GROUPTYPE" and len(w) == 3}
+    check(len(types) == 2 and types["before"] == types["after"],
+          f"the group's type written back after --domain ({types})")
     result = load_json(outdir, "devmap.json")
     if not result:
         return
     ctx = result.get("context", {}).get("dmabench", {})
     check_platform(ctx, "devmap result", release)
     dev = ctx.get("device") or {}
-    check(dev.get("named") is True and dev.get("iommu_driver") == "arm-smmu-v3" and dev.get("iommu_group", -1) >= 0
-          and dev.get("domain") == "strict" and dev.get("dma_ops") == "dma-iommu",
+    check(dev.get("named") is True and dev.get("iommu_driver") == "arm-smmu-v3" and dev.get("iommu_group", -1) >= 0,
           f"context.dmabench.device stamps the edu behind the SMMU ({dev})")
     benches = {b["name"].split("/manual_time")[0]: b for b in by_name(result, "kmod/devmap/")}
     errors = [n for n, b in benches.items() if b.get("error_occurred")]
     check(benches and not errors, f"kmod/devmap ran, none failed ({len(benches)} ran; {errors[:2]})")
-    domain = dev.get("domain")
-    check(all(f"/domain:{domain}/" in n for n in benches), f"every name carries domain:{domain}")
-    check(any("/mode:sg/" in n for n in benches) and any("/mode:single/" in n for n in benches),
-          "single and sg cases")
+    ops = {"strict": "dma-iommu", "lazy": "dma-iommu", "identity": "dma-direct"}
+    for domain in ops:
+        check(any(f"/domain:{domain}/" in n for n in benches), f"--domain: cases named domain:{domain}")
+    check(any("/mode:sg/" in n for n in benches) and any("/mode:single/" in n for n in benches)
+          and any("/threads:2/" in n for n in benches), "single and sg cases, 1 and 2 threads")
     for n, b in benches.items():
         ok = all(b.get(f"{op}_ns_{s}", 0) > 0 for op in ("map", "unmap") for s in ("min", "median", "p99", "max"))
         check(ok and b["map_ns_min"] <= b["map_ns_median"] <= b["map_ns_p99"] <= b["map_ns_max"],
               f"{n}: map/unmap min <= median <= p99 <= max, all > 0")
         tag = ctx.get("cases", {}).get(b.get("run_name", b["name"]), {}).get("device") or {}
-        check(tag.get("name") == dev.get("name"), f"{n}: its tags stamp the device")
+        domain = n.split("/domain:")[1].split("/")[0] if "/domain:" in n else None
+        check(tag.get("name") == dev.get("name") and tag.get("domain") == domain
+              and tag.get("dma_ops") == ops.get(domain),
+              f"{n}: its tags stamp the device in that domain ({tag.get('domain')}, {tag.get('dma_ops')})")
         print(f"      {n}: map {b['map_ns_median']:.0f} ns, unmap {b['unmap_ns_median']:.0f} ns (median, EMULATED)")
+    exp = (load_json(outdir, "strict-lazy.json") or {}).get("context", {}).get("dmabench", {}).get("experiment", {})
+    comps = exp.get("comparisons", [])
+    check(exp.get("metric") == "unmap_ns_mean" and comps
+          and all("/domain:lazy/" in c["subject"] and "/domain:strict/" in c["baseline"] for c in comps)
+          and all(c["group"].startswith("size:") and " threads:" in c["group"] for c in comps),
+          f"iommu-strict-vs-lazy: lazy against strict unmap, by size and threads ({len(comps)} comparisons)")
+    print(f"      iommu-strict-vs-lazy: {exp.get('verdict')}: {exp.get('finding')} (EMULATED)")
 
 
 def smmu_boot(outdir, phase, ops, domain, swiotlb):

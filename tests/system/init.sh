@@ -95,18 +95,22 @@ smmu_run() {
 }
 
 # The same through the CLI (the kit, first boot only): `run --device` on the
-# first edu, and refused on the one pci-stub holds; driver_override after.
+# first edu in each domain type, and refused on the one pci-stub holds; the
+# strict-vs-lazy experiment; driver_override and the group's type after.
 devmap_run() {
     set -- $(for d in /sys/bus/pci/devices/*; do
         [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d
     done)
-    # Strict again (kmod_smmu left it identity): the CLI's figures are the SMMU's.
-    echo DMA >/sys/bus/pci/devices/$1/iommu_group/type || echo "group type: not switched" >&2
     insmod /dmabench.ko || return 1
+    echo "GROUPTYPE before $(cat /sys/bus/pci/devices/$1/iommu_group/type)"
     /dmabench/dmabench run --quick --device "$2" --filter '^kmod/devmap' --out /tmp/refused.json 2>&1
     echo "REFUSED rc=$?"
-    /dmabench/dmabench run --quick --device "$1" --filter '^kmod/devmap/' --out /tmp/devmap.json >&2
+    /dmabench/dmabench run --quick --device "$1" --domain strict,lazy,identity --threads 2 --pmu none \
+        --filter '^kmod/devmap/' --out /tmp/devmap.json >&2
     rc=$?
+    /dmabench/dmabench experiment iommu-strict-vs-lazy --quick --device "$1" --threads 2 \
+        --out /tmp/strict-lazy.json >&2 || rc=1
+    echo "GROUPTYPE after $(cat /sys/bus/pci/devices/$1/iommu_group/type)"
     echo "OVERRIDE $1 $(cat /sys/bus/pci/devices/$1/driver_override)"
     rmmod dmabench; echo "RMMOD $?"
     return $rc
@@ -127,6 +131,7 @@ smmu)
     if [ -x /dmabench/dmabench ] && ! grep -q 'dmabench\.phase=' /proc/cmdline; then
         emit devmap.log devmap_run
         emit devmap.json cat /tmp/devmap.json
+        emit strict-lazy.json cat /tmp/strict-lazy.json
     fi
     ;;
 xen)
