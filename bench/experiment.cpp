@@ -363,6 +363,7 @@ int cmd_experiment(const std::string& name, bool list, const RunArgs& base) {
     const bool quick = base.quick;
     const std::string& out = base.out;
 
+    validate(base);
     results::Destination dest(out);
     // With the record on stdout, the verdict goes to stderr.
     FILE* say = dest.is_stdout() ? stderr : stdout;

@@ -400,6 +400,8 @@ struct Binding {
 };
 }  // namespace
 
+void validate(const RunArgs& a) { (void)settings(a); }
+
 json execute(const RunArgs& a) {
     const Settings st = settings(a);
     const Binding bound(st.options);

@@ -37,6 +37,8 @@ nlohmann::json pmu_status(const std::vector<std::string>& events);
 // Every variant with "runs" or its skip reason.
 nlohmann::json variants_json(const Registry& registry);
 
+// BadInput for the first bad option, before anything is said or run.
+void validate(const RunArgs& args);
 // Runs and returns the record; writes nothing.
 nlohmann::json execute(const RunArgs& args);
 // Opens args.out, execute(), writes the record there, then its path on

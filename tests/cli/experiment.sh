@@ -21,7 +21,7 @@ if not c["emulated"]["value"]:
 assert c["timer"]["hz"] > 1e6
 PY
 
-"${DB[@]}" experiment --list >"$work/list.txt" && [[ $(wc -l <"$work/list.txt") -eq 6 ]] \
+"${DB[@]}" experiment --list >"$work/list.txt" && [[ $(wc -l <"$work/list.txt") -eq 7 ]] && grep -q "^iommu-strict-vs-lazy " "$work/list.txt" \
     && ok "experiment --list" || bad "experiment --list: $(cat "$work/list.txt")"
 "${DB[@]}" experiment no-such-claim >/dev/null 2>"$work/err"; rc=$?
 [[ $rc -eq 2 && $(wc -l <"$work/err") -eq 1 ]] && ok "unknown experiment: $(cat "$work/err")" \
@@ -78,4 +78,12 @@ for c in e["comparisons"]:
     assert c["subject"].replace("per_list", "per_entry") == c["baseline"], c
 assert not e["verdict"].startswith("inconclusive: no pair"), e["verdict"]
 PY
+# iommu-strict-vs-lazy needs a named device: without one it says so, runs
+# nothing and writes nothing (the control: the same with --list lists it).
+"${DB[@]}" experiment iommu-strict-vs-lazy --quick --out "$work/i.json" >"$work/i.txt" 2>&1
+rc=$?
+[[ $rc -eq 0 && ! -e $work/i.json ]] && grep -q '^cannot run kmod/devmap.*--device' "$work/i.txt" \
+    && grep -q '^verdict    not run: no device named' "$work/i.txt" && grep -q '^iommu-strict-vs-lazy ' "$work/list.txt" \
+    && ok "iommu-strict-vs-lazy without --device: why, nothing run or written" \
+    || bad "iommu-strict-vs-lazy without --device: rc=$rc $(cat "$work/i.txt")"
 exit $fail

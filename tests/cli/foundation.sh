@@ -112,6 +112,14 @@ check_bad "no match"     run --filter '^nothing$' "${o[@]}"
 check_bad "gbench flag"  run "${o[@]}" -- --not_a_benchmark_flag
 check_bad "mem-node"     run --mem-node 77 "${o[@]}"
 check_bad "gbench unknown" run "${o[@]}" -- --benchmark_nonsense=1
+check_bad "domain alone" run --domain strict "${o[@]}"
+check_bad "domain name"  run --device 00:01.0 --domain fast "${o[@]}"
+check_bad "device"       run --device eth0 "${o[@]}"
+check_bad "dma-bits 80"  run --dma-bits 80 "${o[@]}"
+check_bad "delay -1"     run --delay -1 "${o[@]}"
+check_bad "xen-grant 0"  run --xen-grant 0:8 "${o[@]}"
+check_bad "xen-grant x"  run --xen-grant 1 "${o[@]}"
+check_bad "experiment domain" experiment iommu-strict-vs-lazy --device 00:01.0 --dma-bits 7 --out "$work/out/e.json"
 
 # --- SIGINT / SIGTERM: no partial file, earlier results untouched ---------------
 cp "$work/a.json" "$work/out/earlier.json"
