@@ -108,7 +108,7 @@ Options check(const RunArgs& a) {
     }
     if (!a.device.empty()) {
         std::string why;
-        o.device = kmod::pci_address(a.device, why);
+        o.device = kmod::device_name(a.device, why);
         if (o.device.empty()) throw BadInput(why);
     }
     if (!a.domains.empty()) {

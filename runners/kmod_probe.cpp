@@ -103,14 +103,18 @@ OpStats combine(const std::vector<dmabench_stats>& parts) {
     return o;
 }
 
-std::string pci_address(const std::string& arg, std::string& why) {
+std::string device_name(const std::string& arg, std::string& why) {
     static const std::regex pci("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]");
     std::string last = arg;
     while (last.size() > 1 && last.back() == '/') last.pop_back();
     if (auto slash = last.rfind('/'); slash != std::string::npos) last = last.substr(slash + 1);
+    std::error_code ec;
     if (!std::regex_match(last, pci)) {
-        why = "--device '" + arg + "': not a PCI address (accepted: 0000:01:00.0, 01:00.0 or a sysfs "
-              "path ending in one, such as /sys/bus/pci/devices/0000:01:00.0)";
+        if (!last.empty() && last != "." && last != ".." &&
+            std::filesystem::exists("/sys/bus/platform/devices/" + last, ec))
+            return last;
+        why = "--device '" + arg + "': neither a PCI address nor a platform device here (accepted: "
+              "0000:01:00.0, 01:00.0, a name in /sys/bus/platform/devices, or a sysfs path ending in one)";
         return "";
     }
     if (last.size() == 7) last = "0000:" + last;
@@ -150,11 +154,13 @@ std::string bind(const std::string& address, dmabench_device& info) {
     int e = errno;
     std::error_code ec;
     auto drv = std::filesystem::read_symlink("/sys/bus/pci/devices/" + address + "/driver", ec);
+    if (ec) drv = std::filesystem::read_symlink("/sys/bus/platform/devices/" + address + "/driver", ec);
     if (e == EBUSY && !ec)
         return head + "driven by " + drv.filename().string() + " (dmabench never unbinds another driver; "
                "accepted: a function no driver holds: unbind it yourself first)";
     if (e == EBUSY) return head + "dmabench.ko has another device bound, or a request is running (EBUSY)";
-    if (e == ENOENT) return head + "no such PCI device (accepted: an address listed in /sys/bus/pci/devices)";
+    if (e == ENOENT) return head + "no such PCI or platform device (accepted: a name listed in /sys/bus/pci/devices "
+                                   "or /sys/bus/platform/devices)";
     return head + "DMABENCH_IOC_BIND: " + std::strerror(e);
 }
 

@@ -51,9 +51,11 @@ OpStats combine(const std::vector<dmabench_stats>& parts);
 
 // ---- a device the user names (dmabench run --device) ----
 
-// The PCI address in a --device value: "0000:01:00.0", "01:00.0" (domain 0)
-// or a sysfs path ending in one. "" with why set when it is none of these.
-std::string pci_address(const std::string& arg, std::string& why);
+// The device a --device value names: a PCI address ("0000:01:00.0",
+// "01:00.0" for domain 0), a platform device's name (an SoC's, such as
+// "9010000.dma"), or a sysfs path ending in either. "" with why set when it
+// is none of these.
+std::string device_name(const std::string& arg, std::string& why);
 
 // BIND the device at address (its driver_override is the module's to write
 // and restore). "" when bound, else one line saying why not (the driver that

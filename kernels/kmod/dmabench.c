@@ -36,6 +36,7 @@
 #include <linux/string.h>
 #include <linux/swiotlb.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 
 #if defined(CONFIG_ARM64)
 #include <linux/arm-smccc.h>
@@ -538,14 +539,15 @@ out:
 /* ---- a device the user names ---------------------------------------------- */
 
 /*
- * BIND writes driver_override and attaches the PCI driver below, which has
- * no ID table and so binds only a device whose override names it. DEVMAP and
- * HOLD map through the bound device's own DMA ops, whatever dma_configure
- * gave it at bind (dma-iommu under an SMMU, dma-direct, swiotlb, Xen's).
+ * BIND writes driver_override and attaches one of the drivers below, a PCI
+ * one and a platform one (an SoC's devices), which have no ID tables and so
+ * bind only a device whose override names them. DEVMAP and HOLD map through
+ * the bound device's own DMA ops, whatever dma_configure gave it at bind
+ * (dma-iommu under an SMMU, dma-direct, swiotlb, Xen's).
  */
 static DECLARE_RWSEM(dmabench_dev_sem);  /* users read; probe and remove write */
 static struct device *dmabench_named;    /* set by probe, cleared by remove */
-static struct pci_dev *dmabench_bound;   /* what BIND took (a reference) */
+static struct device *dmabench_bound;    /* what BIND took (a reference) */
 static char *dmabench_saved_override;    /* its override before BIND, or NULL */
 
 /* The buffer HOLD keeps mapped for the device's own DMA engine. */
@@ -567,6 +569,30 @@ static void dmabench_hold_release(struct device *dev)
 	dmabench_held.page = NULL;
 }
 
+/* Either bus's probe, once the device is enabled: its mask, then ours. */
+static int dmabench_named_probe(struct device *dev)
+{
+	int err = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+
+	if (err)
+		err = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	if (err)
+		return err;
+	down_write(&dmabench_dev_sem);
+	dmabench_named = dev;
+	up_write(&dmabench_dev_sem);
+	return 0;
+}
+
+static void dmabench_named_remove(struct device *dev)
+{
+	down_write(&dmabench_dev_sem);  /* waits for a DEVMAP using it */
+	dmabench_hold_release(dev);
+	if (dmabench_named == dev)
+		dmabench_named = NULL;
+	up_write(&dmabench_dev_sem);
+}
+
 static int dmabench_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	int err = pci_enable_device(pdev);
@@ -574,27 +600,17 @@ static int dmabench_pci_probe(struct pci_dev *pdev, const struct pci_device_id *
 	if (err)
 		return err;
 	pci_set_master(pdev);  /* its DMA engine needs bus mastering */
-	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (err)
-		err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+	err = dmabench_named_probe(&pdev->dev);
 	if (err) {
 		pci_clear_master(pdev);
 		pci_disable_device(pdev);
-		return err;
 	}
-	down_write(&dmabench_dev_sem);
-	dmabench_named = &pdev->dev;
-	up_write(&dmabench_dev_sem);
-	return 0;
+	return err;
 }
 
 static void dmabench_pci_remove(struct pci_dev *pdev)
 {
-	down_write(&dmabench_dev_sem);  /* waits for a DEVMAP using it */
-	dmabench_hold_release(&pdev->dev);
-	if (dmabench_named == &pdev->dev)
-		dmabench_named = NULL;
-	up_write(&dmabench_dev_sem);
+	dmabench_named_remove(&pdev->dev);
 	pci_clear_master(pdev);
 	pci_disable_device(pdev);
 }
@@ -603,6 +619,31 @@ static struct pci_driver dmabench_pci_driver = {
 	.name = "dmabench",  /* no id_table: only driver_override binds it */
 	.probe = dmabench_pci_probe,
 	.remove = dmabench_pci_remove,
+};
+
+static int dmabench_platform_probe(struct platform_device *pdev)
+{
+	return dmabench_named_probe(&pdev->dev);
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)  /* remove returns void since */
+static void dmabench_platform_remove(struct platform_device *pdev)
+{
+	dmabench_named_remove(&pdev->dev);
+}
+#else
+static int dmabench_platform_remove(struct platform_device *pdev)
+{
+	dmabench_named_remove(&pdev->dev);
+	return 0;
+}
+#endif
+
+/* Not "dmabench": the platform bus would match the module's own device by name. */
+static struct platform_driver dmabench_platform_driver = {
+	.driver.name = "dmabench-named",  /* no match tables: only driver_override binds it */
+	.probe = dmabench_platform_probe,
+	.remove = dmabench_platform_remove,
 };
 
 /* The device DEVMAP and HOLD use, with dmabench_dev_sem held for reading. */
@@ -674,18 +715,31 @@ static long dmabench_do_device(void __user *argp)
 	return copy_to_user(argp, &d, sizeof(d)) ? -EFAULT : 0;
 }
 
-/* Sets (s) or clears (NULL) a PCI device's driver_override. */
-static int dmabench_set_override(struct pci_dev *pdev, const char *s)
+/* The driver BIND attaches to dev, and dev's driver_override. */
+static struct device_driver *dmabench_driver_for(struct device *dev, const char ***override)
 {
-	return s ? driver_set_override(&pdev->dev, &pdev->driver_override, s, strlen(s))
-		 : driver_set_override(&pdev->dev, &pdev->driver_override, "\n", 1);
+	if (dev_is_pci(dev)) {
+		*override = &to_pci_dev(dev)->driver_override;
+		return &dmabench_pci_driver.driver;
+	}
+	*override = &to_platform_device(dev)->driver_override;
+	return &dmabench_platform_driver.driver;
+}
+
+/* Sets (s) or clears (NULL) a device's driver_override. */
+static int dmabench_set_override(struct device *dev, const char *s)
+{
+	const char **override;
+
+	dmabench_driver_for(dev, &override);
+	return s ? driver_set_override(dev, override, s, strlen(s))
+		 : driver_set_override(dev, override, "\n", 1);
 }
 
 static long dmabench_bind(struct dmabench_bind_req *r)
 {
-	const char *name = r->device, *slash;
-	struct device_driver *other;
-	struct pci_dev *pdev;
+	const char *name = r->device, *slash, **override;
+	struct device_driver *other, *ours;
 	struct device *dev;
 	char *saved = NULL;
 	int err;
@@ -697,12 +751,16 @@ static long dmabench_bind(struct dmabench_bind_req *r)
 		return -EBUSY;
 	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
 	if (!dev)
+		dev = bus_find_device_by_name(&platform_bus_type, NULL, name);
+	if (!dev || dev == &dmabench_pdev->dev) {
+		put_device(dev);
 		return -ENOENT;
-	pdev = to_pci_dev(dev);
+	}
+	ours = dmabench_driver_for(dev, &override);
 	device_lock(dev);
 	other = dev->driver;
-	if (!other && pdev->driver_override)
-		saved = kstrdup(pdev->driver_override, GFP_KERNEL);
+	if (!other && *override)
+		saved = kstrdup(*override, GFP_KERNEL);
 	device_unlock(dev);
 	if (other) {
 		pr_info("dmabench: %s is driven by %s: refused (dmabench never unbinds another driver)\n",
@@ -710,18 +768,18 @@ static long dmabench_bind(struct dmabench_bind_req *r)
 		put_device(dev);
 		return -EBUSY;
 	}
-	err = dmabench_set_override(pdev, "dmabench");
+	err = dmabench_set_override(dev, ours->name);
 	if (!err)
-		err = device_driver_attach(&dmabench_pci_driver.driver, dev);
-	if (!err && dev->driver != &dmabench_pci_driver.driver)
+		err = device_driver_attach(ours, dev);
+	if (!err && dev->driver != ours)
 		err = -EBUSY;  /* another driver won the race */
 	if (err) {
-		dmabench_set_override(pdev, saved);
+		dmabench_set_override(dev, saved);
 		kfree(saved);
 		put_device(dev);
 		return err == -EBUSY || err == -ENOMEM ? err : -EIO;
 	}
-	dmabench_bound = pdev;
+	dmabench_bound = dev;
 	dmabench_saved_override = saved;
 	down_read(&dmabench_dev_sem);
 	dmabench_describe(dev, &r->device_info);
@@ -734,16 +792,16 @@ static long dmabench_bind(struct dmabench_bind_req *r)
 /* Lets the bound device go and puts its override back. */
 static void dmabench_release_bound(void)
 {
-	struct pci_dev *pdev = dmabench_bound;
+	struct device *dev = dmabench_bound;
 
-	if (!pdev)
+	if (!dev)
 		return;
-	device_release_driver(&pdev->dev);
-	dmabench_set_override(pdev, dmabench_saved_override);
+	device_release_driver(dev);
+	dmabench_set_override(dev, dmabench_saved_override);
 	kfree(dmabench_saved_override);
 	dmabench_saved_override = NULL;
 	dmabench_bound = NULL;
-	put_device(&pdev->dev);
+	put_device(dev);
 }
 
 static long dmabench_unbind(struct dmabench_unbind_req *r)
@@ -1239,21 +1297,28 @@ static int __init dmabench_init(void)
 		platform_device_unregister(dmabench_pdev);
 		return err;
 	}
+	err = platform_driver_register(&dmabench_platform_driver);
+	if (err)
+		goto out_pci;
 	err = misc_register(&dmabench_misc);
-	if (err) {
-		pci_unregister_driver(&dmabench_pci_driver);
-		platform_device_unregister(dmabench_pdev);
-		return err;
-	}
+	if (err)
+		goto out_platform;
 	pr_info("dmabench: /dev/dmabench ready; counter %llu Hz; hypercall: %s\n",
 		info->counter_hz, info->hypercall_note);
 	return 0;
+out_platform:
+	platform_driver_unregister(&dmabench_platform_driver);
+out_pci:
+	pci_unregister_driver(&dmabench_pci_driver);
+	platform_device_unregister(dmabench_pdev);
+	return err;
 }
 
 static void __exit dmabench_exit(void)
 {
 	misc_deregister(&dmabench_misc);
 	dmabench_release_bound();  /* its override back as it was */
+	platform_driver_unregister(&dmabench_platform_driver);
 	pci_unregister_driver(&dmabench_pci_driver);
 	dmabench_hold_release(NULL);
 	platform_device_unregister(dmabench_pdev);

@@ -482,6 +482,19 @@ def smmu_devmap(outdir, release):
     over = [w for w in lines if w[0] == "OVERRIDE"]
     check(len(over) == 1 and over[0][2:] == ["(null)"], f"driver_override restored after the run ({over})")
     check(any(w[:2] == ["RMMOD", "0"] for w in lines), "rmmod after the run succeeds")
+    plat = [w for w in lines if w[0] == "PLATFORM"]
+    check(plat == [["PLATFORM", "rc=0", "override=(null)", "driver="]],
+          f"run --device on a platform device's sysfs path: exit 0, override and driver as before ({plat})")
+    who = next((w[1:] for w in lines if w[0] == "HELD" and len(w) == 3), ["?", "?"])
+    held = [l for l in (text or "").splitlines() if f"{who[0]}: driven by {who[1]}" in l]
+    check(len(held) == 1 and "REFUSED_PLATFORM rc=2" in (text or ""),
+          f"run --device on a platform device its driver holds: one line, exit 2 ({held[:1]})")
+    pdev = ((load_json(outdir, "platform.json") or {}).get("context", {}).get("dmabench", {}).get("device") or {})
+    pbench = [b for b in by_name(load_json(outdir, "platform.json") or {}, "kmod/devmap/")
+              if not b.get("error_occurred") and b.get("unmap_ns_median", 0) > 0]
+    check(pdev.get("name") == "a000000.virtio_mmio" and pdev.get("named") is True and pdev.get("pci") is False
+          and pdev.get("dma_ops") == "dma-direct" and pbench,
+          f"the platform device's record: stamped, not PCI, dma-direct, mapped through ({pdev}, {len(pbench)} ran)")
     types = {w[1]: w[2] for w in lines if w[0] == "GROUPTYPE" and len(w) == 3}
     check(len(types) == 2 and types["before"] == types["after"],
           f"the group's type written back after --domain ({types})")

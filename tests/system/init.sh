@@ -112,6 +112,19 @@ devmap_run() {
         --out /tmp/strict-lazy.json >&2 || rc=1
     echo "GROUPTYPE after $(cat /sys/bus/pci/devices/$1/iommu_group/type)"
     echo "OVERRIDE $1 $(cat /sys/bus/pci/devices/$1/driver_override)"
+    # An SoC's kind of device: a platform device by its sysfs path (virt's
+    # first virtio-mmio transport: its driver is a module nobody loaded), and
+    # refused where a driver holds one.
+    plat=/sys/bus/platform/devices/a000000.virtio_mmio
+    /dmabench/dmabench run --quick --device $plat --pmu none \
+        --filter '^kmod/devmap/domain:[a-z]*/mode:single/threads:1/granule:1/' --out /tmp/platform.json >&2
+    echo "PLATFORM rc=$? override=$(cat $plat/driver_override) driver=$(readlink $plat/driver)"
+    for d in /sys/bus/platform/devices/*; do
+        [ -e $d/driver ] && { held=$(basename $d); break; }
+    done
+    echo "HELD $held $(basename "$(readlink /sys/bus/platform/devices/$held/driver)")"
+    /dmabench/dmabench run --quick --device "$held" --filter '^kmod/devmap' --out /tmp/refused.json 2>&1
+    echo "REFUSED_PLATFORM rc=$?"
     rmmod dmabench; echo "RMMOD $?"
     return $rc
 }
@@ -132,6 +145,7 @@ smmu)
         emit devmap.log devmap_run
         emit devmap.json cat /tmp/devmap.json
         emit strict-lazy.json cat /tmp/strict-lazy.json
+        emit platform.json cat /tmp/platform.json
     fi
     ;;
 xen)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -253,18 +254,27 @@ TEST(KmodNames, DirectionsAndOpsAreNamed) {
     EXPECT_STREQ(dmabench_bad_name(DMABENCH_BAD_BATCH_BYTES), "batch x size");
 }
 
-TEST(KmodDevice, DeviceArgIsAPciAddressOrASysfsPathEndingInOne) {
+TEST(KmodDevice, DeviceArgIsAPciAddressAPlatformDeviceOrASysfsPathEndingInOne) {
     std::string why;
-    EXPECT_EQ(kmod::pci_address("0000:01:00.0", why), "0000:01:00.0");
-    EXPECT_EQ(kmod::pci_address("01:1F.7", why), "0000:01:1f.7");  // domain 0, lower case
-    EXPECT_EQ(kmod::pci_address("/sys/bus/pci/devices/0000:00:03.0", why), "0000:00:03.0");
-    EXPECT_EQ(kmod::pci_address("/sys/devices/pci0000:00/0000:00:01.0/0001:02:00.1/", why), "0001:02:00.1");
+    EXPECT_EQ(kmod::device_name("0000:01:00.0", why), "0000:01:00.0");
+    EXPECT_EQ(kmod::device_name("01:1F.7", why), "0000:01:1f.7");  // domain 0, lower case
+    EXPECT_EQ(kmod::device_name("/sys/bus/pci/devices/0000:00:03.0", why), "0000:00:03.0");
+    EXPECT_EQ(kmod::device_name("/sys/devices/pci0000:00/0000:00:01.0/0001:02:00.1/", why), "0001:02:00.1");
     for (const char* bad : {"eth0", "nvme0", "0000:01:00", "0000:01:20.0", "0000:01:00.8", "/sys/bus/pci",
                             "0000:01:00.0x", "1:00.0"}) {
         why.clear();
-        EXPECT_EQ(kmod::pci_address(bad, why), "") << bad;
+        EXPECT_EQ(kmod::device_name(bad, why), "") << bad;
         EXPECT_NE(why.find(std::string("'") + bad + "'"), std::string::npos) << why;
         EXPECT_NE(why.find("accepted"), std::string::npos) << why;
+    }
+    // A platform device (an SoC's) by its name or path, when this machine has one.
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator("/sys/bus/platform/devices", ec)) {
+        std::string name = e.path().filename().string();
+        EXPECT_EQ(kmod::device_name(name, why), name);
+        EXPECT_EQ(kmod::device_name(e.path().string(), why), name);
+        EXPECT_EQ(kmod::device_name(name + "x-not-here", why), "");
+        break;
     }
 }
 
