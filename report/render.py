@@ -470,11 +470,11 @@ def build(runs: list, outdir: str) -> Doc:
     cut = next((i for i, b in enumerate(machine) if isinstance(b, Heading)), len(machine))
     doc.add(*machine[:cut])
     if len(runs) == 1:
-        doc.add(*findings_blocks(runs[0]))
         exp = runs[0].get("experiment")
-        if isinstance(exp, dict):  # the experiment's answer leads too
+        if isinstance(exp, dict):  # the experiment's answer leads
             doc.add(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
                          text_only=True))
+        doc.add(*findings_blocks(runs[0]))
     doc.summary_end = len(doc.blocks)
     doc.add(*machine[cut:])
     for i, run in enumerate(runs):
