@@ -348,7 +348,8 @@ Work xen_devmap_work(XenPage m) {
     return ioctl_work(k, {"map", "unmap"}, [m, last, grant](benchmark::State& s,
                                                            const std::vector<kmod::OpStats>&) {
         const dmabench_xen_foreign_req& r = *last;
-        // Grant-table hypercalls in one untimed batch of the last ioctl; -1: not counted (no kprobe).
+        // Grant-table hypercalls in the last ioctl's warm-up batch (kept out of the
+        // times: the kprobe costs); -1: not counted (no kprobe).
         auto per = [](int32_t n) { return n < 0 ? -1.0 : double(n) / kXenBatch; };
         s.counters["hypercalls_per_map"] = per(m.foreign ? r.hypercalls_foreign_map : r.hypercalls_local_map);
         s.counters["hypercalls_per_unmap"] = per(m.foreign ? r.hypercalls_foreign_unmap : r.hypercalls_local_unmap);
