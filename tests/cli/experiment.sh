@@ -21,7 +21,7 @@ if not c["emulated"]["value"]:
 assert c["timer"]["hz"] > 1e6
 PY
 
-"${DB[@]}" experiment --list >"$work/list.txt" && [[ $(wc -l <"$work/list.txt") -eq 6 ]] \
+"${DB[@]}" experiment --list >"$work/list.txt" && [[ $(wc -l <"$work/list.txt") -eq 7 ]] \
     && ok "experiment --list" || bad "experiment --list: $(cat "$work/list.txt")"
 "${DB[@]}" experiment no-such-claim >/dev/null 2>"$work/err"; rc=$?
 [[ $rc -eq 2 && $(wc -l <"$work/err") -eq 1 ]] && ok "unknown experiment: $(cat "$work/err")" \
