@@ -391,6 +391,12 @@ def xen_dmabench(outdir, release):
         print(f"  {n:<70} map {b.get('map_ns_median', 0):8.1f} ns  unmap {b.get('unmap_ns_median', 0):8.1f} ns"
               f"  ({ops[n]}, {b.get('hypercalls_per_map', -1):g}+{b.get('hypercalls_per_unmap', -1):g} hypercalls)")
     print()
+    nogrant = load_json(outdir, "xen-nogrant.json")
+    skipped = (nogrant or {}).get("context", {}).get("dmabench", {}).get("skipped", [])
+    check(nogrant is not None and len(skipped) == len(want) and not by_name(nogrant, "kmod/")
+          and all("--xen-grant DOMID:GREF" in s["reason"] for s in skipped),
+          f"dmabench without --xen-grant: every kmod/xen_devmap case skipped, naming it ({len(skipped)}: "
+          f"{skipped[0]['reason'] if skipped else '-'})")
     xen_experiment(outdir)
 
 

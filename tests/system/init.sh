@@ -143,6 +143,8 @@ xen)
         emit xen-run.log /dmabench/dmabench run "$@" --filter '^kmod/(xen_version|gnttab_flush|xen_devmap)' \
             --out /tmp/xen-result.json
         emit xen-result.json cat /tmp/xen-result.json
+        # Without the grant nothing is timed, and the record says what to pass.
+        emit xen-nogrant.json /dmabench/dmabench run --quick --device "$(edus)" --filter '^kmod/xen_devmap' --out -
         emit xen-experiment.log /dmabench/dmabench experiment map-unmap-symmetry "$@" \
             --out /tmp/xen-experiment.json
         emit xen-experiment.json cat /tmp/xen-experiment.json
