@@ -3,7 +3,8 @@
     check.py full OUTDIR KERNEL_RELEASE   the -cpu max boot: module, suite, kmod/
     check.py pmu OUTDIR KERNEL_RELEASE    the -cpu cortex-a57 boot: named core PMU
     check.py fuzz OUTDIR KERNEL_RELEASE   the slub_debug boot: kmod_fuzz's log
-    check.py xen OUTDIR KERNEL_RELEASE    the Xen 4.17 dom0 boot: xen_run's JSON lines
+    check.py xen OUTDIR KERNEL_RELEASE    the Xen 4.17 dom0 boot: xen_run's JSON lines,
+                                          dmabench's record and map-unmap-symmetry's
     check.py smmu OUTDIR KERNEL_RELEASE   the SMMUv3 + edu boot: kmod_smmu's log
     check.py smmu-lazy|smmu-passthrough OUTDIR KERNEL_RELEASE
                                           the iommu.strict=0 / iommu.passthrough=1
@@ -289,10 +290,7 @@ def xen(outdir, release):
     errors = [f"{n}: {r['error']}" for n, r in results.items() if "error" in r]
     check(not errors, "no request refused" + ("" if not errors else f": {errors[:3]}"))
 
-    want = ["kmod/xen_version", "kmod/dma_map_page/size:4096/dir:to_device/coherent:yes",
-            "kmod/xen_devmap/page:local/size:4096/dir:to_device/coherent:yes"]
-    want += [f"kmod/xen_devmap/page:{p}/size:4096/dir:{d}/coherent:no"
-             for p in ("foreign", "local") for d in ("to_device", "from_device")]
+    want = ["kmod/xen_version", "kmod/dma_map_page/size:4096/dir:to_device/coherent:yes"]
     for op in ("clean", "inval", "clean_inval"):
         for size in FLUSH_SIZES:
             pages = -(-size // 4096)
@@ -319,23 +317,6 @@ def xen(outdir, release):
           f"({sum(r.get('ops_checked', 0) for r in flushes)} ops checked)" +
           ("" if not failing else f": {failing[:2]}"))
 
-    devmaps = [r for n, r in results.items() if n.startswith("kmod/xen_devmap/page:local/")]
-    check(devmaps and all(r.get("dma_ops") == "xen-swiotlb" and r.get("map_ns_median", 0) > 0
-                          and r.get("unmap_ns_median", 0) > 0 for r in devmaps),
-          f"dom0's DMA ops on the bound device: {sorted({r.get('dma_ops') for r in devmaps})}, "
-          f"map and unmap timed ({len(devmaps)} cases)")
-    # Linux asks Xen to maintain a foreign page's caches (pfn_valid(bfn) is
-    # false for it) and dom0's own itself: the module counts the hypercalls.
-    for n, r in sorted(results.items()):
-        if not n.startswith("kmod/xen_devmap/page:foreign/") or "error" in r:
-            continue
-        local = results.get(n.replace("page:foreign", "page:local"), {})
-        check(r.get("grant_status") == 0 and r.get("translated") is True and r.get("head") == "dmabench",
-              f"{n}: d{r.get('domid')}'s grant {r.get('gref')} mapped (status {r.get('grant_status')}), "
-              f"its bus frame not dom0's, it reads {r.get('head')!r}")
-        check(r.get("hypercalls_per_map", 0) >= 1 and local.get("hypercalls_per_map") == 0,
-              f"{n}: its map made hypercalls ({r.get('hypercalls_per_map')} per map; "
-              f"a page of dom0's own {local.get('hypercalls_per_map')})")
     summarise_xen(results)
     if life.get("kit") == "1":
         xen_dmabench(outdir, release)
@@ -375,6 +356,67 @@ def xen_dmabench(outdir, release):
                           and b.get("local_ns_median", 0) > 0 for b in flushes),
           f"dmabench result: every flush timed both ways, no op failed ({len(flushes)} cases)")
 
+    # kmod/xen_devmap: dom0's own DMA ops on edu (--device), on the page
+    # xen_domu grants (--xen-grant) and on one of dom0's own.
+    devmaps = {n: b for n, b in benches.items() if n.startswith("kmod/xen_devmap/")}
+    want = [f"kmod/xen_devmap/page:{p}/size:4096/dir:{d}/coherent:no"
+            for p in ("foreign", "local") for d in ("bidirectional", "to_device", "from_device")]
+    missing = [n for n in want if n not in devmaps]
+    check(not missing, f"dmabench result: kmod/xen_devmap names present ({len(want)})" +
+          ("" if not missing else f": missing {missing[:3]}"))
+    untimed = [n for n, b in devmaps.items()
+               if not (b.get("map_ns_median", 0) > 0 and b.get("unmap_ns_median", 0) > 0 and b.get("real_time", 0) > 0)]
+    check(devmaps and not untimed, f"dmabench result: every kmod/xen_devmap case timed per map and unmap "
+          f"({len(devmaps)} cases)" + ("" if not untimed else f": not {untimed[:2]}"))
+    ops = {n: cases.get(n + "/manual_time", {}).get("device", {}).get("dma_ops") for n in devmaps}
+    check(devmaps and set(ops.values()) == {"xen-swiotlb"},
+          f"dmabench result: the bound device's DMA ops are dom0's xen-swiotlb (got {sorted(set(map(str, ops.values())))})")
+    # Linux asks Xen to maintain a granted page's caches (pfn_valid(bfn) is
+    # false for it) at map, and at unmap unless the device only read it; dom0
+    # maintains its own page itself. The module counts the hypercalls.
+    wrong = []
+    for n, b in sorted(devmaps.items()):
+        foreign, to_device = "/page:foreign/" in n, "/dir:to_device/" in n
+        if foreign and not (b.get("grant_status") == 0 and b.get("translated") == 1):
+            wrong.append(f"{n}: grant status {b.get('grant_status')}, translated {b.get('translated')}")
+        elif foreign and not (b.get("hypercalls_per_map", 0) >= 1 and
+                              (b.get("hypercalls_per_unmap", 0) >= 1 or to_device)):
+            wrong.append(f"{n}: {b.get('hypercalls_per_map')}+{b.get('hypercalls_per_unmap')} hypercalls")
+        elif not foreign and not (b.get("hypercalls_per_map") == 0 and b.get("hypercalls_per_unmap") == 0):
+            wrong.append(f"{n}: {b.get('hypercalls_per_map')}+{b.get('hypercalls_per_unmap')} hypercalls")
+    check(devmaps and not wrong, "dmabench result: the granted page mapped and translated, Xen asked at its "
+          "map (and unmap, but to_device), never for dom0's own page" + ("" if not wrong else f": {wrong[:2]}"))
+    print(f"\nkmod/xen_devmap through dmabench -- {XEN_STAMP}, not hardware:")
+    for n, b in sorted(devmaps.items()):
+        print(f"  {n:<70} map {b.get('map_ns_median', 0):8.1f} ns  unmap {b.get('unmap_ns_median', 0):8.1f} ns"
+              f"  ({ops[n]}, {b.get('hypercalls_per_map', -1):g}+{b.get('hypercalls_per_unmap', -1):g} hypercalls)")
+    print()
+    nogrant = load_json(outdir, "xen-nogrant.json")
+    skipped = (nogrant or {}).get("context", {}).get("dmabench", {}).get("skipped", [])
+    check(nogrant is not None and len(skipped) == len(want) and not by_name(nogrant, "kmod/")
+          and all("--xen-grant DOMID:GREF" in s["reason"] for s in skipped),
+          f"dmabench without --xen-grant: every kmod/xen_devmap case skipped, naming it ({len(skipped)}: "
+          f"{skipped[0]['reason'] if skipped else '-'})")
+    xen_experiment(outdir)
+
+
+def xen_experiment(outdir):
+    """map-unmap-symmetry in dom0: its record judges kmod/xen_devmap's pair too."""
+    doc = load_json(outdir, "xen-experiment.json")
+    if not doc:
+        return
+    e = doc.get("context", {}).get("dmabench", {}).get("experiment", {})
+    pairs = [c for c in e.get("comparisons", []) if c["subject"].startswith("kmod/xen_devmap/page:foreign/")
+             and c["baseline"] == c["subject"].replace("page:foreign", "page:local")]
+    group = next((g for g in e.get("groups", []) if g["group"] == "xen_devmap"), {})
+    check(e.get("name") == "map-unmap-symmetry" and pairs and "xen_devmap" in e.get("finding", ""),
+          f"map-unmap-symmetry: its verdict names the kmod/xen_devmap comparison "
+          f"({len(pairs)} pairs; {e.get('verdict')}: {e.get('finding')})")
+    # Xen asked at map and unmap against dom0's own flush both times.
+    check(group.get("verdict") == "supported",
+          f"map-unmap-symmetry: the granted page costs more than dom0's own (xen_devmap: {group.get('verdict')}; "
+          + ", ".join(f"{c['ratio']:.2f}x [{c['ci95'][0]:.2f}, {c['ci95'][1]:.2f}]" for c in pairs) + ")")
+
 
 def summarise_xen(results):
     print(f"\nXen figures in dom0 -- {XEN_STAMP}, not hardware:")
@@ -388,10 +430,8 @@ def summarise_xen(results):
             print(f"  {n:<70} hypercall {r['hypercall_ns_median']:9.1f} ns  local {r['local_ns_median']:9.1f} ns"
                   f"  ({r['hypercalls']} calls)")
         elif "map_ns_median" in r:
-            calls = (f", {r['hypercalls_per_map']:g}+{r['hypercalls_per_unmap']:g} hypercalls"
-                     if "hypercalls_per_map" in r else "")
             print(f"  {n:<70} map {r['map_ns_median']:8.1f} ns  unmap {r['unmap_ns_median']:8.1f} ns"
-                  f"  ({r.get('dma_ops')}{calls})")
+                  f"  ({r.get('dma_ops')})")
     print()
 
 

@@ -31,6 +31,13 @@ emit() {
     echo "DMABENCH-END $name.err rc=0"
 }
 
+# QEMU's edu devices (vendor 0x1234, device 0x11e8), by PCI address.
+edus() {
+    for d in /sys/bus/pci/devices/*; do
+        [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d
+    done
+}
+
 # The module's life: loads; refuses rmmod while a file is open on it;
 # unloads when idle; loads again for the run.
 lifecycle() {
@@ -57,10 +64,7 @@ fuzz_life() {
 }
 fuzz_run() {
     seed=$(sed -n 's/.*dmabench\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
-    edu=$(for d in /sys/bus/pci/devices/*; do
-        [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && basename $d
-    done)
-    /dmabench/kmod_fuzz "${seed:-1}" 10000 $edu >/tmp/fuzz.log
+    /dmabench/kmod_fuzz "${seed:-1}" 10000 $(edus) >/tmp/fuzz.log
     rc=$?
     gzip -c /tmp/fuzz.log
     return $rc
@@ -130,8 +134,9 @@ devmap_run() {
 }
 
 # A Xen dom0 (system.arm64_xen): the hypervisor as dom0 sees it, then
-# xen_run's JSON lines (dmabench.foreign=DOMID:GREF: a page granted to dom0),
-# and dmabench's kmod/ Xen cases when the kit is there.
+# xen_run's JSON lines, and when the kit is there dmabench's kmod/ Xen cases
+# and map-unmap-symmetry through edu (dmabench.foreign=DOMID:GREF: a page
+# another domain grants dom0).
 xen_life() {
     echo "hypervisor=$(cat /sys/hypervisor/type 2>/dev/null)"
     insmod /dmabench.ko; echo "insmod=$?"
@@ -150,12 +155,18 @@ smmu)
     ;;
 xen)
     emit xen-life xen_life
-    foreign=$(sed -n 's/.*dmabench\.foreign=\([0-9:]*\).*/\1/p' /proc/cmdline)
-    emit xen.jsonl /dmabench/xen_run "${foreign:--}"
-    if [ -x /dmabench/dmabench ]; then  # the same requests through dmabench's kmod/ family
-        emit xen-run.log /dmabench/dmabench run --quick --filter '^kmod/(xen_version|gnttab_flush)' \
+    emit xen.jsonl /dmabench/xen_run
+    if [ -x /dmabench/dmabench ]; then
+        foreign=$(sed -n 's/.*dmabench\.foreign=\([0-9:]*\).*/\1/p' /proc/cmdline)
+        set -- --quick --device "$(edus)" ${foreign:+--xen-grant $foreign}
+        emit xen-run.log /dmabench/dmabench run "$@" --filter '^kmod/(xen_version|gnttab_flush|xen_devmap)' \
             --out /tmp/xen-result.json
         emit xen-result.json cat /tmp/xen-result.json
+        # Without the grant nothing is timed, and the record says what to pass.
+        emit xen-nogrant.json /dmabench/dmabench run --quick --device "$(edus)" --filter '^kmod/xen_devmap' --out -
+        emit xen-experiment.log /dmabench/dmabench experiment map-unmap-symmetry "$@" \
+            --out /tmp/xen-experiment.json
+        emit xen-experiment.json cat /tmp/xen-experiment.json
     fi
     ;;
 fuzz)
