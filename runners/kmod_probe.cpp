@@ -129,6 +129,13 @@ std::atomic<int> bound_fd{-1};  // the fd that holds a BIND, for unbind()
 char restore_path[64], restore_type[16];
 std::atomic<std::size_t> restore_len{0};
 
+// UNBIND, when this process holds a BIND.
+void release() {
+    int fd = bound_fd.exchange(-1);
+    dmabench_unbind_req r{};
+    if (fd >= 0) ioctl(fd, DMABENCH_IOC_UNBIND, &r);
+}
+
 void restore_group_type() {
     std::size_t n = restore_len.exchange(0);
     if (n == 0) return;
@@ -165,9 +172,7 @@ std::string bind(const std::string& address, dmabench_device& info) {
 }
 
 void unbind() {
-    int fd = bound_fd.exchange(-1);
-    dmabench_unbind_req r{};
-    if (fd >= 0) ioctl(fd, DMABENCH_IOC_UNBIND, &r);
+    release();
     restore_group_type();
 }
 
@@ -210,9 +215,7 @@ std::string use_domain(const std::string& domain, dmabench_device& info) {
         std::snprintf(restore_path, sizeof restore_path, "%s", path.c_str());
         restore_len = std::size_t(n);
     }
-    int fd = bound_fd.exchange(-1);
-    dmabench_unbind_req r{};
-    if (fd >= 0) ioctl(fd, DMABENCH_IOC_UNBIND, &r);
+    release();
     int out = open(path.c_str(), O_WRONLY | O_CLOEXEC), e = 0;
     if (out < 0 || write(out, type, std::strlen(type)) < 0) e = errno;
     if (out >= 0) close(out);
