@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Boots Debian's arm64 (or amd64) kernel with the test initramfs under
-# qemu-system-aarch64 (or qemu-system-x86_64) (TCG: every timing is emulated)
-# and cuts the results out of the console.
+# Boots Debian's arm64 kernel with the test initramfs under qemu-system-aarch64
+# (amd64's under qemu-system-x86_64; TCG: every timing is emulated) and cuts
+# the results out of the console.
 #
 #   boot.sh KERNEL INITRD CPU MODE OUTDIR [TIMEOUT_SECONDS [QEMU_ARGS...]]
 #
 # CPU: a -cpu model (max,pauth-impdef=on or cortex-a57); MODE: init.sh's
 # dmabench.mode. OUTDIR gets console.log and one file per result section.
 # Env: BOOT_ARCH, arm64 (default) or amd64; BOOT_APPEND, more kernel
-# arguments; BOOT_MACHINE, the -M value (default virt, amd64's q35); BOOT_XEN, a Xen image booted first, the kernel and initramfs
-# then being dom0's (QEMU's guest-loader; dom0's console is hvc0, Xen's own
-# lines start "(XEN)"), BOOT_XEN_APPEND its arguments; BOOT_DUMPDTB, a file:
-# write the machine's device tree there instead of booting.
+# arguments; BOOT_MACHINE, the -M value (default virt, amd64's q35); BOOT_XEN,
+# a Xen image booted first, the kernel and initramfs then being dom0's (QEMU's
+# guest-loader; dom0's console is hvc0, Xen's own lines start "(XEN)"),
+# BOOT_XEN_APPEND its arguments; BOOT_DUMPDTB, a file: write the machine's
+# device tree there instead of booting.
 # Exit status 0 only when the guest printed DMABENCH-DONE.
 set -euo pipefail
 kernel=${1:?usage: boot.sh KERNEL INITRD CPU MODE OUTDIR [TIMEOUT [QEMU_ARGS...]]}
