@@ -683,12 +683,12 @@ static void dmabench_describe(struct device *dev, struct dmabench_device *d)
 		d->domain = DMABENCH_DOMAIN_OTHER;
 	if (dev->iommu && dev->iommu->iommu_dev && dev->iommu->iommu_dev->dev) {
 		/* iommu_dev->dev is the sysfs class device; its parent is the
-		 * IOMMU itself, with the driver's name ("arm-smmu-v3"). */
+		 * IOMMU itself, with the driver's name ("arm-smmu-v3"). Intel's
+		 * has no parent: its own name ("dmar0") says which it is. */
 		struct device *idev = dev->iommu->iommu_dev->dev;
 
-		if (idev->parent && idev->parent->driver)
-			idev = idev->parent;
-		strscpy(d->iommu_driver, dev_driver_string(idev), sizeof(d->iommu_driver));
+		strscpy(d->iommu_driver, idev->parent && idev->parent->driver ?
+			dev_driver_string(idev->parent) : dev_name(idev), sizeof(d->iommu_driver));
 	}
 	d->dma_mask = dma_get_mask(dev);
 	if (dev != &dmabench_pdev->dev)

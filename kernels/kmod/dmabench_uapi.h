@@ -182,7 +182,7 @@ enum dmabench_domain {           /* the device's IOMMU domain */
 struct dmabench_device {
 	char name[DMABENCH_NAME_LEN];  /* dev_name(): "0000:00:01.0", "dmabench" */
 	char dma_ops[32];              /* "dma-iommu", "dma-direct", "xen-swiotlb", else map_page's symbol */
-	char iommu_driver[32];         /* the IOMMU's driver ("arm-smmu-v3"); "" none */
+	char iommu_driver[32];         /* the IOMMU's driver ("arm-smmu-v3"), else its name ("dmar0"); "" none */
 	__s32 iommu_group;             /* -1: none */
 	__u32 domain;                  /* enum dmabench_domain */
 	__u64 dma_mask;

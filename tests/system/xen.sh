@@ -15,7 +15,6 @@ set -euo pipefail
 work=${1:?usage: xen.sh WORKDIR [DMABENCH]}
 bin=${2:-}
 . "$(dirname "$0")/common.sh"
-cache=${DMABENCH_KERNEL_CACHE:-$here/../../build/kernel-cache}
 need qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-objcopy dtc cpio apt-get dpkg-deb
 
 step "Xen, kernel, module and xen_run"
