@@ -24,7 +24,6 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -208,23 +207,27 @@ void register_devmap(Registry& r, const kmod::Device& dev, const Options& o) {
     dmabench_device d{};
     std::string skip = dev.skip;
     if (skip.empty() && !kmod::current_device(d)) skip = "DMABENCH_IOC_DEVICE: " + std::string(std::strerror(errno));
-    // The domain is in the name, so strict and lazy never share one. With
-    // --domain the group is put in each now, for its stamp or the reason it
-    // cannot be, and each case puts it back in its own (kmod::use_domain).
-    std::vector<std::string> domains = o.domains;
-    if (domains.empty()) domains = {skip.empty() ? kmod::domain_name(d.domain) : "none"};
-    nlohmann::json stamp = skip.empty() ? kmod::device_json(d) : nlohmann::json();
-    std::map<std::string, std::pair<nlohmann::json, std::string>> in_domain;  // its stamp, or why not
+    // The domain is in the name, so strict and lazy never share one. One
+    // phase per domain the cases run in: the one as bound, or with --domain
+    // each, the group put in it now for its own stamp or the reason it cannot
+    // be; each case then puts the group back in its own (kmod::use_domain).
+    struct Phase {
+        std::string domain, switch_to, skip;  // switch_to: "" as bound
+        nlohmann::json stamp;
+    };
+    const nlohmann::json stamp = skip.empty() ? kmod::device_json(d) : nlohmann::json();
+    std::vector<Phase> phases;
+    if (o.domains.empty()) phases.push_back({skip.empty() ? kmod::domain_name(d.domain) : "none", "", skip, stamp});
     for (auto& domain : o.domains) {
         dmabench_device now{};
         std::string why = skip.empty() ? kmod::use_domain(domain, now) : skip;
-        in_domain[domain] = {why.empty() ? kmod::device_json(now) : stamp,
-                             why.empty() || !skip.empty() ? why : "--domain " + domain + ": " + why};
+        phases.push_back({domain, domain, why.empty() || !skip.empty() ? why : "--domain " + domain + ": " + why,
+                          why.empty() ? kmod::device_json(now) : stamp});
     }
     std::string what = !skip.empty() ? std::string("the bound device")
                        : stamp["name"].get<std::string>() +
                              (o.domains.empty() ? " (" + stamp["dma_ops"].get<std::string>() + ", IOMMU domain " +
-                                                      domains[0] + ")"
+                                                      phases[0].domain + ")"
                                                 : std::string(" (its group switched to each --domain)"));
     r.variant({"kmod/devmap", "dma_map_page or dma_map_sg (16 entries) and unmap from pinned kernel threads "
                               "through " + what + "'s own DMA ops, as dma_map_benchmark; --device names "
@@ -235,7 +238,7 @@ void register_devmap(Registry& r, const kmod::Device& dev, const Options& o) {
     std::vector<uint32_t> dirs{DMABENCH_DIR_TO_DEVICE};
     if (o.full) dirs = {DMABENCH_DIR_TO_DEVICE, DMABENCH_DIR_FROM_DEVICE, DMABENCH_DIR_BIDIRECTIONAL};
     const uint32_t on_node = o.mem_node >= 0 ? uint32_t(o.mem_node) + 1 : 0;
-    for (const std::string& domain : domains)
+    for (const Phase& ph : phases)
         for (uint32_t mode : {DMABENCH_MODE_SINGLE, DMABENCH_MODE_SG})
             for (uint64_t want : {uint64_t(4096), uint64_t(65536)}) {
                 const uint32_t granule = uint32_t(std::max<uint64_t>(1, want / page));
@@ -246,26 +249,23 @@ void register_devmap(Registry& r, const kmod::Device& dev, const Options& o) {
                         const uint64_t bytes = uint64_t(entries) * granule * page;
                         DevmapCase m{mode, entries, granule, t, dir, kmod::devmap_batch(bytes, t), bytes,
                                      o.dma_bits, o.delay_ns, on_node};
-                        Args args{{"domain", domain}, {"mode", mode == DMABENCH_MODE_SG ? "sg" : "single"},
+                        Args args{{"domain", ph.domain}, {"mode", mode == DMABENCH_MODE_SG ? "sg" : "single"},
                                   {"threads", t}, {"granule", granule}, {"dir", kmod::dir_name(dir)},
                                   {"size", bytes}};
                         // dma_map_benchmark's other knobs name the case only when set.
                         if (o.dma_bits) args.push_back({"dma_bits", o.dma_bits});
                         if (o.delay_ns) args.push_back({"delay_ns", o.delay_ns});
                         if (on_node) args.push_back({"node", o.mem_node});
-                        auto [tagged, why] = in_domain.count(domain) ? in_domain[domain] : std::pair{stamp, skip};
                         Case c{.family = "kmod", .variant = "devmap", .args = std::move(args), .op = "pair",
-                               .skip = why,
-                               .tags = {{"kind", "kernel"}, {"device", tagged}, {"entries", entries},
+                               .skip = ph.skip,
+                               .tags = {{"kind", "kernel"}, {"device", ph.stamp}, {"entries", entries},
                                         {"dma_bits", o.dma_bits}, {"delay_ns", o.delay_ns}}};
                         if (skip.empty() && m.batch == 0) c.skip = "one mapping per thread exceeds the module's 64 MiB";
-                        const std::string want_domain = o.domains.empty() ? "" : domain;
                         if (c.skip.empty())
-                            c.setup = [m, want_domain](benchmark::State&, Thread&) {
+                            c.setup = [m, domain = ph.switch_to](benchmark::State&, Thread&) {
                                 dmabench_device now{};
-                                if (!want_domain.empty())
-                                    if (std::string why = kmod::use_domain(want_domain, now); !why.empty())
-                                        throw std::runtime_error("--domain " + want_domain + ": " + why);
+                                if (std::string why = domain.empty() ? "" : kmod::use_domain(domain, now); !why.empty())
+                                    throw std::runtime_error("--domain " + domain + ": " + why);
                                 return devmap_work(m);
                             };
                         r.add(std::move(c));
