@@ -164,7 +164,7 @@ struct Cli {
         s->add_option("--device", ra.device, "a PCI function (0000:01:00.0) or platform device (its /sys/bus/platform/devices name), or a sysfs path to one, that no driver holds: kmod/devmap maps through it (needs dmabench.ko)");
         s->add_option("--domain", ra.domains, "with --device: IOMMU domain types to run kmod/devmap in, in turn, switched while it is unbound (strict,lazy,identity)");
         s->add_option("--dma-bits", ra.dma_bits, "kmod/devmap: the device's DMA mask in bits, 24-64 (dma_map_benchmark -b; default: as bound)");
-        s->add_option("--delay", ra.delay, "kmod/devmap: ns between map and unmap (dma_map_benchmark -d, in ns; default 0)");
+        s->add_option("--delay", ra.delay, "kmod/devmap: ns between map and unmap (dma_map_benchmark -x; default 0)");
         s->add_option("--xen-grant", ra.xen_grant, "in a Xen dom0 with --device: DOMID:GREF of a page another domain grants, for kmod/xen_devmap's foreign page");
     }
 
