@@ -21,6 +21,26 @@ const std::regex& name_form() {
 
 }  // namespace
 
+std::vector<std::string> values(std::initializer_list<uint64_t> v) {
+    std::vector<std::string> out;
+    for (uint64_t x : v) out.push_back(std::to_string(x));
+    return out;
+}
+
+std::vector<Args> sweep(const Options& o, const std::vector<Axis>& axes) {
+    std::vector<Args> points{{}};
+    for (const Axis& axis : axes) {
+        std::vector<Args> next;
+        for (const Args& p : points)
+            for (const std::string& v : axis.at(o)) {
+                next.push_back(p);
+                next.back().emplace_back(axis.key, v);
+            }
+        points = std::move(next);
+    }
+    return points;
+}
+
 FamilyRegistrar::FamilyRegistrar(const char* family, FamilyFn fn) {
     families().emplace_back(family, fn);
 }

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include <concepts>
+#include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -67,6 +69,23 @@ struct Arg {
     Arg(std::string k, std::integral auto v) : key(std::move(k)), value(std::to_string(v)) {}
 };
 using Args = std::vector<Arg>;
+
+// The values one declared arg takes in each tier; an empty quick or full
+// list means the default tier's.
+struct Axis {
+    std::string key;
+    std::vector<std::string> normal, quick = {}, full = {};
+    const std::vector<std::string>& at(const Options& o) const {
+        if (o.quick && !quick.empty()) return quick;
+        if (o.full && !full.empty()) return full;
+        return normal;
+    }
+};
+// Numbers as an axis's values: values({64, 4096}).
+std::vector<std::string> values(std::initializer_list<uint64_t> v);
+// Every point of the axes' product at o's tier, the last axis varying
+// fastest (Google Benchmark's ArgsProduct): a sweep is data, not nested loops.
+std::vector<Args> sweep(const Options& o, const std::vector<Axis>& axes);
 
 // Builds one run's work on the benchmark thread (bench/harness.hpp); may throw,
 // which fails that benchmark with the message.
