@@ -19,6 +19,6 @@ int run_report(const std::vector<std::string>& args);
 // `dmabench experiment [--list] [NAME] [--quick] [--out FILE] [--device ...]`:
 // base holds quick, out, threads and the device options; the rest is the experiment's.
 struct RunArgs;
-int cmd_experiment(const std::string& name, bool list, const RunArgs& base);
+int run_experiment(const std::string& name, bool list, const RunArgs& base);
 
 }  // namespace dmabench

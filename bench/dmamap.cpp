@@ -45,8 +45,8 @@ constexpr uint64_t kAttributedPairs = 4096;  // at most, after the timed batches
 // --- what this machine gives the pieces, decided once at registration ---------
 
 struct Maintenance {
-    const cache::Variant* clean = nullptr;
-    const cache::Variant* inval = nullptr;
+    const cache::RoutineRow* clean = nullptr;
+    const cache::RoutineRow* inval = nullptr;
     std::string skip;
 };
 
@@ -55,9 +55,9 @@ struct Maintenance {
 // best write-back-and-invalidate the CPU has.
 Maintenance pick_maintenance() {
     Maintenance m;
-    auto first_usable = [](std::initializer_list<const char*> names, std::string& why) -> const cache::Variant* {
+    auto first_usable = [](std::initializer_list<const char*> names, std::string& why) -> const cache::RoutineRow* {
         for (const char* n : names) {
-            const cache::Variant* v = cache::find(n);
+            const cache::RoutineRow* v = cache::find(n);
             if (!v || !v->run) continue;
             std::string skip = cache_probe::skip_reason(*v);
             if (skip.empty()) return v;
@@ -218,38 +218,45 @@ std::shared_ptr<Pairs> make_pairs(Thread& t, const Spec& sp, const Maintenance& 
 }
 
 // Each piece's share of a pair, from pairs with a clock reading after every
-// piece; batches that lost the CPU are left out.
+// piece, timed as a phase of the harness (its batches and preemption rule).
 struct Attribution {
     std::array<double, kPieces> ticks{};
     PieceCounts calls{};
     uint64_t pairs = 0;
+    void add(const Attribution& o) {
+        for (unsigned i = 0; i < kPieces; ++i) ticks[i] += o.ticks[i], calls[i] += o.calls[i];
+        pairs += o.pairs;
+    }
 };
 
-Attribution attribute(Pairs& p, uint64_t pairs) {
-    Attribution a;
+// The stamped twin of pairs_kernel: the batch's pieces go into `batch`.
+struct Stamped {
+    Pairs& p;
+    Attribution batch;
+};
+
+void stamped_kernel(uint64_t n, void* context) {
+    auto* st = static_cast<Stamped*>(context);
+    // Each piece's gap holds one clock reading besides the piece: the harness's floor.
     const double floor = double(clock::floor_ticks());
-    for (uint64_t pass = 1; a.pairs < pairs; ++pass) {
-        p.prepare(pass);
-        Attribution batch;
-        const long switches = involuntary_switches();
-        for (std::size_t k = 0; k < p.count; ++k) {
-            StampedPieces<StampClock> stamped{{p.env}};
-            stamped.begin();
-            map_unmap(p.spec.path, stamped, p.env, p.request(k));
-            for (unsigned i = 0; i < kPieces; ++i) {
-                // Each piece's gap holds one clock reading besides the piece.
-                batch.ticks[i] += double(stamped.ticks[i]) - double(stamped.counts[i]) * floor;
-                batch.calls[i] += stamped.counts[i];
-            }
-            ++batch.pairs;
+    for (uint64_t k = 0; k < n; ++k) {
+        StampedPieces<StampClock> stamped{{st->p.env}};
+        stamped.begin();
+        map_unmap(st->p.spec.path, stamped, st->p.env, st->p.request(k));
+        for (unsigned i = 0; i < kPieces; ++i) {
+            st->batch.ticks[i] += double(stamped.ticks[i]) - double(stamped.counts[i]) * floor;
+            st->batch.calls[i] += stamped.counts[i];
         }
-        if (involuntary_switches() != switches) {
-            if (pass > 4 * (pairs / p.count + 1)) break;  // a machine too busy to finish
-            continue;
-        }
-        for (unsigned i = 0; i < kPieces; ++i) a.ticks[i] += batch.ticks[i], a.calls[i] += batch.calls[i];
-        a.pairs += batch.pairs;
+        ++st->batch.pairs;
     }
+}
+
+Attribution attribute(Pairs& p, uint64_t pairs) {
+    Stamped st{p, {}};
+    Attribution a;
+    Work w{.kernel = stamped_kernel, .context = &st, .batch = p.count,
+           .prepare = [&](uint64_t pass) { p.prepare(pass), st.batch = {}; }};
+    run_phase(w, std::size_t((pairs + p.count - 1) / p.count), [&] { a.add(st.batch); });
     return a;
 }
 
@@ -272,7 +279,7 @@ Work setup_case(Thread& t, const Spec& sp, const Maintenance& m, const Hypercall
     auto p = make_pairs(t, sp, m, hs);
     return Work{.kernel = pairs_kernel, .context = p.get(), .batch = p->count,
                 .prepare = [q = p.get()](uint64_t pass) { q->prepare(pass); },
-                .finish = [q = p.get()](benchmark::State& s, const Summary& sum) {
+                .finish = [q = p.get()](benchmark::State& s, const Timing& sum) {
                     put_attribution(s, attribute(*q, std::min<uint64_t>(sum.ops, kAttributedPairs)));
                     if (!q->temp) return;
                     q->temp->purge();
@@ -309,97 +316,100 @@ nlohmann::json tags_of(const Spec& sp) {
     return t;
 }
 
-void register_dmamap(Registry& r) {
-    const bool quick = r.options().quick;
-    const Maintenance m = pick_maintenance();
-    const HypercallSource hs = pick_hypercall();
-    std::string temp_skip;
+std::string temp_mapping_skip() {
     try {
         TempMapper probe(kPage, 1, 2);
         probe.release(probe.map(0, kPage), kPage);
     } catch (const std::exception& e) {
-        temp_skip = std::string("no temporary mapping here: ") + e.what();
+        return std::string("no temporary mapping here: ") + e.what();
     }
-    const std::string clean_name = m.clean ? m.clean->name : "?";
-    const std::string inval_name = m.inval ? m.inval->name : "?";
-    const std::string flush = "clean = " + clean_name + ", clean+invalidate = " + inval_name;
+    return "";
+}
+
+// The family's table: one row per path.
+struct Row {
+    Path path;
+    std::string description;
+    std::string skip;
+};
+
+std::vector<Row> rows_of(const Maintenance& m, const HypercallSource& hs) {
+    const std::string flush = "clean = " + std::string(m.clean ? m.clean->name : "?") +
+                              ", clean+invalidate = " + (m.inval ? m.inval->name : "?");
     const std::string hyper_real =
         hs.skip.empty() ? "Real: the lookup, " + hs.what + ", and the maintenance of the same lines; "
                           "stands in for: Xen mapping the foreign page and flushing it (GNTTABOP_cache_flush)"
                         : "";
-
-    struct Row { Path path; std::string description; std::string skip; };
-    const std::vector<Row> rows = {
+    const std::string hyper_skip = !m.skip.empty() ? m.skip : hs.skip;
+    return {
         {Path::native, "map cleans the buffer, unmap cleans+invalidates it unless to_device (" + flush + ")", m.skip},
         {Path::native_coherent, "a coherent device: map and unmap do no maintenance",
          "nothing to time: a coherent device's pair calls no piece (the counting test holds it to zero)"},
         {Path::xen_local, "decide local/foreign with the lookup replica at map and at unmap, then flush "
                           "locally either way (" + flush + ")", m.skip},
         {Path::xen_hypercall, "decide; a foreign page's flush is asked of the hypervisor, one hypercall per "
-                              "page, at map and (unless to_device) at unmap. " + hyper_real,
-         !m.skip.empty() ? m.skip : hs.skip},
+                              "page, at map and (unless to_device) at unmap. " + hyper_real, hyper_skip},
         {Path::map_asymmetric, "the 2014 patch: decide; local clean at map, the hypervisor (per page) at "
-                               "unmap unless to_device. " + hyper_real,
-         !m.skip.empty() ? m.skip : hs.skip},
+                               "unmap unless to_device. " + hyper_real, hyper_skip},
         {Path::temp_mapping, "decide; map the foreign page (a memfd page) temporarily with mmap "
                              "MAP_FIXED_NOREPLACE|MAP_POPULATE, flush through that mapping, munmap it at once "
                              "(unmap_batch:1, eager) or when unmap_batch pages are queued (lazy: one munmap "
                              "and one TLB invalidation for the batch)",
-         !m.skip.empty() ? m.skip : temp_skip},
+         !m.skip.empty() ? m.skip : temp_mapping_skip()},
         {Path::swiotlb, "bounce: copy into a bounce buffer unless from_device, maintain the bounce buffer "
                         "as native does, copy back unless to_device (2014 swiotlb); against native's direct clean",
          m.skip},
     };
+}
+
+Dir dir_of(const std::string& name) {
+    for (Dir d : {Dir::to_device, Dir::from_device, Dir::bidirectional})
+        if (name == dir_name(d)) return d;
+    throw std::logic_error("dmamap: no direction " + name);
+}
+
+// The sweeps, per tier. Lazy unmapping is a question of batches, not of
+// direction: the default tier asks it bidirectionally only. The decision in
+// every shape the kernel has had runs on one page, --full only.
+const std::vector<std::string> kDirs{"to_device", "from_device", "bidirectional"};
+const std::vector<Axis> kPairs{{"dir", kDirs, {"bidirectional"}},
+                               {"size", values({64, 256, 1024, 4096, 16384, 65536, 262144, 1048576}),
+                                values({64, 4096})}};
+const std::vector<Axis> kTemp{{"dir", {"bidirectional"}, {}, kDirs},
+                              {"size", values({64, 4096, 65536, 1048576}), values({4096})},
+                              {"unmap_batch", values({1, 8, 64, 512}), values({1, 64})}};
+
+void register_dmamap(Registry& r) {
+    const Maintenance m = pick_maintenance();
+    const HypercallSource hs = pick_hypercall();
+    const std::vector<Row> rows = rows_of(m, hs);
     for (const Row& row : rows)
         r.variant({std::string("dmamap/") + path_name(row.path), row.description + "; " + pieces_text(row.path),
                    row.skip});
-
-    const std::vector<Dir> dirs = quick ? std::vector<Dir>{Dir::bidirectional}
-                                        : std::vector<Dir>{Dir::to_device, Dir::from_device, Dir::bidirectional};
-    std::vector<std::size_t> sizes;
-    if (quick) sizes = {64, 4 * KiB};
-    else
-        for (std::size_t sz = 64; sz <= 1 * MiB; sz *= 4) sizes.push_back(sz);  // 64 B .. 1 MiB
-    const std::vector<std::size_t> temp_sizes =
-        quick ? std::vector<std::size_t>{4 * KiB} : std::vector<std::size_t>{64, 4 * KiB, 64 * KiB, 1 * MiB};
-    const std::vector<unsigned> batches = quick ? std::vector<unsigned>{1, 64} : std::vector<unsigned>{1, 8, 64, 512};
-    const lookup::Replica* era = &lookup::replica(kEraLookup);
-
-    auto add = [&](const Spec& sp, const std::string& skip) {
+    auto add = [&](const Spec& sp) {
+        const Row& row = *std::find_if(rows.begin(), rows.end(), [&](const Row& x) { return x.path == sp.path; });
         Case c{.family = "dmamap", .variant = path_name(sp.path), .args = args_of(sp), .op = "pair",
-               .skip = skip, .tags = tags_of(sp)};
+               .skip = row.skip, .tags = tags_of(sp)};
         if (sp.path == Path::xen_hypercall || sp.path == Path::map_asymmetric)
             c.args.insert(c.args.begin(), {"exit", hs.exit});  // one name, one exit
-        if (skip.empty())
+        if (c.skip.empty())
             c.setup = [sp, m, hs](benchmark::State&, Thread& t) { return setup_case(t, sp, m, hs); };
         r.add(std::move(c));
     };
-    auto skip_of = [&](Path p) {
-        for (const Row& row : rows)
-            if (row.path == p) return row.skip;
-        return std::string();
-    };
-
-    for (Dir dir : dirs)
-        for (std::size_t size : sizes) {
-            add({Path::native, dir, size}, skip_of(Path::native));
-            add({Path::swiotlb, dir, size}, skip_of(Path::swiotlb));
-            for (Path p : {Path::xen_local, Path::xen_hypercall, Path::map_asymmetric})
-                add({p, dir, size, era}, skip_of(p));
-        }
-    // Lazy unmapping is a question of batches, not of direction: the default
-    // tier asks it bidirectionally only.
-    const bool full = r.options().full;
-    for (Dir dir : dirs)
-        if (full || dir == Dir::bidirectional)
-            for (std::size_t size : temp_sizes)
-                for (unsigned k : batches) add({Path::temp_mapping, dir, size, era, k}, skip_of(Path::temp_mapping));
-    // The decision in every shape the kernel has had, on one page.
-    if (full)
+    const lookup::Replica* era = &lookup::replica(kEraLookup);
+    for (const Args& a : sweep(r.options(), kPairs)) {
+        const Dir dir = dir_of(a[0].value);
+        const std::size_t size = std::stoull(a[1].value);
+        add({Path::native, dir, size});
+        add({Path::swiotlb, dir, size});
+        for (Path p : {Path::xen_local, Path::xen_hypercall, Path::map_asymmetric}) add({p, dir, size, era});
+    }
+    for (const Args& a : sweep(r.options(), kTemp))
+        add({Path::temp_mapping, dir_of(a[0].value), std::stoull(a[1].value), era, unsigned(std::stoul(a[2].value))});
+    if (r.options().full)
         for (const auto& rep : lookup::replicas)
             if (&rep != era)
-                for (Path p : {Path::xen_local, Path::xen_hypercall})
-                    add({p, Dir::bidirectional, 4 * KiB, &rep}, skip_of(p));
+                for (Path p : {Path::xen_local, Path::xen_hypercall}) add({p, Dir::bidirectional, 4 * KiB, &rep});
 }
 
 }  // namespace

@@ -22,8 +22,8 @@ namespace {
 constexpr std::size_t kEntry = 4096, kStride = 2 * 4096;
 
 struct Routines {
-    const cache::Variant* with = nullptr;     // op + Linux's barrier
-    const cache::Variant* without = nullptr;  // op, barrier none
+    const cache::RoutineRow* with = nullptr;     // op + Linux's barrier
+    const cache::RoutineRow* without = nullptr;  // op, barrier none
     std::string skip;
 };
 

@@ -3,6 +3,7 @@
 #include "runners/clock.hpp"
 #include "runners/pmu.hpp"
 #include "runners/topology.hpp"
+#include "results/stats.hpp"
 
 #include <sys/resource.h>
 
@@ -119,30 +120,28 @@ void Thread::finish(benchmark::State& state, const std::string& unit, double uni
     if (reading.multiplexed) state.counters["pmu_multiplexed"] = 1;
 }
 
-double quantile(std::vector<double>& v, double p) {
-    if (v.empty()) return 0;
-    auto k = std::size_t(p * double(v.size() - 1));
-    std::nth_element(v.begin(), v.begin() + long(k), v.end());
-    return v[k];
-}
+namespace {
 
+using results::quantile;
+
+// Times this thread was switched out against its will (getrusage
+// ru_nivcsw): a batch during which it changed lost the CPU.
 long involuntary_switches() {
     rusage ru{};
     getrusage(RUSAGE_THREAD, &ru);
     return ru.ru_nivcsw;
 }
 
-namespace {
-
 // A batch during which the thread lost the CPU is timed again, at most this
 // often (once: a long batch on a busy machine loses the CPU every time): one
 // lost time slice would outweigh thousands of operations.
 constexpr int kRedo = 1;
 
-// Prepares and times batches of one run.
+// Prepares and times batches of one run; t is null in a phase (run_phase):
+// one thread, no PMU.
 class Batches {
 public:
-    Batches(Work& w, Thread& t) : w_(w), t_(t), floor_(clock::floor_ticks()) {}
+    Batches(Work& w, Thread* t) : w_(w), t_(t), floor_(clock::floor_ticks()) {}
 
     struct Timed {
         double seconds;  // less the timer floor
@@ -156,14 +155,15 @@ public:
     Timed once(uint64_t n, bool pmu) {
         const long switches = involuntary_switches();
         if (w_.prepare) w_.prepare(++pass_);
-        t_.sync();
-        if (pmu) t_.pmu_on();
+        pmu = pmu && t_;
+        if (t_) t_->sync();
+        if (pmu) t_->pmu_on();
         const uint64_t t0 = clock::start();
         w_.kernel(n, w_.context);
         const uint64_t t1 = clock::stop();
-        if (pmu) t_.pmu_off();
+        if (pmu) t_->pmu_off();
         const bool lost = involuntary_switches() != switches;
-        t_.sync();
+        if (t_) t_->sync();
         if (pmu) ops_run_ += double(n);
         if (w_.own_seconds) return {w_.own_seconds(), lost};
         return {clock::seconds(t1 - t0 > floor_ ? t1 - t0 - floor_ : 0), lost};
@@ -174,7 +174,7 @@ public:
     Timed counted(uint64_t n) {
         Timed x = once(n, true);
         lost_ += x.lost;
-        for (int redo = 0; x.lost && t_.threads() == 1 && redo < kRedo; ++redo) {
+        for (int redo = 0; x.lost && threads() == 1 && redo < kRedo; ++redo) {
             x = once(n, true);
             lost_ += x.lost;
         }
@@ -190,17 +190,30 @@ public:
     }
 
     double floor_ns() const { return clock::seconds(floor_) * 1e9; }
+    int threads() const { return t_ ? t_->threads() : 1; }
     double ops_run() const { return ops_run_; }
     unsigned lost() const { return lost_; }
 
 private:
     Work& w_;
-    Thread& t_;
+    Thread* t_;
     uint64_t floor_;
     uint64_t pass_ = 0;
     double ops_run_ = 0;
     unsigned lost_ = 0;  // timed batches during which the thread lost the CPU
 };
+
+// Operations per batch for a kernel with no memory to prepare: doubled from 1
+// until a batch lasts kBatchSeconds. Warm first, and take the faster of two
+// tries: a first call can be slow for reasons that do not recur (qemu
+// translating the code, a page fault), and would leave the batch at one call.
+uint64_t pilot(Batches& b) {
+    b.once(1, false);
+    uint64_t n = 1;
+    auto faster = [&](uint64_t k) { return std::min(b.once(k, false).seconds, b.once(k, false).seconds); };
+    while (n < (uint64_t(1) << 24) && faster(n) < kBatchSeconds) n *= 2;
+    return n;
+}
 
 // How many operations each batch holds, and when to stop: the one place that
 // decides. The count is the work's own, or doubled from 1 until a batch lasts
@@ -222,7 +235,7 @@ public:
         : name_(c.name), batch_(w.batch), stop_(t.options().stop), adaptive_(stop_.adaptive && t.threads() == 1) {
         if (batch_ == 0 && t.threads() > 1)
             throw std::logic_error("a threaded case must give its batch size");
-        if (batch_ == 0) batch_ = piloted(c, b);
+        if (batch_ == 0) batch_ = piloted(c.name, b);
         if (adaptive_) b.once(batch_, false);  // warm-up, discarded
     }
     uint64_t batch() const { return batch_; }
@@ -281,18 +294,10 @@ private:
         return capped_;
     }
     // Found once per case and kept: every repetition runs batches of one size.
-    static uint64_t piloted(const Case& c, Batches& b) {
+    static uint64_t piloted(const std::string& name, Batches& b) {
         static std::map<std::string, uint64_t> found;
-        auto it = found.find(c.name);
-        if (it != found.end()) return it->second;
-        // Warm first, and take the faster of two tries: a first call can be
-        // slow for reasons that do not recur (qemu translating the code, a
-        // page fault), and would leave the batch at one call.
-        b.once(1, false);
-        uint64_t n = 1;
-        auto faster = [&](uint64_t k) { return std::min(b.once(k, false).seconds, b.once(k, false).seconds); };
-        while (n < (uint64_t(1) << 24) && faster(n) < kBatchSeconds) n *= 2;
-        return found[c.name] = n;
+        auto it = found.find(name);
+        return it != found.end() ? it->second : (found[name] = pilot(b));
     }
     std::string name_;
     uint64_t batch_;
@@ -308,8 +313,11 @@ private:
 struct Paired {
     std::vector<std::vector<double>> ns, ratios;
     explicit Paired(std::size_t n) : ns(n), ratios(n) {}
-    void time(const std::vector<Reference>& refs, const Batches& b) {
-        for (std::size_t i = 0; i < refs.size(); ++i) ns[i].push_back(b.reference(refs[i]));
+    // The kernels timed beside a batch, or (partners) what the batch itself measured.
+    void time(const std::vector<Reference>& refs, const Batches& b, bool partners) {
+        for (std::size_t i = 0; i < refs.size(); ++i)
+            if (bool(refs[i].partner_ns) == partners)
+                ns[i].push_back(partners ? refs[i].partner_ns() : b.reference(refs[i]));
     }
     void pair(double own_ns) {
         for (std::size_t i = 0; i < ns.size(); ++i)
@@ -318,7 +326,7 @@ struct Paired {
 };
 
 void put_counters(benchmark::State& s, const Case& c, const Work& w, const Batches& b,
-                  uint64_t batch, Summary& sum, std::vector<double>& per_op, Paired& paired) {
+                  uint64_t batch, Timing& sum, std::vector<double>& per_op, Paired& paired) {
     using C = benchmark::Counter;
     auto put = [&](const std::string& k, double v) { s.counters[k] = C(v, C::kAvgThreads); };
     const std::string ns = "ns_per_" + c.op;
@@ -332,6 +340,12 @@ void put_counters(benchmark::State& s, const Case& c, const Work& w, const Batch
     put(ns + "_p90", sum.ns_p90);
     if (c.per() != c.op) put("ns_per_" + c.per(), sum.ns_per_op / w.units_per_op);
     put(c.op + "s_per_batch", double(batch));
+    for (auto& [name, v] : w.figures) put(name, v);
+    if (w.bytes_per_op > 0 && sum.ns_per_op > 0) {
+        const double rate = w.bytes_per_op / (sum.ns_per_op * 1e-9);
+        put("bytes_per_second", rate);
+        if (s.threads() > 1) s.counters["bytes_per_second_all_threads"] = C(rate);
+    }
     put("timer_floor_ns", b.floor_ns());
     put("preempted_batches", double(b.lost()));
     for (std::size_t i = 0; i < w.references.size(); ++i) {
@@ -348,25 +362,26 @@ void put_counters(benchmark::State& s, const Case& c, const Work& w, const Batch
 
 void measure(const Case& c, benchmark::State& s, Thread& t) {
     Work w = c.setup(s, t);
-    Batches batches(w, t);
+    Batches batches(w, &t);
     Plan plan(c, w, batches, t);
     const uint64_t n = plan.batch();
 
-    Summary sum;
+    Timing sum;
     std::vector<double> per_op;  // ns per operation, one per batch
     Paired paired(w.references.size());
     bool references_first = false;
     while (plan.next(s)) {
         // The references alternate sides, so neither always follows the other.
         references_first = !references_first;
-        if (references_first) paired.time(w.references, batches);
+        if (references_first) paired.time(w.references, batches, false);
         Batches::Timed x = batches.counted(n);
         s.SetIterationTime(x.seconds);
         sum.seconds += x.seconds;
         sum.ops += n;
         per_op.push_back(x.seconds * 1e9 / double(n));
         plan.took(per_op.back());
-        if (!references_first) paired.time(w.references, batches);
+        if (!references_first) paired.time(w.references, batches, false);
+        paired.time(w.references, batches, true);
         paired.pair(per_op.back());
     }
     t.sync();  // no thread frees what another may still use
@@ -378,6 +393,18 @@ void measure(const Case& c, benchmark::State& s, Thread& t) {
     }
     if (w.finish) w.finish(s, sum);
     t.finish(s, c.per(), w.units_per_op, batches.ops_run());
+}
+
+std::vector<double> run_phase(Work& w, std::size_t count, const std::function<void()>& kept) {
+    Batches b(w, nullptr);
+    const uint64_t n = w.batch ? w.batch : pilot(b);
+    std::vector<double> per_op;
+    while (per_op.size() < count) {
+        Batches::Timed x = b.counted(n);
+        per_op.push_back(x.seconds * 1e9 / double(n));
+        if (kept) kept();
+    }
+    return per_op;
 }
 
 }  // namespace dmabench

@@ -35,19 +35,25 @@ namespace pmu { class Group; }
 // The one C ABI of timed code: run `iterations` operations on `context`.
 using Kernel = void (*)(uint64_t iterations, void* context);
 
-// A kernel timed beside every batch (PMU off), so the case's own kernel is
-// compared with it a few microseconds apart: <name>_ns and, when ratio is
-// set, ratio_to_<name> (the median of the paired ratios, _p10, _p90).
+// A measurement paired with every batch of the case, so the case is compared
+// with it a few microseconds apart: <name>_ns (the median over batches of its
+// ns per operation) and, when ratio is set, ratio_to_<name> (the median of
+// the paired per-batch ratios, _p10, _p90): the one meaning of ratio_to_*.
+// Either a kernel the harness times beside each batch (PMU off), or a partner
+// the case's own kernel measures in the same batch (the module's empty call
+// beside its hypercall): partner_ns gives its ns per operation in the batch
+// just timed.
 struct Reference {
     std::string name;
     Kernel kernel = nullptr;
     void* context = nullptr;
     uint64_t batch = 1;
     bool ratio = true;
+    std::function<double()> partner_ns;
 };
 
-// The per-operation figures of one run, for a family's own counters.
-struct Summary {
+// The per-operation timing of one run, for a family's own counters.
+struct Timing {
     uint64_t ops = 0;          // Google Benchmark iterations
     double seconds = 0;        // the timed batches' sum (what Time is the mean of)
     double ns_per_op = 0;      // seconds / ops: Time
@@ -66,12 +72,17 @@ struct Work {
     // batch will touch into its state. Every thread of a threaded case calls it.
     std::function<void(uint64_t pass)> prepare;
     double units_per_op = 1;  // Case::unit per operation (lines per call)
+    // What one operation carries, as likwid-bench's kernel rows do: the
+    // harness derives bytes_per_second (and, with threads, its sum over them,
+    // _all_threads) and writes each figure as a counter of its own.
+    double bytes_per_op = 0;
+    std::vector<std::pair<std::string, double>> figures;
     // Self-timed kernels (kmod): the seconds the last batch took by their own
     // clock, used in place of the harness's clock reads.
     std::function<double()> own_seconds;
     std::vector<Reference> references;
     // The family's own counters, once the batches are done.
-    std::function<void(benchmark::State&, const Summary&)> finish;
+    std::function<void(benchmark::State&, const Timing&)> finish;
     std::shared_ptr<void> keep;  // owns whatever context points into
 };
 
@@ -135,11 +146,13 @@ private:
 // Times c on this thread: the benchmark body of every case.
 void measure(const Case& c, benchmark::State& state, Thread& thread);
 
-// Times this thread was switched out against its will (getrusage
-// ru_nivcsw): a batch during which it changed lost the CPU.
-long involuntary_switches();
-
-// The p-quantile (0..1) of v by rank; v is reordered. 0 for an empty v.
-double quantile(std::vector<double>& v, double p);
+// A phase of the harness outside Google Benchmark's loop (calibration, a
+// composed path's per-piece split): `count` batches of w on this thread
+// alone, by the same rules as measure() (w's batch size or the piloted one,
+// prepared untimed, fenced clock reads less the floor, a batch that lost the
+// CPU timed once more). Returns each batch's ns per operation; kept, when
+// set, is called after each batch that counts (not after one timed again).
+std::vector<double> run_phase(Work& w, std::size_t count,
+                              const std::function<void()>& kept = {});
 
 }  // namespace dmabench

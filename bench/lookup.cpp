@@ -127,7 +127,7 @@ Work setup_case(Thread& t, const CaseSpec& c) {
     const uint64_t local = c.chain->run(c.replica->fn, tables, frames, kStreamLength);
     auto walk = std::make_shared<Walk>(Walk{c.chain->run, c.replica->fn, tables, frames});
     return Work{.kernel = walk_kernel, .context = walk.get(), .batch = kWindow,
-                .finish = [local, tables](benchmark::State& s, const Summary&) {
+                .finish = [local, tables](benchmark::State& s, const Timing&) {
                     s.counters["local_share"] = double(local) / double(kStreamLength);
                     s.counters["regions"] = double(tables->memblock.regions.size());
                     s.counters["p2m_nodes"] = double(tables->p2m.size());
@@ -172,13 +172,6 @@ std::vector<std::shared_ptr<const MapSource>> profile_sources() {
     return out;
 }
 
-std::shared_ptr<const MapSource> synthetic_source(unsigned regions) {
-    auto s = std::make_shared<MapSource>();
-    s->name = "regions-" + std::to_string(regions);
-    s->regions = regions;
-    return s;
-}
-
 std::shared_ptr<const MapSource> host_source() {
     auto s = std::make_shared<MapSource>();
     s->name = "host";
@@ -193,94 +186,163 @@ std::shared_ptr<const MapSource> host_source() {
     return s;
 }
 
+// Every map a point may name: the profiles, the host, and regions-N built on first use.
+class Maps {
+public:
+    Maps() : profiles_(profile_sources()), host_(host_source()) {}
+    const std::vector<std::shared_ptr<const MapSource>>& profiles() const { return profiles_; }
+    const std::shared_ptr<const MapSource>& host() const { return host_; }
+
+    std::shared_ptr<const MapSource> operator[](const std::string& name) {
+        for (const auto& p : profiles_)
+            if (p->name == name) return p;
+        if (name == host_->name) return host_;
+        auto& s = synthetic_[name];
+        if (!s) {
+            auto fresh = std::make_shared<MapSource>();
+            fresh->name = name;
+            fresh->regions = unsigned(std::stoul(name.substr(std::string_view("regions-").size())));
+            s = std::move(fresh);
+        }
+        return s;
+    }
+
+private:
+    std::vector<std::shared_ptr<const MapSource>> profiles_;
+    std::shared_ptr<const MapSource> host_;
+    std::map<std::string, std::shared_ptr<const MapSource>> synthetic_;
+};
+
+// Where every map comes from, carried into `dmabench info` and the result context.
+std::string origins(const Maps& maps) {
+    std::string s = "memory maps used by lookup/ (map:<name>): regions-N: synthetic, N regions from seed " +
+                    std::to_string(kMapSeed) + " (kernels/lookup/memmap.cpp synthetic_map)";
+    for (const auto& p : maps.profiles()) s += "; " + p->name + ": " + p->origin;
+    return s + "; host: " + maps.host()->origin;
+}
+
+// --- the sweeps: each point names its replica beside its args -----------------------
+
+std::vector<std::string> regions(std::initializer_list<unsigned> n) {
+    std::vector<std::string> v;
+    for (unsigned x : n) v.push_back("regions-" + std::to_string(x));
+    return v;
+}
+
+template <class Pred>
+std::vector<std::string> replicas_where(Pred keep) {
+    std::vector<std::string> v;
+    for (const Replica& rep : replicas)
+        if (keep(rep)) v.push_back(rep.name);
+    return v;
+}
+bool is_pfn_valid_shape(const Replica& rep) { return std::string_view(rep.kind) == "pfn_valid"; }
+
+std::vector<std::string> chain_names() {
+    std::vector<std::string> v;
+    for (const Chain& c : chains) v.push_back(c.name);
+    return v;
+}
+
+// The default tier keeps the random RAM pattern (the review's case) and fewer
+// points per sweep; --full takes every point; --quick the figures the issue
+// asks for and one row of every replica, in ~2 s.
+const Axis kPatterns{"pattern", {"random_ram"}, {}, {"sequential", "random_ram", "random_phys"}};
+const Axis kShares{"foreign", values({0, 50}), values({50}), values({0, 1, 50, 100})};
+const Axis kChains{"chain", chain_names()};
+const Axis kAllReplicas{"replica", replicas_where([](const Replica&) { return true; })};
+
+// arm64's pfn_valid() of the 2014 thread (v3.7-v4.4): the era the p2m is compared with.
+constexpr const char* kEra2014 = "memblock";
+// --quick only: the smallest map, by the 2014 era's replica.
+const std::vector<Axis> kFloor{{"map", regions({1})}, {"replica", {kEra2014}}, {"nodes", {"0"}},
+                               {"pattern", {"random_ram"}}, {"foreign", {"0"}}, kChains};
+// Region sweep: how each pfn_valid shape grows with the memory map.
+const std::vector<Axis> kRegionSweep{
+    {"map", regions({1, 16, 256, 1024, 4096}), regions({1024}), regions({1, 4, 16, 64, 256, 1024, 4096})},
+    {"replica", replicas_where(is_pfn_valid_shape)}, {"nodes", {"0"}}, kPatterns, {"foreign", {"0"}}, kChains};
+// Tree sweep: the p2m against the flag and the compare (and the 2014 era), by
+// nodes and foreign share; --quick: every replica on one tree.
+std::vector<std::string> tree_replicas() {
+    auto v = replicas_where([](const Replica& rep) { return !is_pfn_valid_shape(rep); });
+    v.push_back(kEra2014);
+    return v;
+}
+const std::vector<Axis> kTreeSweep{
+    {"map", regions({16})}, {"nodes", values({0, 64, 512, 4096}), values({512}), values({0, 1, 8, 64, 512, 4096})},
+    kShares, {"replica", tree_replicas(), kAllReplicas.normal}, {"pattern", {"random_ram"}}, kChains};
+// Profiles and the host (not --quick): every replica, every pattern; dom0's grants at every share.
+std::vector<Axis> profile_sweep(const MapSource& m) {
+    const unsigned nodes = m.map ? unsigned(m.map->p2m.size()) : 0;
+    return {{"map", {m.name}}, {"nodes", values({nodes})}, nodes ? kShares : Axis{"foreign", {"0"}},
+            kPatterns, kAllReplicas, kChains};
+}
+
+bool nothing_foreign_to_draw(const Args& point) {
+    const auto value = [&](const char* key) {
+        return std::find_if(point.begin(), point.end(), [&](const Arg& a) { return a.key == key; })->value;
+    };
+    return value("nodes") == "0" && value("foreign") != "0";
+}
+
+// Every point of every sweep at o's tier, in registration order (grouped by map).
+std::vector<Args> points(const Options& o, const Maps& maps) {
+    std::vector<Args> all;
+    auto append = [&all, &o](const std::vector<Axis>& axes) {
+        for (Args& p : sweep(o, axes))
+            if (!nothing_foreign_to_draw(p)) all.push_back(std::move(p));
+    };
+    if (o.quick) append(kFloor);
+    append(kRegionSweep);
+    append(kTreeSweep);
+    if (o.quick) return all;
+    for (const auto& m : maps.profiles()) append(profile_sweep(*m));
+    append(profile_sweep(*maps.host()));
+    return all;
+}
+
+CaseSpec spec_of(const Args& point, Maps& maps) {
+    CaseSpec c{};
+    for (const Arg& a : point) {
+        if (a.key == "replica") c.replica = &replica(a.value);
+        if (a.key == "map") c.source = maps[a.value];
+        if (a.key == "nodes") c.nodes = unsigned(std::stoul(a.value));
+        if (a.key == "pattern") parse_pattern(a.value, c.pattern);
+        if (a.key == "foreign") c.foreign = unsigned(std::stoul(a.value));
+        if (a.key == "chain")
+            for (const Chain& ch : chains)
+                if (a.value == ch.name) c.chain = &ch;
+    }
+    return c;
+}
+
 // What experiments and plots select by: the replica's kind and era, and the map's.
 nlohmann::json tags_of(const CaseSpec& c) {
     const Replica& rep = *c.replica;
-    const char* kind = rep.uses_p2m ? "p2m" : rep.uses_map ? "pfn_valid" : "alternative";
-    nlohmann::json t = {{"kind", kind}, {"era", rep.models}, {"baseline", !rep.uses_map && !rep.uses_p2m},
+    nlohmann::json t = {{"kind", rep.kind}, {"era", rep.models},
+                        {"baseline", std::string_view(rep.kind) == "alternative"},
                         {"map_kind", c.source->regions ? "synthetic"
                                      : c.source->name == "host" ? "host" : "profile"}};
     if (c.source->regions) t["regions"] = c.source->regions;
     return t;
 }
 
-void add_case(Registry& r, CaseSpec c) {
-    for (const Chain& chain : chains) {
-        c.chain = &chain;
-        r.add({.family = "lookup", .variant = c.replica->name,
-               .args = {{"map", c.source->name}, {"nodes", c.nodes},
-                        {"pattern", pattern_name(c.pattern)}, {"foreign", c.foreign},
-                        {"chain", chain.name}},
-               .op = "lookup",
-               .setup = [c](benchmark::State&, Thread& t) { return setup_case(t, c); },
-               .skip = c.source->skip,
-               .tags = tags_of(c)});
-    }
+void add_case(Registry& r, const CaseSpec& c) {
+    r.add({.family = "lookup", .variant = c.replica->name,
+           .args = {{"map", c.source->name}, {"nodes", c.nodes}, {"pattern", pattern_name(c.pattern)},
+                    {"foreign", c.foreign}, {"chain", c.chain->name}},
+           .op = "lookup",
+           .setup = [c](benchmark::State&, Thread& t) { return setup_case(t, c); },
+           .skip = c.source->skip,
+           .tags = tags_of(c)});
 }
 
 void register_lookup(Registry& r) {
     for (const Replica& rep : replicas)
         r.variant({std::string("lookup/") + rep.name, std::string(rep.description) + "; models " + rep.models, ""});
-
-    const bool quick = r.options().quick;
-    const auto profiles = profile_sources();
-    auto host = host_source();
-    // Where every map comes from, carried into `dmabench info` and the result context.
-    std::string origins = "memory maps used by lookup/ (map:<name>): regions-N: synthetic, N regions from seed " +
-                          std::to_string(kMapSeed) + " (kernels/lookup/memmap.cpp synthetic_map)";
-    for (const auto& p : profiles) origins += "; " + p->name + ": " + p->origin;
-    origins += "; host: " + host->origin;
-    r.variant({"lookup/maps", origins, ""});
-    const auto is_pfn_valid_shape = [](const Replica& rep) { return rep.uses_map && !rep.uses_p2m; };
-    // The default tier keeps the random RAM pattern (the review's case) and
-    // fewer points per sweep; --full takes every point.
-    const bool full = r.options().full;
-    const std::vector<Pattern> patterns =
-        full ? std::vector<Pattern>{Pattern::sequential, Pattern::random_ram, Pattern::random_phys}
-             : std::vector<Pattern>{Pattern::random_ram};
-    const auto pick = [full](std::vector<unsigned> every, std::vector<unsigned> some) {
-        return full ? every : some;
-    };
-
-    if (quick) {
-        // The figures the issue asks for, and one row of every replica, in ~2 s.
-        for (unsigned n : {1u, 1024u})
-            add_case(r, {&replica("memblock"), synthetic_source(n), 0, Pattern::random_ram, 0});
-        auto big = synthetic_source(1024);
-        for (const Replica& rep : replicas)
-            if (is_pfn_valid_shape(rep) && std::string_view(rep.name) != "memblock")
-                add_case(r, {&rep, big, 0, Pattern::random_ram, 0});
-        auto tree = synthetic_source(16);
-        for (const Replica& rep : replicas)
-            add_case(r, {&rep, tree, 512, Pattern::random_ram, 50});
-        return;
-    }
-
-    // Region sweep: how each pfn_valid shape grows with the memory map.
-    for (unsigned n : pick({1, 4, 16, 64, 256, 1024, 4096}, {1, 16, 256, 1024, 4096})) {
-        auto src = synthetic_source(n);
-        for (const Replica& rep : replicas)
-            if (is_pfn_valid_shape(rep))
-                for (Pattern p : patterns) add_case(r, {&rep, src, 0, p, 0});
-    }
-    // Tree sweep: the p2m against the flag and the compare, by nodes and foreign share.
-    auto tree = synthetic_source(16);
-    for (unsigned nodes : pick({0, 1, 8, 64, 512, 4096}, {0, 64, 512, 4096}))
-        for (unsigned foreign : pick({0, 1, 50, 100}, {0, 50})) {
-            if (nodes == 0 && foreign) continue;  // nothing foreign to draw
-            for (const char* name : {"xen_p2m", "xen_p2m_walk", "flag", "pfn_ne_mfn", "memblock"})
-                add_case(r, {&replica(name), tree, nodes, Pattern::random_ram, foreign});
-        }
-    // Profiles and the host: every replica, every pattern; dom0's grants at every share.
-    std::vector<std::shared_ptr<const MapSource>> maps(profiles.begin(), profiles.end());
-    maps.push_back(host);
-    for (const auto& src : maps) {
-        unsigned nodes = src->map ? unsigned(src->map->p2m.size()) : 0;
-        std::vector<unsigned> shares = nodes ? pick({0, 1, 50, 100}, {0, 50}) : std::vector<unsigned>{0};
-        for (unsigned foreign : shares)
-            for (Pattern p : patterns)
-                for (const Replica& rep : replicas) add_case(r, {&rep, src, nodes, p, foreign});
-    }
+    Maps maps;
+    r.variant({"lookup/maps", origins(maps), ""});
+    for (const Args& point : points(r.options(), maps)) add_case(r, spec_of(point, maps));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// dmabench: the command line. Subcommands: info, list, run, report, compare.
+// dmabench: the command line. Cli declares the subcommands; dispatch() hands
+// each to the command that does its work.
 #include "bench/commands.hpp"
 #include "bench/harness.hpp"
 #include "bench/paths.hpp"
@@ -147,15 +148,23 @@ void refuse_empty(const CLI::App& app) {
                                    o->get_description() + ")");
 }
 
+// "info, list, ... or compare": every subcommand, in the order Cli adds them.
+std::string subcommand_names(const CLI::App& app) {
+    auto subs = app.get_subcommands({});
+    std::string names;
+    for (std::size_t i = 0; i < subs.size(); ++i)
+        names += (i == 0 ? "" : i + 1 == subs.size() ? " or " : ", ") + subs[i]->get_name();
+    return names;
+}
+
 // What the command line asked for, filled in by CLI11.
 struct Cli {
     CLI::App app{"dmabench: microbenchmarks for the DMA-mapping path (arm64, x86_64)"};
     CLI::App *info, *list, *calibrate, *experiment, *run, *report, *compare;
-    bool json_out = false, quick = false, full = false;
-    std::string filter = ".";
-    std::string exp_name, exp_out;
+    bool json_out = false;
+    std::string exp_name;
     bool exp_list = false;
-    dmabench::RunArgs ra;
+    dmabench::RunArgs ra;  // list's filter and tier too, and experiment's tier and --out
     std::vector<std::string> runs;
     std::string report_dir;
 
@@ -184,10 +193,10 @@ struct Cli {
 
         list = sub("list", "every benchmark name, and whether it runs here",
                    "Examples:\n  dmabench list --filter '^cache/civac'\n  dmabench list --quick --json");
-        list->add_option("--filter", filter, "POSIX extended regex over the names");
+        list->add_option("--filter", ra.filter, "POSIX extended regex over the names");
         list->add_flag("--json", json_out, "a JSON array");
-        list->add_flag("--quick", quick, "list the --quick suite");
-        list->add_flag("--full", full, "list the --full suite");
+        list->add_flag("--quick", ra.quick, "list the --quick suite");
+        list->add_flag("--full", ra.full, "list the --full suite");
 
         calibrate = sub("calibrate", "timer, harness floor, add ladder and drift",
                         "Examples:\n  dmabench calibrate\n  dmabench calibrate --json > calibration.json");
@@ -197,10 +206,10 @@ struct Cli {
                          "Examples:\n  dmabench experiment --list\n  dmabench experiment hypercall-vs-call --quick");
         experiment->add_option("name", exp_name, "the experiment (see --list)");
         experiment->add_flag("--list", exp_list, "list the experiments");
-        experiment->add_flag("--quick", quick, "fewer repetitions, shorter runs");
+        experiment->add_flag("--quick", ra.quick, "fewer repetitions, shorter runs");
         experiment->add_option("--threads", ra.threads, "threads for the families that scale (default 1)");
         device_options(experiment);
-        experiment->add_option("--out", exp_out, "result file, FIFO, device or - (default results/runs/<host>-<UTC>-NAME.json)");
+        experiment->add_option("--out", ra.out, "result file, FIFO, device or - (default results/runs/<host>-<UTC>-NAME.json)");
 
         run = sub("run", "run benchmarks; write Google Benchmark JSON",
                   "Examples:\n  dmabench run --quick\n  dmabench run --filter '^call/' --repetitions 8\n"
@@ -235,13 +244,11 @@ struct Cli {
 };
 
 int cmd_experiment(Cli& c) {
-    if (c.exp_out.empty() && !c.exp_list && !c.exp_name.empty()) {
-        c.exp_out = dmabench::results::default_path(made_runs_dir());
-        c.exp_out.replace(c.exp_out.size() - 5, 5, "-" + c.exp_name + ".json");
+    if (c.ra.out.empty() && !c.exp_list && !c.exp_name.empty()) {
+        c.ra.out = dmabench::results::default_path(made_runs_dir());
+        c.ra.out.replace(c.ra.out.size() - 5, 5, "-" + c.exp_name + ".json");
     }
-    c.ra.quick = c.quick;
-    c.ra.out = c.exp_out;
-    return dmabench::cmd_experiment(c.exp_name, c.exp_list, c.ra);
+    return dmabench::run_experiment(c.exp_name, c.exp_list, c.ra);
 }
 
 int cmd_run(Cli& c, int argc, char** argv) {
@@ -271,7 +278,7 @@ int dispatch(Cli& c, int argc, char** argv) {
     if (*c.info) return cmd_info(c.json_out);
     if (*c.calibrate) return dmabench::cmd_calibrate(c.json_out);
     if (*c.experiment) return cmd_experiment(c);
-    if (*c.list) return cmd_list(c.filter, c.json_out, c.quick, c.full);
+    if (*c.list) return cmd_list(c.ra.filter, c.json_out, c.ra.quick, c.ra.full);
     if (*c.run) return cmd_run(c, argc, argv);
     return cmd_report(c);
 }
@@ -291,7 +298,7 @@ int main(int argc, char** argv) {
         return c.app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();
-        if (what.empty()) what = "a subcommand is required: info, list, run, report or compare";
+        if (what.empty()) what = "a subcommand is required: " + subcommand_names(c.app);
         std::fprintf(stderr, "dmabench: %s (see dmabench --help)\n", what.c_str());
         return 2;
     } catch (const BadInput& e) {

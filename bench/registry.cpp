@@ -21,7 +21,7 @@ const std::regex& name_form() {
 
 }  // namespace
 
-std::vector<std::string> values(std::initializer_list<uint64_t> v) {
+std::vector<std::string> values(std::span<const uint64_t> v) {
     std::vector<std::string> out;
     for (uint64_t x : v) out.push_back(std::to_string(x));
     return out;

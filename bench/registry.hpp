@@ -15,6 +15,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,7 +50,7 @@ struct Options {
     std::string device;             // --device: the PCI address kmod/devmap maps through; "" the module's own
     std::vector<std::string> domains;  // --domain: the IOMMU domain types kmod/devmap runs in, in turn
     unsigned dma_bits = 0;          // --dma-bits: the DMA mask kmod/devmap sets; 0: as bound
-    unsigned delay_ns = 0;          // --delay: between map and unmap (dma_map_benchmark's -d)
+    unsigned delay_ns = 0;          // --delay: between map and unmap (dma_map_benchmark's -x)
     unsigned xen_domid = 0, xen_gref = 0;  // --xen-grant DOMID:GREF: a page granted to dom0; 0: none
     Stopping stop;
 };
@@ -81,8 +82,9 @@ struct Axis {
         return normal;
     }
 };
-// Numbers as an axis's values: values({64, 4096}).
-std::vector<std::string> values(std::initializer_list<uint64_t> v);
+// Numbers as an axis's values: values({64, 4096}), values(kSizes).
+std::vector<std::string> values(std::span<const uint64_t> v);
+inline std::vector<std::string> values(std::initializer_list<uint64_t> v) { return values({v.begin(), v.size()}); }
 // Every point of the axes' product at o's tier, the last axis varying
 // fastest (Google Benchmark's ArgsProduct): a sweep is data, not nested loops.
 std::vector<Args> sweep(const Options& o, const std::vector<Axis>& axes);

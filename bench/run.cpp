@@ -6,7 +6,7 @@
 #include "bench/registry.hpp"
 #include "results/record.hpp"
 #include "results/stats.hpp"
-#include "runners/calibrate.hpp"
+#include "bench/calibrate.hpp"
 #include "runners/clock.hpp"
 #include "runners/cpulist.hpp"
 #include "runners/kmod_probe.hpp"
@@ -67,8 +67,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return out;
 }
 
-Options check(const RunArgs& a) {
-    Options o;
+// The tier, and when each case stops.
+void parse_tier(const RunArgs& a, Options& o) {
     if (a.quick && a.full) throw BadInput("--quick and --full: accepted: one tier at most");
     o.quick = a.quick;
     o.full = a.full;
@@ -76,6 +76,10 @@ Options check(const RunArgs& a) {
     o.stop.adaptive = a.min_time.empty();
     o.stop.max_seconds = a.max_time.empty() ? (a.quick ? 0.02 : 1.0) : parse_seconds("--max-time", a.max_time);
     if (!a.precision.empty()) o.stop.precision = parse_fraction("--precision", a.precision);
+}
+
+// Threads, the PUs they are pinned to, and the NUMA node of their buffers.
+void parse_pinning(const RunArgs& a, Options& o) {
     auto pus = topology::pus();
     if (!a.threads.empty()) o.threads = unsigned(parse_int("--threads", a.threads, 1, long(pus.size())));
     if (!a.cpus.empty()) {
@@ -106,6 +110,10 @@ Options check(const RunArgs& a) {
         }
         o.mem_node = int(n);
     }
+}
+
+// kmod/devmap's device and its dma_map_benchmark parameters.
+void parse_device(const RunArgs& a, Options& o) {
     if (!a.device.empty()) {
         std::string why;
         o.device = kmod::device_name(a.device, why);
@@ -134,18 +142,31 @@ Options check(const RunArgs& a) {
                            "and a grant reference >= 8, such as 1:8)");
         o.xen_domid = unsigned(std::stoul(m[1])), o.xen_gref = unsigned(std::stoul(m[2]));
     }
-    if (a.pmu == "default") o.pmu = pmu::default_events();
-    else if (a.pmu != "none") {
-        o.pmu = split(a.pmu, ',');
-        for (auto& e : o.pmu)
-            if (e.empty())
-                throw BadInput("--pmu '" + a.pmu + "': an empty event name (accepted: libpfm4 "
-                               "event names, comma-separated, 'default' or 'none')");
-            else if (auto why = pmu::check_name(e); !why.empty())
-                throw BadInput("--pmu '" + e + "': unknown event (" + why +
-                               "; accepted: libpfm4 names such as perf::instructions, "
-                               "perf::task-clock; 'default' or 'none')");
-    }
+}
+
+// --pmu: libpfm4 event names, "default" or "none".
+std::vector<std::string> parse_pmu(const std::string& pmu) {
+    if (pmu == "default") return pmu::default_events();
+    if (pmu == "none") return {};
+    std::vector<std::string> events = split(pmu, ',');
+    for (auto& e : events)
+        if (e.empty())
+            throw BadInput("--pmu '" + pmu + "': an empty event name (accepted: libpfm4 "
+                           "event names, comma-separated, 'default' or 'none')");
+        else if (auto why = pmu::check_name(e); !why.empty())
+            throw BadInput("--pmu '" + e + "': unknown event (" + why +
+                           "; accepted: libpfm4 names such as perf::instructions, "
+                           "perf::task-clock; 'default' or 'none')");
+    return events;
+}
+
+// The options the families see, each checked; the first bad one is a BadInput.
+Options parse_options(const RunArgs& a) {
+    Options o;
+    parse_tier(a, o);
+    parse_pinning(a, o);
+    parse_device(a, o);
+    o.pmu = parse_pmu(a.pmu);
     return o;
 }
 
@@ -211,7 +232,7 @@ struct Settings {
 };
 
 Settings settings(const RunArgs& a) {
-    Settings st{.options = check(a), .filter = filter_regex(a.filter)};
+    Settings st{.options = parse_options(a), .filter = filter_regex(a.filter)};
     st.repetitions = a.repetitions.empty() ? 1 : parse_int("--repetitions", a.repetitions, 1, 10000);
     st.cv_limit = a.cv_limit.empty() ? 0.05 : parse_fraction("--cv-limit", a.cv_limit);
     st.min_time = a.min_time.empty() ? (a.quick ? 0.01 : 0.1) : parse_seconds("--min-time", a.min_time);
@@ -258,7 +279,7 @@ Selection register_selected(const Registry& reg, const RunArgs& a, const Setting
         ++sel.selected;
     }
     if (sel.selected == 0 && sel.skipped.empty())
-        throw BadInput("--filter '" + a.filter + "': matches no benchmark (see dmabench list)");
+        throw NothingToRun("--filter '" + a.filter + "': matches no benchmark (see dmabench list)");
     return sel;
 }
 
@@ -357,10 +378,10 @@ void add_statistics(json& doc, double cv_limit) {
     auto stats = results::statistics(doc, cv_limit);
     doc["context"]["dmabench"]["statistics"] = stats;
     doc["context"]["dmabench"]["options"]["cv_limit"] = cv_limit;
-    for (auto& [name, st] : stats.items())
-        if (st["unstable"].get<bool>())
+    for (auto& [name, stat] : stats.items())
+        if (stat["unstable"].get<bool>())
             std::fprintf(stderr, "dmabench: unstable: %s (CV %.1f %% > %.1f %%)\n", name.c_str(),
-                         st["cv"].get<double>() * 100, cv_limit * 100);
+                         stat["cv"].get<double>() * 100, cv_limit * 100);
 }
 
 // Phase 7: line states that did not hold (a dirty case no dearer than its
@@ -426,11 +447,11 @@ json execute(const RunArgs& a) {
 }
 
 int run(const RunArgs& a) {
-    results::Destination out(a.out);
+    results::Destination dest(a.out);
     json doc = execute(a);
-    out.write(doc.dump(2) + "\n");
+    dest.write(doc.dump(2) + "\n");
     std::fprintf(stderr, "dmabench: wrote %s\n", a.out.c_str());
-    if (!out.is_stdout()) std::printf("%s\n", a.out.c_str());
+    if (!dest.is_stdout()) std::printf("%s\n", a.out.c_str());
     return 0;
 }
 

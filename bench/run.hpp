@@ -30,6 +30,12 @@ struct RunArgs {
     std::function<Select(const Registry&)> choose;
 };
 
+// No case to run: the filter (and a caller's choice) matches none. The user's
+// bad input to `run`; to an experiment, what this host lacks.
+struct NothingToRun : BadInput {
+    using BadInput::BadInput;
+};
+
 // The --filter regex (POSIX extended); BadInput when it does not compile.
 std::regex filter_regex(const std::string& filter);
 // Each event's status when opened on this thread, and perf_event_paranoid.

@@ -55,13 +55,6 @@ def tag(b, key, default=None):
     return b.tags.get(key, default)
 
 
-def _key(b, differs):
-    """What a pair shares: family and args, with the variant unless it differs."""
-    args = {k: v for k, v in (b.tags.get("args") or {}).items() if k not in differs}
-    return (b.tags.get("family"), None if "variant" in differs else b.tags.get("variant"),
-            tuple(sorted(args.items())))
-
-
 def _size(v) -> str:
     n = int(v)
     for unit, f in (("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -87,7 +80,7 @@ def _band(b):
     q = [b.samples(f"ns_per_{op}_{k}") for k in ("median", "p10", "p90")]
     if not per_op or not all(q):
         return None
-    med = lambda x: stats.summarise(x).median
+    med = stats.median
     scale = med(m.samples) / med(per_op) if med(per_op) > 0 else math.nan
     return tuple(med(x) * scale for x in q)
 
@@ -98,19 +91,19 @@ def cost(b):
     if len(x) >= 6:
         s = sorted(x)
         lo, hi = stats.median_ci_ranks(len(s))
-        return Interval(stats.summarise(s).median, s[lo], s[hi], "reps")
+        return Interval(stats.median(s), s[lo], s[hi], "reps")
     m = b.metric().samples
     band = _band(b)
     if not m:
         return None
     if band is None:
-        return Interval(stats.summarise(m).median, math.nan, math.nan, "-")
+        return Interval(stats.median(m), math.nan, math.nan, "-")
     return Interval(*band, "batches")
 
 
 def ratio(a, b):
     """a / b with its interval: Hodges-Lehmann over repetitions, else batch bands."""
-    v = stats.compare(_reps(b), _reps(a))
+    v = stats.shift(_reps(b), _reps(a))
     if math.isfinite(v.ci_lo):
         return Interval(v.ratio, v.ci_lo, v.ci_hi, "reps")
     ma, mb = a.metric().samples, b.metric().samples
@@ -118,7 +111,7 @@ def ratio(a, b):
         return None
     ba, bb = _band(a), _band(b)
     if ba is None or bb is None or min(bb) <= 0:
-        r = stats.summarise(ma).median / stats.summarise(mb).median
+        r = stats.median(ma) / stats.median(mb)
         return Interval(r, math.nan, math.nan, "-")
     # The batches' medians, and the widest the bands allow.
     return Interval(ba[0] / bb[0], ba[1] / bb[2], ba[2] / bb[1], "batches")
@@ -148,12 +141,12 @@ def evicted(run) -> dict:
     clean = {}
     for b in run.benches.values():
         if tag(b, "args.state") == "clean":
-            clean[_key(b, ("state",))] = b
+            clean[b.case_key("state")] = b
     out = {}
     for b in run.benches.values():
         if tag(b, "args.state") != "dirty" or b.tags.get("family") != "cache":
             continue
-        c = clean.get(_key(b, ("state",)))
+        c = clean.get(b.case_key("state"))
         r = ratio(b, c) if c is not None else None
         if r is not None and math.isfinite(r.lo) and not dearer(r):
             out[b.text] = r
@@ -203,12 +196,12 @@ def _ratio_finding(run, title, subject, baseline, differs, label) -> Finding | N
     base = {}
     for b in run.benches.values():
         if b.tags and baseline(b) and b.metric().samples:
-            base.setdefault(_key(b, differs), b)
+            base.setdefault(b.case_key(*differs), b)
     pooled = {}
     for b in run.benches.values():
         if not (b.tags and subject(b) and b.metric().samples):
             continue
-        other = base.get(_key(b, differs))
+        other = base.get(b.case_key(*differs))
         r = ratio(b, other) if other is not None else None
         if r is not None:
             pooled.setdefault(label(b), []).append(r)
@@ -221,7 +214,7 @@ def _ratio_finding(run, title, subject, baseline, differs, label) -> Finding | N
             continue
         # Several points (maps, patterns): the median ratio, and an interval
         # that holds every point's interval.
-        v = stats.summarise([r.value for r in rs]).median
+        v = stats.median([r.value for r in rs])
         lo = min(r.lo for r in rs)
         hi = max(r.hi for r in rs)
         basis = rs[0].basis if len({r.basis for r in rs}) == 1 else "mixed"

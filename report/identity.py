@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .model import Run
+from .model import SCHEMA, Run
 from .textfmt import WIDTH, ascii_only
 
 
@@ -88,6 +88,31 @@ def machine_line(run: Run, width: int = WIDTH) -> str:
             return line
     room = width - len(stat) - len(arch) - 6
     return ascii_only(f"{arch} {name[:max(room, 4)]}..., {stat}")[:width]
+
+
+OLD_DEFINITIONS = "quantiles and kmod ratio_to_* by the old definitions"
+
+
+def _version(run: Run) -> str:
+    return "no schema version" if run.schema is None else f"schema {run.schema}"
+
+
+def schema_line(named) -> str:
+    """One line for the runs [(who, run)] whose records predate schema 2
+    (model.SCHEMA), whose figures keep their old meaning; "" when none do."""
+    old = [run for _, run in named if run.schema != SCHEMA]
+    if not old:
+        return ""
+    noun = "records" if len(named) > 1 else "record"
+    if len({run.schema for _, run in named}) == 1:  # all of one schema: no need to name them
+        if old[0].schema is None:
+            return f"{noun} with no schema version, read as schema 1: {OLD_DEFINITIONS}"
+        return f"schema {old[0].schema} {noun}: {OLD_DEFINITIONS}"
+    each = ", ".join(f"{who} {_version(run)}" for who, run in named)
+    if len(old) < len(named):
+        return f"{each}: quantiles and kmod ratio_to_* not defined alike (schema 1: the old " \
+               "definitions)"
+    return f"{each}: {OLD_DEFINITIONS}"
 
 
 def short_label(run: Run) -> str:
@@ -246,16 +271,14 @@ def skipped_rows(run: Run) -> list:
             continue
         name, reason = str(s.get("name", "?")), str(s.get("reason", ""))
         names = by_reason.setdefault(reason, [])
-        variant = "/".join(name.split("/")[:2])
-        if name not in names and variant not in names:
+        if name not in names and run.variant_of(name) not in names:
             names.append(name)
     rows = []
     for reason, names in by_reason.items():
         # Cases of one variant all skipped for the same reason: name the variant.
         variants = []
         for n in names:
-            v = "/".join(n.split("/")[:2])
-            if v not in variants:
-                variants.append(v)
+            if run.variant_of(n) not in variants:
+                variants.append(run.variant_of(n))
         rows.append((", ".join(variants), reason))
     return rows

@@ -31,7 +31,12 @@ GBENCH_FLAGS = {"manual_time", "real_time", "process_time"}
 
 NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
-SUPPORTED_SCHEMA = (1,)
+# context.dmabench.schema_version. Schema 2 made every quantile in the record
+# type 7 (report/stats.py) and the kmod family's ratio_to_<ref> a median of
+# paired per-batch ratios; schema 1 records (and those naming no version) are
+# read as they are, with their old definitions, and labelled so.
+SCHEMA = 2
+SUPPORTED_SCHEMA = (1, 2)
 
 # The headline time of a family in records written before the cases' tags
 # (context.dmabench.cases[name].unit names it now): cache gives ns_per_call and
@@ -113,8 +118,32 @@ class Bench:
     iterations: list = field(default_factory=list)   # run_type "iteration" entries
     aggregates: dict = field(default_factory=dict)   # aggregate_name -> entry
     errors: list = field(default_factory=list)       # error messages
-    label: str = ""
     tags: dict = field(default_factory=dict)         # context.dmabench.cases[name], if any
+
+    # What the case is, from its tags. Records written before
+    # context.dmabench.cases (and plain Google Benchmark files) have none:
+    # only for those is the name parsed instead.
+    @property
+    def family(self) -> str:
+        return self.tags.get("family") or self.name.family
+
+    @property
+    def variant(self) -> str:
+        return self.tags.get("variant") or self.name.variant
+
+    @property
+    def args(self) -> dict:
+        """The arguments the family declares (no thread count, no run settings)."""
+        if isinstance(self.tags.get("args"), dict):
+            return self.tags["args"]
+        return {k: v for k, v in self.name.sweep_args().items() if k != "threads"}
+
+    def case_key(self, *dropped) -> tuple:
+        """The case without the dropped parts (argument names, "variant",
+        "threads"): cases with equal keys differ only in those."""
+        args = tuple(sorted((k, str(v)) for k, v in self.args.items() if k not in dropped))
+        return (self.family, None if "variant" in dropped else self.variant, args,
+                None if "threads" in dropped else self.threads)
 
     @property
     def text(self) -> str:
@@ -187,7 +216,7 @@ class Bench:
         keys = [prefer] if prefer else []
         if isinstance(self.tags.get("unit"), str):
             keys.append("ns_per_" + self.tags["unit"])
-        keys += [HEADLINE.get(self.name.family, "")]
+        keys += [HEADLINE.get(self.family, "")]
         keys += [k for k in self.counter_names() if k.startswith("ns_per_")]
         for k in keys:
             s = self.samples(k)
@@ -217,12 +246,28 @@ class Run:
     def families(self) -> list:
         seen = []
         for b in self.benches.values():
-            if b.name.family not in seen:
-                seen.append(b.name.family)
+            if b.family not in seen:
+                seen.append(b.family)
         return seen
 
     def in_family(self, family: str) -> list:
-        return [b for b in self.benches.values() if b.name.family == family]
+        return [b for b in self.benches.values() if b.family == family]
+
+    def variant_of(self, name: str) -> str:
+        """family/variant of a case by its tags; by its name for a case the
+        record does not tag (skipped cases, older records)."""
+        tags = _tags(self.dmabench, name)
+        if tags.get("family") and tags.get("variant"):
+            return f"{tags['family']}/{tags['variant']}"
+        return "/".join(name.split("/")[:2])
+
+    @property
+    def schema(self) -> int | None:
+        """The record's schema version; 1 for a dmabench context naming none,
+        None for a file without one (plain Google Benchmark)."""
+        if self.dmabench is None:
+            return None
+        return self.dmabench.get("schema_version", 1)
 
     def get(self, dotted: str, default=None):
         """context.dmabench value by dotted path, or default when absent."""
@@ -270,78 +315,99 @@ def _ends_open(raw: bytes) -> bool:
     return in_string or depth > 0
 
 
-def load(path: str) -> Run:
-    """Reads and checks one result file; raises BadInput with one line on any fault."""
-    shown = path
+def _read(path: str) -> bytes:
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except FileNotFoundError:
-        raise BadInput(f"{shown}: no such file; expected {FORMAT_HINT}")
+        raise BadInput(f"{path}: no such file; expected {FORMAT_HINT}")
     except IsADirectoryError:
-        raise BadInput(f"{shown}: is a directory; expected {FORMAT_HINT}")
+        raise BadInput(f"{path}: is a directory; expected {FORMAT_HINT}")
     except OSError as e:
-        raise BadInput(f"{shown}: cannot read ({e.strerror}); expected {FORMAT_HINT}")
+        raise BadInput(f"{path}: cannot read ({e.strerror}); expected {FORMAT_HINT}")
     if not raw.strip():
-        raise BadInput(f"{shown}: file is empty; expected {FORMAT_HINT}")
+        raise BadInput(f"{path}: file is empty; expected {FORMAT_HINT}")
+    return raw
+
+
+def _parse(path: str, raw: bytes) -> dict:
+    """The JSON document, checked to be a Google Benchmark result."""
     try:
         doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
-        raise BadInput(f"{shown}: not UTF-8 text (byte {e.start}); expected {FORMAT_HINT}")
+        raise BadInput(f"{path}: not UTF-8 text (byte {e.start}); expected {FORMAT_HINT}")
     except json.JSONDecodeError as e:
         what = "truncated JSON (the file ends inside the document)" if _ends_open(raw) \
             else "malformed JSON"
-        raise BadInput(f"{shown}: {what} at line {e.lineno} column {e.colno} ({e.msg}); "
+        raise BadInput(f"{path}: {what} at line {e.lineno} column {e.colno} ({e.msg}); "
                        f"expected {FORMAT_HINT}")
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
-        raise BadInput(f"{shown}: not a Google Benchmark result (no \"benchmarks\" list); "
+        raise BadInput(f"{path}: not a Google Benchmark result (no \"benchmarks\" list); "
                        f"expected {FORMAT_HINT}")
+    return doc
+
+
+def _context(path: str, doc: dict) -> tuple:
+    """(context, context.dmabench or None), the schema version checked."""
     context = doc.get("context", {})
     if not isinstance(context, dict):
-        raise BadInput(f"{shown}: \"context\" is a {type(context).__name__}, not an object; "
+        raise BadInput(f"{path}: \"context\" is a {type(context).__name__}, not an object; "
                        f"expected {FORMAT_HINT}")
     dmabench = context.get("dmabench")
-    if dmabench is not None:
-        if not isinstance(dmabench, dict):
-            raise BadInput(f"{shown}: context.dmabench is not an object; expected {FORMAT_HINT}")
-        version = dmabench.get("schema_version")
-        if version not in SUPPORTED_SCHEMA:
-            raise BadInput(f"{shown}: context.dmabench.schema_version is {version!r}; "
-                           f"accepted: {', '.join(map(str, SUPPORTED_SCHEMA))}")
+    if dmabench is None:
+        return context, None
+    if not isinstance(dmabench, dict):
+        raise BadInput(f"{path}: context.dmabench is not an object; expected {FORMAT_HINT}")
+    version = dmabench.get("schema_version", 1)  # none named: older than the field
+    if isinstance(version, bool) or version not in SUPPORTED_SCHEMA:
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA
+        raise BadInput(f"{path}: context.dmabench.schema_version is {version!r}; "
+                       f"accepted: {', '.join(map(str, SUPPORTED_SCHEMA))}"
+                       + (" (a newer dmabench wrote it: read it with that dmabench's report)"
+                          if newer else ""))
+    return context, dmabench
+
+
+def _add_entry(benches: dict, where: str, e, dmabench) -> None:
+    """One entry of "benchmarks", filed under its case."""
+    if not isinstance(e, dict):
+        raise BadInput(f"{where} is not an object; expected {FORMAT_HINT}")
+    run_name = e.get("run_name", e.get("name"))
+    if not isinstance(run_name, str) or not run_name:
+        raise BadInput(f"{where} has no \"name\" string; expected {FORMAT_HINT}")
+    bench = benches.get(run_name)
+    if bench is None:
+        bench = benches[run_name] = Bench(Name.parse(run_name), tags=_tags(dmabench, run_name))
+    if e.get("error_occurred"):
+        bench.errors.append(str(e.get("error_message", "error")))
+        return
+    unit = e.get("time_unit", "ns")
+    if unit not in NS_PER_UNIT:
+        raise BadInput(f"{where} ({run_name}): time_unit {unit!r}; "
+                       f"accepted: {', '.join(NS_PER_UNIT)}")
+    for key in ("real_time", "cpu_time"):
+        if key in e and not (_is_number(e[key]) or e[key] is None):
+            raise BadInput(f"{where} ({run_name}): {key} is {e[key]!r}; accepted: a number")
+    if not _is_number(e.get("real_time")):
+        raise BadInput(f"{where} ({run_name}): no numeric real_time; expected {FORMAT_HINT}")
+    if e.get("run_type") == "aggregate":
+        bench.aggregates[str(e.get("aggregate_name", "?"))] = e
+    else:
+        bench.iterations.append(e)
+
+
+def load(path: str) -> Run:
+    """Reads and checks one result file; raises BadInput with one line on any fault."""
+    doc = _parse(path, _read(path))
+    context, dmabench = _context(path, doc)
     benches = {}
     for i, e in enumerate(doc["benchmarks"]):
-        where = f"{shown}: benchmarks[{i}]"
-        if not isinstance(e, dict):
-            raise BadInput(f"{where} is not an object; expected {FORMAT_HINT}")
-        run_name = e.get("run_name", e.get("name"))
-        if not isinstance(run_name, str) or not run_name:
-            raise BadInput(f"{where} has no \"name\" string; expected {FORMAT_HINT}")
-        bench = benches.get(run_name)
-        if bench is None:
-            bench = benches[run_name] = Bench(Name.parse(run_name), tags=_tags(dmabench, run_name))
-        if e.get("error_occurred"):
-            bench.errors.append(str(e.get("error_message", "error")))
-            continue
-        unit = e.get("time_unit", "ns")
-        if unit not in NS_PER_UNIT:
-            raise BadInput(f"{where} ({run_name}): time_unit {unit!r}; "
-                           f"accepted: {', '.join(NS_PER_UNIT)}")
-        for key in ("real_time", "cpu_time"):
-            if key in e and not (_is_number(e[key]) or e[key] is None):
-                raise BadInput(f"{where} ({run_name}): {key} is {e[key]!r}; accepted: a number")
-        if not _is_number(e.get("real_time")):
-            raise BadInput(f"{where} ({run_name}): no numeric real_time; expected {FORMAT_HINT}")
-        if e.get("label"):
-            bench.label = str(e["label"])
-        if e.get("run_type") == "aggregate":
-            bench.aggregates[str(e.get("aggregate_name", "?"))] = e
-        else:
-            bench.iterations.append(e)
+        _add_entry(benches, f"{path}: benchmarks[{i}]", e, dmabench)
     measured = [b for b in benches.values() if b.iterations or b.aggregates]
     skipped = (dmabench or {}).get("skipped") or []
     if not measured and not skipped:
         why = "no benchmarks" if not benches else "only benchmarks that reported errors"
-        raise BadInput(f"{shown}: empty run ({why}, and none skipped); expected {FORMAT_HINT} "
+        raise BadInput(f"{path}: empty run ({why}, and none skipped); expected {FORMAT_HINT} "
                        "holding at least one measured or skipped benchmark")
     # A run whose every case was skipped is still a record: of why nothing ran.
     return Run(path=path, context=context, benches=benches, dmabench=dmabench)

@@ -33,7 +33,7 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
 
 @dataclass
 class Spec:
-    kind: str                  # "sweep", "ratio_bars", "stacked", "bars"
+    shape: str                 # "sweep", "ratio_bars", "stacked", "bars"
     x: str = ""                # sweep: the argument on the x axis
     panel: str = ""            # sweep: one panel per value of this argument
     xlog: bool = True
@@ -41,20 +41,20 @@ class Spec:
     xlabel: str = ""
     reference: str = ""        # ratio_bars: variant the ratios are to
     xtag: str = ""             # sweep: the tag (context.dmabench.cases) holding the x number
-    xpattern: str = ""         # the same for records written before tags: regex over the arg
+    xpattern: str = ""         # the same for records without tags: regex over the name's arg
     min_points: int = 1        # sweep: series with fewer points are left to the tables
 
     def x_of(self, bench: Bench):
         """The x value of a benchmark, or None when it is not on this sweep."""
         if self.xtag and bench.tags:
             return arg_number(str(bench.tags.get(self.xtag, "")))
-        value = bench.name.sweep_args().get(self.x)
+        value = bench.args.get(self.x)
         if value is None:
             return None
-        if self.xpattern:
-            m = re.fullmatch(self.xpattern, value)
+        if self.xpattern:  # only records without tags get here
+            m = re.fullmatch(self.xpattern, str(value))
             return arg_number(m.group(1)) if m else None
-        return arg_number(value)
+        return arg_number(str(value))
 
 
 FAMILY_PLOTS = {
@@ -78,9 +78,9 @@ def spec_for(family: str, benches: list) -> Spec:
     # A numeric argument with at least three values is a sweep.
     values = {}
     for b in benches:
-        for k, v in b.name.sweep_args().items():
-            if k != "threads" and arg_number(v) is not None:
-                values.setdefault(k, set()).add(arg_number(v))
+        for k, v in b.args.items():
+            if arg_number(str(v)) is not None:
+                values.setdefault(k, set()).add(arg_number(str(v)))
     for k, vs in values.items():
         if len(vs) >= 3:
             pos = [v for v in vs if v > 0]
@@ -130,75 +130,93 @@ def _legend_below(fig, handles, labels) -> None:
                frameon=False)
 
 
-def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir: str,
-          stem: str):
-    """Value against spec.x, one panel per spec.panel value, one line per
-    remaining name (and per machine on a board). Returns the stem, or None."""
-    panels, series_order = [], []
-    data = {}  # (panel, run index, series) -> [(x, Summary, evicted)]
+def _whiskers(descs) -> list:
+    """Error bars from each point's median down to its smallest and up to its
+    largest sample."""
+    return [[d.median - d.lo for d in descs], [d.hi - d.median for d in descs]]
+
+
+def _sweep_points(runs, family: str, spec: Spec, value):
+    """The points of a sweep, {(panel, run index, series): [(x, Description,
+    evicted)]}, with spec.min_points or more per series; then the panels and
+    the series ({case key: label}), each in the order first met."""
+    data, panels, series = {}, [], {}
     for ri, run in enumerate(runs):
         gone = findings.evicted(run)
         for b in run.in_family(family):
-            args = b.name.sweep_args()
-            x = spec.x_of(b)
-            m = value(b)
+            x, m = spec.x_of(b), value(b)
             if x is None or m is None or not m.samples:
                 continue
-            panel = f"{spec.panel}:{args[spec.panel]}" if spec.panel in args else ""
-            series = b.name.without(spec.x, spec.panel)
+            panel = f"{spec.panel}:{b.args[spec.panel]}" if spec.panel in b.args else ""
+            key = b.case_key(spec.x, spec.panel)
+            # A series is labelled by its cases' name without the swept segments.
+            series.setdefault(key, b.name.without(spec.x, spec.panel))
             if panel not in panels:
                 panels.append(panel)
-            if series not in series_order:
-                series_order.append(series)
-            data.setdefault((panel, ri, series), []).append((x, stats.summarise(m.samples),
-                                                             b.text in gone))
+            data.setdefault((panel, ri, key), []).append((x, stats.describe(m.samples),
+                                                          b.text in gone))
     data = {k: v for k, v in data.items() if len(v) >= spec.min_points}
-    series_order = [s for s in series_order if any(k[2] == s for k in data)]
     panels = [p for p in panels if any(k[0] == p for k in data)]
+    series = {key: label for key, label in series.items() if any(k[2] == key for k in data)}
+    return data, panels, series
+
+
+def _draw_sweep_panel(ax, runs, data, panel: str, series: dict, cmap, handles: dict) -> list:
+    """One line per series and run in one panel; returns the medians drawn."""
+    yvals = []
+    for ri, run in enumerate(runs):
+        for si, (key, label) in enumerate(series.items()):
+            pts = sorted(data.get((panel, ri, key), []), key=lambda p: p[0])
+            if not pts:
+                continue
+            med = [p[1].median for p in pts]
+            yvals += med
+            h = ax.errorbar([p[0] for p in pts], med, yerr=_whiskers([p[1] for p in pts]),
+                            color=cmap(si % cmap.N), linestyle=LINESTYLES[ri % len(LINESTYLES)],
+                            marker=MARKERS[si % len(MARKERS)], markersize=4, capsize=2,
+                            linewidth=1.2)
+            handles.setdefault(label if len(runs) == 1 else f"{label} - {run.label}", h)
+            # A dirty case whose lines were already written back: ringed,
+            # so it is not read as a dirty-line cost.
+            ev = [(p[0], p[1].median) for p in pts if p[2]]
+            if ev:
+                r = ax.scatter([e[0] for e in ev], [e[1] for e in ev], s=110,
+                               facecolors="none", edgecolors="#b00020", linewidths=1.6,
+                               zorder=5)
+                handles.setdefault("ringed: " + findings.EVICTED, r)
+    return yvals
+
+
+def _sweep_axes(ax, spec: Spec, title: str, ylabel: str, yvals: list) -> None:
+    if spec.xlog:
+        ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(_bytes_label if spec.xbytes else _plain_label))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    _log_y_if_wide(ax, yvals)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel((spec.xlabel or spec.x) + (" (bytes, log scale)" if spec.xbytes
+                                              else " (log scale)" if spec.xlog else ""))
+    ax.tick_params(axis="x", labelbottom=True, labelrotation=30)
+
+
+def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir: str,
+          stem: str):
+    """Value against spec.x, one panel per spec.panel value, one line per
+    remaining case (and per machine on a board). Returns the stem, or None."""
+    data, panels, series = _sweep_points(runs, family, spec, value)
     if not data:
         return None
     ncols = 1 if len(panels) == 1 else 2
     nrows = math.ceil(len(panels) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.6 * nrows + 0.4), squeeze=False,
                              sharex=True)
-    cmap = plt.get_cmap("tab10" if len(series_order) <= 10 else "tab20")
+    cmap = plt.get_cmap("tab10" if len(series) <= 10 else "tab20")
     handles = {}
     for pi, panel in enumerate(panels):
         ax = axes[pi // ncols][pi % ncols]
-        yvals = []
-        for ri, run in enumerate(runs):
-            for si, series in enumerate(series_order):
-                pts = sorted(data.get((panel, ri, series), []), key=lambda p: p[0])
-                if not pts:
-                    continue
-                xs = [p[0] for p in pts]
-                med = [p[1].median for p in pts]
-                err = [[p[1].median - p[1].lo for p in pts], [p[1].hi - p[1].median for p in pts]]
-                yvals += med
-                label = series if len(runs) == 1 else f"{series} - {run.label}"
-                h = ax.errorbar(xs, med, yerr=err, color=cmap(si % cmap.N),
-                                linestyle=LINESTYLES[ri % len(LINESTYLES)],
-                                marker=MARKERS[si % len(MARKERS)], markersize=4, capsize=2,
-                                linewidth=1.2)
-                handles.setdefault(label, h)
-                # A dirty case whose lines were already written back: ringed,
-                # so it is not read as a dirty-line cost.
-                ev = [(p[0], p[1].median) for p in pts if p[2]]
-                if ev:
-                    r = ax.scatter([e[0] for e in ev], [e[1] for e in ev], s=110,
-                                   facecolors="none", edgecolors="#b00020", linewidths=1.6,
-                                   zorder=5)
-                    handles.setdefault("ringed: " + findings.EVICTED, r)
-        if spec.xlog:
-            ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_formatter(FuncFormatter(_bytes_label if spec.xbytes else _plain_label))
-        ax.xaxis.set_minor_formatter(NullFormatter())
-        _log_y_if_wide(ax, yvals)
-        ax.set_title(panel or title)
-        ax.set_ylabel(ylabel)
-        ax.set_xlabel((spec.xlabel or spec.x) + (" (bytes, log scale)" if spec.xbytes
-                                                  else " (log scale)" if spec.xlog else ""))
-        ax.tick_params(axis="x", labelbottom=True, labelrotation=30)
+        yvals = _draw_sweep_panel(ax, runs, data, panel, series, cmap, handles)
+        _sweep_axes(ax, spec, panel or title, ylabel, yvals)
     for pi in range(len(panels), nrows * ncols):
         axes[pi // ncols][pi % ncols].set_visible(False)
     if len(panels) > 1 or panels[0]:
@@ -211,7 +229,7 @@ def sweep(runs, family: str, spec: Spec, value, ylabel: str, title: str, outdir:
 def bars(runs, benches_of, value, xlabel: str, title: str, outdir: str, stem: str,
          annotate=None, log=None):
     """Horizontal bars (median, whiskers min-max), grouped by machine on a board.
-    annotate(run, bench, summary) -> text written at the end of the bar."""
+    annotate(run, bench, description) -> text written at the end of the bar."""
     names = []
     for run in runs:
         for b in benches_of(run):
@@ -226,18 +244,17 @@ def bars(runs, benches_of, value, xlabel: str, title: str, outdir: str, stem: st
     allv = []
     for ri, run in enumerate(runs):
         by = {b.text: b for b in benches_of(run)}
-        ys, meds, errs, notes = [], [], [[], []], []
+        ys, descs, notes = [], [], []
         for i, n in enumerate(names):
             b = by.get(n)
             m = value(b) if b else None
             if not m or not m.samples:
                 continue
-            s = stats.summarise(m.samples)
+            d = stats.describe(m.samples)
             ys.append(i + (ri - (k - 1) / 2) * height)
-            meds.append(s.median)
-            errs[0].append(s.median - s.lo)
-            errs[1].append(s.hi - s.median)
-            notes.append(annotate(run, b, s) if annotate else "")
+            descs.append(d)
+            notes.append(annotate(run, b, d) if annotate else "")
+        meds, errs = [d.median for d in descs], _whiskers(descs)
         allv += meds
         ax.barh(ys, meds, height=height * 0.9, xerr=errs, color=cmap(ri % 10), capsize=2,
                 label=run.label if k > 1 else None, error_kw={"linewidth": 0.8})
@@ -266,16 +283,16 @@ def ratio_to(run, bench: Bench, reference: str, metric):
     key = f"ratio_to_{reference}"
     rec = bench.samples(key)
     if rec:
-        return stats.summarise(rec).median
-    ref = next((b for b in run.in_family(bench.name.family) if b.name.variant == reference
-                and b.name.sweep_args() == {}), None)
+        return stats.median(rec)
+    ref = next((b for b in run.in_family(bench.family) if b.variant == reference
+                and not b.args and b.threads == 1), None)
     if ref is None:
         return None
     mr, mb = metric(ref), metric(bench)
     if not mr or not mb or not mr.samples or not mb.samples:
         return None
-    r = stats.summarise(mr.samples).median
-    return stats.summarise(mb.samples).median / r if r > 0 else None
+    r = stats.median(mr.samples)
+    return stats.median(mb.samples) / r if r > 0 else None
 
 
 def components(bench: Bench):
@@ -287,9 +304,9 @@ def components(bench: Bench):
     total_m = bench.metric()
     if not total_m.samples:
         return None
-    total = stats.summarise(total_m.samples).median
+    total = stats.median(total_m.samples)
     counters = bench.family_counters()
-    shares = {k[len("share_"):]: stats.summarise(bench.samples(k)).median
+    shares = {k[len("share_"):]: stats.median(bench.samples(k))
               for k in counters if k.startswith("share_")}
     shares = {k: v for k, v in shares.items() if math.isfinite(v) and v >= 0}
     if shares and sum(shares.values()) > 0:
@@ -298,7 +315,7 @@ def components(bench: Bench):
     keys = [k for k in counters
             if k != total_m.key and not k.startswith(("ns_per_", "ratio_", "bytes_per_"))
             and k not in ("items_per_second",)]
-    vals = {k: stats.summarise(bench.samples(k)).median for k in keys}
+    vals = {k: stats.median(bench.samples(k)) for k in keys}
     vals = {k: v for k, v in vals.items() if math.isfinite(v) and v >= 0}
     if len(vals) < 2:
         return None
@@ -355,11 +372,11 @@ def stacked(runs, family: str, title: str, outdir: str, stem: str):
 
 def thread_scaling(runs, family: str, value, ylabel: str, outdir: str, stem: str,
                    limit: int = 16):
-    """Value against thread count for every name measured at several thread
+    """Value against thread count for every case measured at several thread
     counts: within one run, or across runs of one machine (each `dmabench run
     --threads N` is a run of its own). Returns (stem, shown, total) or None."""
     machines = []   # one entry per distinct machine identity, in run order
-    groups, order = {}, []
+    groups, order = {}, {}  # order: case key -> its label, the name without threads
     for run in runs:
         who = identity.machine_line(run, 500)
         if who not in machines:
@@ -369,10 +386,9 @@ def thread_scaling(runs, family: str, value, ylabel: str, outdir: str, stem: str
             m = value(b)
             if not m or not m.samples:
                 continue
-            key = b.name.without("threads")
-            if key not in order:
-                order.append(key)
-            groups.setdefault((mi, key), {})[b.threads] = stats.summarise(m.samples)
+            key = b.case_key("threads")
+            order.setdefault(key, b.name.without("threads"))
+            groups.setdefault((mi, key), {})[b.threads] = stats.describe(m.samples)
     keys = [k for k in order if any(len(groups.get((mi, k), {})) >= 2
                                     for mi in range(len(machines)))]
     if not keys:
@@ -390,13 +406,12 @@ def thread_scaling(runs, family: str, value, ylabel: str, outdir: str, stem: str
             med = [p[1].median for p in pts]
             yv += med
             xs_all.update(p[0] for p in pts)
-            h = ax.errorbar([p[0] for p in pts], med,
-                            yerr=[[p[1].median - p[1].lo for p in pts],
-                                  [p[1].hi - p[1].median for p in pts]],
+            h = ax.errorbar([p[0] for p in pts], med, yerr=_whiskers([p[1] for p in pts]),
                             color=cmap(si % cmap.N), linestyle=LINESTYLES[mi % 4],
                             marker=MARKERS[si % len(MARKERS)], capsize=2, markersize=4)
             handles.append(h)
-            labels.append(key if len(machines) == 1 else f"{key} - {label_of[who]}")
+            labels.append(order[key] if len(machines) == 1
+                          else f"{order[key]} - {label_of[who]}")
     ax.set_xlabel("threads (pinned, running at once)")
     ax.xaxis.set_major_formatter(FuncFormatter(_plain_label))
     ax.set_xticks(sorted(xs_all))
@@ -463,71 +478,86 @@ def pmu_value(event: str):
     return value
 
 
-def family_figures(runs, family: str, outdir: str) -> dict:
-    """Every figure for one family: {"main"|"threads"|"pmu": [(stem, caption)]}."""
-    benches = [b for r in runs for b in r.in_family(family)]
-    spec = spec_for(family, benches)
-    units = sorted({b.metric().unit for b in benches if b.metric().samples})
-    ylabel = " or ".join(units) + " (median)"
-    figs = {"main": [], "threads": [], "pmu": []}
-    main = figs["main"]
-    whisk = "points: median of the repetitions; whiskers: fastest to slowest repetition."
-    if spec.kind == "sweep":
-        st = sweep(runs, family, spec, metric_of, ylabel, f"{family}: time per unit",
+WHISKERS = "points: median of the repetitions; whiskers: fastest to slowest repetition."
+
+
+def _sweep_caption(family: str, spec: Spec, ylabel: str) -> str:
+    return (f"{family}: {ylabel} against {spec.xlabel or spec.x}"
+            + (f", one panel per {spec.panel}" if spec.panel else "") + f"; {WHISKERS}")
+
+
+def _sweep_figures(runs, family: str, spec: Spec, ylabel: str, outdir: str) -> list:
+    """The sweep, and bars of what is not on it (other maps, unswept cases)."""
+    figs = []
+    st = sweep(runs, family, spec, metric_of, ylabel, f"{family}: time per unit",
+               outdir, safe_stem(family))
+    if st:
+        figs.append((st, _sweep_caption(family, spec, ylabel)))
+    off = lambda r: [b for b in r.in_family(family)
+                     if spec.x_of(b) is None and b.metric().samples]
+    if sum(len(off(r)) for r in runs) >= 2:
+        st = bars(runs, off, metric_of, ylabel, f"{family}: not on the {spec.x} sweep",
+                  outdir, safe_stem(family) + "_other")
+        if st:
+            figs.append((st, f"{family}: {ylabel} of the cases off the {spec.x} sweep; "
+                         f"bars: {WHISKERS}"))
+    return figs
+
+
+def _ratio_bar_figures(runs, family: str, spec: Spec, ylabel: str, outdir: str) -> list:
+    def note(run, b, _d, ref=spec.reference):
+        r = ratio_to(run, b, ref, metric_of)
+        return f"x{textfmt.num(r)} {ref}" if r is not None else ""
+    st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel,
+              f"{family}: cost per call", outdir, safe_stem(family), annotate=note, log=True)
+    return [(st, f"{family}: {ylabel} on a log axis; the number on each bar is its ratio "
+                 f"to {family}/{spec.reference}; bars: {WHISKERS}")] if st else []
+
+
+def _stacked_figures(runs, family: str, spec: Spec, ylabel: str, outdir: str) -> list:
+    figs = []
+    st = stacked(runs, family, f"{family}: composed paths by component", outdir,
+                 safe_stem(family) + "_components")
+    if st:
+        figs.append((st, f"{family}: each composed path split by the share of its "
+                     "attributed time each piece took (share_<piece>, medians), with the "
+                     "path's median total beside its bar."))
+    if spec.x:
+        st = sweep(runs, family, spec, metric_of, ylabel, f"{family}: time against {spec.x}",
                    outdir, safe_stem(family))
         if st:
-            main.append((st, f"{family}: {ylabel} against {spec.xlabel or spec.x}"
-                         + (f", one panel per {spec.panel}" if spec.panel else "")
-                         + f"; {whisk}"))
-    elif spec.kind == "ratio_bars":
-        def note(run, b, s, ref=spec.reference):
-            r = ratio_to(run, b, ref, metric_of)
-            return f"x{textfmt.num(r)} {ref}" if r is not None else ""
-        st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel,
-                  f"{family}: cost per call", outdir, safe_stem(family), annotate=note, log=True)
-        if st:
-            main.append((st, f"{family}: {ylabel} on a log axis; the number on each bar is "
-                         f"its ratio to {family}/{spec.reference}; bars: {whisk}"))
-    elif spec.kind == "stacked":
-        st = stacked(runs, family, f"{family}: composed paths by component", outdir,
-                     safe_stem(family) + "_components")
-        if st:
-            main.append((st, f"{family}: each composed path split by the share of its "
-                         "attributed time each piece took (share_<piece>, medians), with the "
-                         "path's median total beside its bar."))
-        if spec.x:
-            st = sweep(runs, family, spec, metric_of, ylabel, f"{family}: time against {spec.x}",
-                       outdir, safe_stem(family))
-            if st:
-                main.append((st, f"{family}: {ylabel} against {spec.xlabel or spec.x}"
-                             + (f", one panel per {spec.panel}" if spec.panel else "")
-                             + f"; {whisk}"))
-    if spec.kind == "sweep":  # what is not on the sweep (other maps, unswept cases): bars
-        off = lambda r: [b for b in r.in_family(family)
-                         if spec.x_of(b) is None and b.metric().samples]
-        if sum(len(off(r)) for r in runs) >= 2:
-            st = bars(runs, off, metric_of, ylabel, f"{family}: not on the {spec.x} sweep",
-                      outdir, safe_stem(family) + "_other")
-            if st:
-                main.append((st, f"{family}: {ylabel} of the cases off the {spec.x} sweep; "
-                             f"bars: {whisk}"))
-    if spec.kind != "sweep":  # bars of the totals: the fallback when nothing else drew
-        if spec.kind == "bars" or not main:
-            st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel, f"{family}",
-                      outdir, safe_stem(family))
-            if st:
-                main.append((st, f"{family}: {ylabel}; bars: {whisk}"))
+            figs.append((st, _sweep_caption(family, spec, ylabel)))
+    return figs
+
+
+MAIN_FIGURES = {"sweep": _sweep_figures, "ratio_bars": _ratio_bar_figures,
+                "stacked": _stacked_figures, "bars": lambda *_: []}
+
+
+def _main_figures(runs, family: str, spec: Spec, ylabel: str, outdir: str) -> list:
+    figs = MAIN_FIGURES[spec.shape](runs, family, spec, ylabel, outdir)
+    if figs or spec.shape == "sweep":
+        return figs
+    # Bars of the totals: the fallback when nothing else drew.
+    st = bars(runs, lambda r: r.in_family(family), metric_of, ylabel, f"{family}",
+              outdir, safe_stem(family))
+    return [(st, f"{family}: {ylabel}; bars: {WHISKERS}")] if st else []
+
+
+def _thread_figures(runs, family: str, ylabel: str, outdir: str) -> list:
     ts = thread_scaling(runs, family, metric_of, ylabel, outdir, safe_stem(family) + "_threads")
-    if ts:
-        st, shown, total = ts
-        more = f" (first {shown} of {total} series; all are in the table)" if shown < total else ""
-        figs["threads"].append((st, f"{family}: {ylabel} against the number of threads{more}; "
-                                f"{whisk}"))
-    events = []
+    if not ts:
+        return []
+    st, shown, total = ts
+    more = f" (first {shown} of {total} series; all are in the table)" if shown < total else ""
+    return [(st, f"{family}: {ylabel} against the number of threads{more}; {WHISKERS}")]
+
+
+def _pmu_figures(runs, family: str, spec: Spec, benches: list, outdir: str) -> list:
+    """One figure per PMU event that counted something."""
+    figs, events = [], []
     for b in benches:
-        for e in b.pmu_per_unit():
-            if e not in events:
-                events.append(e)
+        events += [e for e in b.pmu_per_unit() if e not in events]
     for event in events:
         value = pmu_value(event)
         vals = [value(b) for b in benches if value(b)]
@@ -536,12 +566,23 @@ def family_figures(runs, family: str, outdir: str) -> dict:
         per = sorted({v.unit.rsplit(" per ", 1)[-1] for v in vals})
         label = f"{event} per {' or '.join(per)} (median)"
         stem = safe_stem(f"{family}_pmu_{event}")
-        if spec.kind == "sweep":
+        if spec.shape == "sweep":
             st = sweep(runs, family, spec, value, label, f"{family}: {event}", outdir, stem)
         else:
             st = bars(runs, lambda r: r.in_family(family), value, label,
                       f"{family}: {event}", outdir, stem)
         if st:
-            figs["pmu"].append((st, f"{family}: PMU event {event} per unit, counted only while "
-                                "the timed loop ran."))
+            figs.append((st, f"{family}: PMU event {event} per unit, counted only while "
+                         "the timed loop ran."))
     return figs
+
+
+def family_figures(runs, family: str, outdir: str) -> dict:
+    """Every figure for one family: {"main"|"threads"|"pmu": [(stem, caption)]}."""
+    benches = [b for r in runs for b in r.in_family(family)]
+    spec = spec_for(family, benches)
+    units = sorted({b.metric().unit for b in benches if b.metric().samples})
+    ylabel = " or ".join(units) + " (median)"
+    return {"main": _main_figures(runs, family, spec, ylabel, outdir),
+            "threads": _thread_figures(runs, family, ylabel, outdir),
+            "pmu": _pmu_figures(runs, family, spec, benches, outdir)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import dataclass
 
 from . import findings, identity, plots, stats, textfmt
 from .doc import Banner, Doc, Figure, Heading, Para, Table, Text
@@ -26,20 +27,17 @@ METHOD = ("How to read: each figure is the median over the repetitions of a "
 def _union(runs, family):
     """Names of the family over all runs, each variant's cases kept together
     (in the order the variants first appear), and per run name -> Bench."""
-    names, by = [], []
+    names, by, variant_of = [], [], {}
     for run in runs:
         d = {}
         for b in run.in_family(family):
             d[b.text] = b
+            variant_of.setdefault(b.text, b.variant)
             if b.text not in names:
                 names.append(b.text)
         by.append(d)
-    variants = []
-    for n in names:
-        v = "/".join(n.split("/")[:2])
-        if v not in variants:
-            variants.append(v)
-    names.sort(key=lambda n: variants.index("/".join(n.split("/")[:2])))
+    variants = list(dict.fromkeys(variant_of[n] for n in names))
+    names.sort(key=lambda n: variants.index(variant_of[n]))
     return names, by
 
 
@@ -57,11 +55,10 @@ def _ratio_cell(b, key, with_range):
     s = b.samples(key)
     if not s:
         return "-"
-    cell = textfmt.num(stats.summarise(s).median)
+    cell = textfmt.num(stats.median(s))
     lo, hi = b.samples(key + "_p10"), b.samples(key + "_p90")
     if with_range and lo and hi:
-        cell += f" (p10 {textfmt.num(stats.summarise(lo).median)}, " \
-                f"p90 {textfmt.num(stats.summarise(hi).median)})"
+        cell += f" (p10 {textfmt.num(stats.median(lo))}, p90 {textfmt.num(stats.median(hi))})"
     return cell
 
 
@@ -123,7 +120,7 @@ def _one_run_table(runs, names, by, family) -> list:
             rows.append((n, [msg, "", "", "", "", ""] + [""] * len(ratio_keys)))
             trows.append((n, ["-", "", "-", "0"] + ["-"] * len(ratio_keys)))
             continue
-        s = stats.summarise(m.samples)
+        s = stats.describe(m.samples)
         ratios = [_ratio_cell(b, k, True) for k in ratio_keys]
         tratios = [_ratio_cell(b, k, False) for k in ratio_keys]
         nrep = f"{s.n}" + (" (aggr.)" if b.aggregates_only else "")
@@ -158,7 +155,7 @@ def _board_table(runs, names, by) -> list:
                 tcells.append("-")
                 continue
             unit = unit or m.unit
-            s = stats.summarise(m.samples)
+            s = stats.describe(m.samples)
             flag = "*" if _unstable(runs[ri], n) else ""
             cells.append(f"{textfmt.num(s.median)} ({_spread(s)}{flag}, n={s.n})")
             tcells.append(f"{textfmt.num(s.median)} +-{_spread(s)}{flag}")
@@ -209,7 +206,7 @@ def _other_tables(runs, family) -> list:
         keys = _ordered(fam, lambda b: [k for k in b.family_counters()
                                         if k != b.metric().key and k not in _ratio_keys([b])])
         if keys:
-            rows = [(b.text, [textfmt.num(stats.summarise(b.samples(k)).median)
+            rows = [(b.text, [textfmt.num(stats.median(b.samples(k)))
                               if b.samples(k) else "-" for k in keys]) for b in fam]
             cap = f"{family}: other counters (median)" + (f", {run.label}" if len(runs) > 1 else "")
             blocks.append(Table("benchmark", keys, rows, caption=cap, page_only=True))
@@ -227,7 +224,7 @@ def _pmu_tables(runs, family) -> list:
         rows = []
         for b in fam:
             pu = b.pmu_per_unit()
-            rows.append((b.text, [f"{textfmt.num(stats.summarise(pu[e][1]).median)}/{pu[e][0]}"
+            rows.append((b.text, [f"{textfmt.num(stats.median(pu[e][1]))}/{pu[e][0]}"
                                   if e in pu and pu[e][1] else "-" for e in events]))
         cap = (f"{family}: PMU counts per unit (median), counted only while the timed loop ran"
                + (f", {run.label}" if len(runs) > 1 else ""))
@@ -257,28 +254,34 @@ def family_tables(runs, family) -> dict:
                              caption=f"{family}: benchmarks that reported an error")] if errs else []}
 
 
-def machine_blocks(runs) -> list:
-    blocks = []
-    if len(runs) == 1:
-        run = runs[0]
-        blocks.append(Text(["Machine: " + identity.machine_line(run, textfmt.WIDTH - 9)],
-                           text_only=True))
-    else:
-        blocks.append(Text([f"M{i + 1}: " + identity.machine_line(r, textfmt.WIDTH - 4)
-                            for i, r in enumerate(runs)], text_only=True))
-        blocks.append(Table("machine", ["name", "identity"],
-                            [(f"M{i + 1}", [r.label, identity.machine_line(r, 200)])
-                             for i, r in enumerate(runs)], page_only=True))
-    # One banner per distinct stamp, naming the runs it covers.
+def schema_blocks(named) -> tuple:
+    """The schema label of the runs [(who, run)] (identity.schema_line), said
+    once: a line for the text under the machine lines, a note for the page.
+    ([], []) when every record is of the current schema."""
+    line = identity.schema_line(named)
+    if not line:
+        return [], []
+    return [Text(textfmt.wrap(line), text_only=True)], [Para(line, kind="note", page_only=True)]
+
+
+def _stamp_banners(runs) -> list:
+    """One banner per distinct emulated or virtualised stamp, naming the runs it covers."""
     stamps = {}
     for i, run in enumerate(runs):
         level, _, text = identity.status(run)
         if level in ("emulated", "virtualised"):
             stamps.setdefault((level, text), []).append(i)
+    blocks = []
     for (level, text), idx in stamps.items():
         who = "" if len(runs) == 1 else \
             ", ".join(f"M{i + 1}" for i in idx) + (f" ({runs[idx[0]].label})" if len(idx) == 1 else "") + ": "
         blocks.append(Banner(level, who + text))
+    return blocks
+
+
+def _run_notes(runs) -> list:
+    """What each run's record warns of: no context, frequency scaling, the timer check."""
+    blocks = []
     for i, run in enumerate(runs):
         who = "" if len(runs) == 1 else f"M{i + 1} ({run.label}): "
         note = run.missing_note()
@@ -291,10 +294,26 @@ def machine_blocks(runs) -> list:
         cal = identity.calibration_text(run)
         if cal:
             # Under emulation the ladder measures qemu: recorded, not a warning.
-            drifted = level != "emulated" and (
+            drifted = identity.status(run)[0] != "emulated" and (
                 (run.get("calibration", {}) or {}).get("drifted") or
                 (run.get("calibration.ladder", {}) or {}).get("linear") is False)
             blocks.append(Para(who + "Timer check: " + cal + ".", kind="warn" if drifted else ""))
+    return blocks
+
+
+def machine_blocks(runs) -> list:
+    if len(runs) == 1:
+        blocks = [Text(["Machine: " + identity.machine_line(runs[0], textfmt.WIDTH - 9)],
+                       text_only=True)]
+    else:
+        blocks = [Text([f"M{i + 1}: " + identity.machine_line(r, textfmt.WIDTH - 4)
+                        for i, r in enumerate(runs)], text_only=True),
+                  Table("machine", ["name", "identity"],
+                        [(f"M{i + 1}", [r.label, identity.machine_line(r, 200)])
+                         for i, r in enumerate(runs)], page_only=True)]
+    whos = [""] if len(runs) == 1 else [f"M{i + 1}" for i in range(len(runs))]
+    schema_text, schema_page = schema_blocks(list(zip(whos, runs)))
+    blocks += schema_text + _stamp_banners(runs) + schema_page + _run_notes(runs)
     for i, run in enumerate(runs):
         heading = "Machine and run" if len(runs) == 1 else f"M{i + 1}: {run.label}"
         blocks.append(Heading(2 if len(runs) == 1 else 3, heading, page_only=True))
@@ -356,6 +375,68 @@ def verdict_text(exp: dict) -> str:
             f"({len(comps)} comparisons: {counts}).")
 
 
+@dataclass
+class Outcome:
+    """One comparison of an experiment record, shaped as plots.forest reads it."""
+    ratio: float
+    ci_lo: float
+    ci_hi: float
+    verdict: str
+
+    @staticmethod
+    def of(c: dict) -> "Outcome":
+        ci = c.get("ci95") or [math.nan, math.nan]
+        return Outcome(float(c.get("ratio", math.nan)), float(ci[0]), float(ci[1]),
+                       str(c.get("outcome", "")))
+
+
+def _group_table(exp: dict) -> list:
+    """The verdict per group, when the experiment has several."""
+    groups = [g for g in exp.get("groups", []) or [] if isinstance(g, dict)]
+    if len(groups) < 2:
+        return []
+    rows = [(str(g.get("group", "?")), [str(g.get("verdict", "?")), str(g.get("supports", 0)),
+                                         str(g.get("contradicts", 0)),
+                                         str(g.get("inconclusive", 0))]) for g in groups]
+    # The page adds each group's era (long: kernel versions and sources).
+    eras = any(g.get("era") for g in groups)
+    return [Table(f"group ({exp.get('group_by', '?')})",
+                  ["verdict", "supports", "contradicts", "inconclusive"] + (["era"] if eras else []),
+                  [(l, c + ([str(g.get("era", ""))] if eras else []))
+                   for (l, c), g in zip(rows, groups)],
+                  caption="The verdict per group",
+                  text_headers=["verdict", "supports", "contradicts", "inconclusive"],
+                  text_rows=rows)]
+
+
+def _comparison_blocks(exp: dict, outdir: str) -> list:
+    """Each comparison: a forest plot, the page's table naming both benchmarks
+    in full, and the text's saying what differs."""
+    comps = [c for c in exp.get("comparisons", []) if isinstance(c, dict)]
+    label = lambda c: _pair_label(c.get("subject", ""), c.get("baseline", ""))
+    blocks = []
+    stem = plots.forest([(label(c), Outcome.of(c)) for c in comps],
+                        f"experiment {exp.get('name', '')}: subject / baseline",
+                        outdir, plots.safe_stem(f"experiment_{exp.get('name', '')}"),
+                        colours=OUTCOME_COLOURS, xlabel="subject / baseline",
+                        meaning="< 1 the subject is faster")
+    if stem:
+        blocks.append(Figure(stem, "Each comparison's ratio of medians with its 95 % interval, "
+                                   "coloured by what it says of the claim."))
+    rows, trows = [], []
+    for c in comps:
+        o = Outcome.of(c)
+        ci = f"{o.ci_lo:.3f}-{o.ci_hi:.3f}" if math.isfinite(o.ci_lo) else "-"
+        rows.append((c.get("subject", "?"), [c.get("baseline", "?"), textfmt.num(o.ratio), ci,
+                                              o.verdict]))
+        trows.append((label(c), [textfmt.num(o.ratio), ci, o.verdict]))
+    blocks.append(Table("subject", ["baseline", "ratio", "95% CI", "outcome"], rows,
+                        page_only=True))
+    blocks.append(Table("subject vs baseline", ["ratio", "95% CI", "outcome"], trows,
+                        text_only=True))
+    return blocks
+
+
 def experiment_blocks(run: Run, outdir: str) -> list:
     """A `dmabench experiment` record: the claim, the verdict, each comparison."""
     exp = run.get("experiment")
@@ -366,52 +447,8 @@ def experiment_blocks(run: Run, outdir: str) -> list:
         blocks.append(Para(f"Claim (2014 review): \"{exp['claim']}\""))
     if exp.get("question"):
         blocks.append(Para(f"Measured: {exp['question']}, compared by {exp.get('metric', '?')}."))
-    comps = [c for c in exp.get("comparisons", []) if isinstance(c, dict)]
     blocks.append(Para(verdict_text(exp), kind="strong"))
-    groups = [g for g in exp.get("groups", []) or [] if isinstance(g, dict)]
-    if len(groups) > 1:
-        rows = [(str(g.get("group", "?")), [str(g.get("verdict", "?")), str(g.get("supports", 0)),
-                                             str(g.get("contradicts", 0)),
-                                             str(g.get("inconclusive", 0))]) for g in groups]
-        # The page adds each group's era (long: kernel versions and sources).
-        eras = any(g.get("era") for g in groups)
-        blocks.append(Table(f"group ({exp.get('group_by', '?')})",
-                            ["verdict", "supports", "contradicts", "inconclusive"]
-                            + (["era"] if eras else []),
-                            [(l, c + ([str(g.get("era", ""))] if eras else []))
-                             for (l, c), g in zip(rows, groups)],
-                            caption="The verdict per group",
-                            text_headers=["verdict", "supports", "contradicts", "inconclusive"],
-                            text_rows=rows))
-
-    class Row:
-        def __init__(self, c):
-            ci = c.get("ci95") or [math.nan, math.nan]
-            self.ratio = float(c.get("ratio", math.nan))
-            self.ci_lo, self.ci_hi = float(ci[0]), float(ci[1])
-            self.verdict = str(c.get("outcome", ""))
-
-    stem = plots.forest([(_pair_label(c.get("subject", ""), c.get("baseline", "")), Row(c))
-                         for c in comps], f"experiment {exp.get('name', '')}: subject / baseline",
-                        outdir, plots.safe_stem(f"experiment_{exp.get('name', '')}"),
-                        colours=OUTCOME_COLOURS, xlabel="subject / baseline",
-                        meaning="< 1 the subject is faster")
-    if stem:
-        blocks.append(Figure(stem, "Each comparison's ratio of medians with its 95 % interval, "
-                                   "coloured by what it says of the claim."))
-    rows, trows = [], []
-    for c in comps:
-        r = Row(c)
-        ci = f"{r.ci_lo:.3f}-{r.ci_hi:.3f}" if math.isfinite(r.ci_lo) else "-"
-        rows.append((c.get("subject", "?"), [c.get("baseline", "?"), textfmt.num(r.ratio), ci,
-                                              r.verdict]))
-        trows.append((_pair_label(c.get("subject", ""), c.get("baseline", "")),
-                      [textfmt.num(r.ratio), ci, r.verdict]))
-    # The page names both benchmarks in full; the text says what differs.
-    blocks.append(Table("subject", ["baseline", "ratio", "95% CI", "outcome"], rows,
-                        page_only=True))
-    blocks.append(Table("subject vs baseline", ["ratio", "95% CI", "outcome"], trows,
-                        text_only=True))
+    blocks += _group_table(exp) + _comparison_blocks(exp, outdir)
     for missing in exp.get("cannot_run", []) or []:
         blocks.append(Para(f"Cannot run here: {missing}"))
     if exp.get("method"):

@@ -1,4 +1,9 @@
-"""Summaries of repetitions and the A/B verdict.
+"""One quantile, descriptions of repetitions, and the A/B verdict.
+
+Every median, percentile and quantile the package computes is quantile()
+below, Hyndman and Fan's type 7 (numpy's default); results/ (C++) and the
+module's integer C port use the same definition and are tested against the
+same vectors (tests/stats/quantile_vectors.json).
 
 The verdict is distribution-free: timings are skewed and have outliers, and a
 handful of repetitions cannot show they are normal. The ratio NEW/BASE is the
@@ -31,12 +36,33 @@ NO_CHANGE = "no significant change"
 TOO_FEW = "too few repetitions"
 
 
+def quantile(xs, p) -> float:
+    """Type 7: over the sorted x[0..n), h = p (n - 1), k = floor(h),
+    Q = x[k] + (h - k)(x[k+1] - x[k]); nan for no samples. p may be a
+    Fraction, which keeps Q exact for integer samples."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"quantile: p is {p}; accepted: 0 <= p <= 1")
+    x = sorted(xs)
+    if not x:
+        return math.nan
+    h = p * (len(x) - 1)
+    k = math.floor(h)
+    if k + 1 == len(x):  # p = 1: the largest sample (there is no x[k+1])
+        return float(x[k])
+    return float(x[k] + (h - k) * (x[k + 1] - x[k]))
+
+
+def median(xs) -> float:
+    return quantile(xs, 0.5)
+
+
 @dataclass
-class Summary:
+class Description:
+    """A set of samples (the repetitions of one benchmark, mostly), described."""
     n: int
     median: float
-    lo: float           # smallest repetition
-    hi: float           # largest repetition
+    lo: float           # smallest sample
+    hi: float           # largest sample
     mad_sigma: float    # 1.4826 * median absolute deviation: a robust sigma
 
     @property
@@ -47,13 +73,13 @@ class Summary:
         return self.mad_sigma / abs(self.median)
 
 
-def summarise(samples) -> Summary:
-    x = np.asarray(samples, dtype=float)
-    if x.size == 0:
-        return Summary(0, math.nan, math.nan, math.nan, math.nan)
-    med = float(np.median(x))
-    mad = float(np.median(np.abs(x - med))) * MAD_TO_SIGMA
-    return Summary(int(x.size), med, float(x.min()), float(x.max()), mad)
+def describe(samples) -> Description:
+    x = [float(v) for v in samples]
+    if not x:
+        return Description(0, math.nan, math.nan, math.nan, math.nan)
+    med = median(x)
+    mad = median([abs(v - med) for v in x]) * MAD_TO_SIGMA
+    return Description(len(x), med, min(x), max(x), mad)
 
 
 @lru_cache(maxsize=256)
@@ -117,15 +143,15 @@ class Verdict:
     verdict: str
 
 
-def compare(base, new, alpha: float = ALPHA, min_effect: float = MIN_EFFECT) -> Verdict:
-    """NEW/BASE for a lower-is-better quantity (a time)."""
+def shift(base, new, alpha: float = ALPHA, min_effect: float = MIN_EFFECT) -> Verdict:
+    """NEW/BASE for a lower-is-better quantity (a time): how far NEW moved from BASE."""
     b = np.asarray([x for x in base if x > 0], dtype=float)
     w = np.asarray([x for x in new if x > 0], dtype=float)
     m, n = b.size, w.size
     if m == 0 or n == 0:
         return Verdict(m, n, math.nan, math.nan, math.nan, math.nan, TOO_FEW)
     diffs = np.sort((np.log(w)[None, :] - np.log(b)[:, None]).ravel())
-    ratio = float(math.exp(np.median(diffs)))
+    ratio = math.exp(median(diffs))
     c = u_critical(m, n, alpha)
     if c is None:
         return Verdict(m, n, ratio, math.nan, math.nan, math.nan, TOO_FEW)

@@ -8,7 +8,10 @@
 
 namespace dmabench::results {
 
-inline constexpr int schema_version = 1;
+// 2: every quantile is results::quantile (type 7) and every ratio_to_* the
+// median of paired per-batch ratios, kmod/ included (1: other definitions;
+// report/ reads a schema-1 record with its old meaning and says so).
+inline constexpr int schema_version = 2;
 
 struct Error : std::runtime_error {
     using std::runtime_error::runtime_error;

@@ -7,11 +7,6 @@
 namespace dmabench::results {
 namespace {
 
-double median_of_sorted(const std::vector<double>& v) {
-    std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 double to_ns(const nlohmann::json& b, const char* field) {
     std::string unit = b.value("time_unit", "ns");
     double scale = unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9 : 1;
@@ -19,6 +14,19 @@ double to_ns(const nlohmann::json& b, const char* field) {
 }
 
 }  // namespace
+
+double quantile(std::vector<double>& v, double p) {
+    if (v.empty()) return std::nan("");
+    const double h = std::clamp(p, 0.0, 1.0) * double(v.size() - 1);
+    const auto k = std::size_t(h);
+    std::nth_element(v.begin(), v.begin() + long(k), v.end());
+    if (k + 1 == v.size()) return v[k];
+    // The next order statistic is the least of those above rank k.
+    const double next = *std::min_element(v.begin() + long(k) + 1, v.end());
+    return v[k] + (h - double(k)) * (next - v[k]);
+}
+
+double median(std::vector<double> v) { return quantile(v, 0.5); }
 
 std::optional<std::pair<std::size_t, std::size_t>> median_ci_ranks(std::size_t n) {
     if (n < 6) return std::nullopt;
@@ -41,7 +49,7 @@ Summary summarise(std::vector<double> v) {
     s.n = v.size();
     if (v.empty()) return s;
     std::sort(v.begin(), v.end());
-    s.median = median_of_sorted(v);
+    s.median = median(v);
     s.min = v.front();
     s.max = v.back();
     double sum = 0;
@@ -49,8 +57,7 @@ Summary summarise(std::vector<double> v) {
     s.mean = sum / double(v.size());
     std::vector<double> dev;
     for (double x : v) dev.push_back(std::fabs(x - s.median));
-    std::sort(dev.begin(), dev.end());
-    s.mad = median_of_sorted(dev);
+    s.mad = median(std::move(dev));
     if (v.size() > 1 && s.mean != 0) {
         double ss = 0;
         for (double x : v) ss += (x - s.mean) * (x - s.mean);
@@ -101,20 +108,13 @@ Ratio hl_ratio(const std::vector<double>& subject, const std::vector<double>& ba
     for (double x : b)
         for (double y : s) d.push_back(y - x);
     std::sort(d.begin(), d.end());
-    r.value = std::exp(median_of_sorted(d));
+    r.value = std::exp(median(d));
     long c = u_critical(b.size(), s.size(), alpha);
     if (c < 0) return r;
     r.lo = std::exp(d[std::size_t(c)]);
     r.hi = std::exp(d[d.size() - std::size_t(c) - 1]);
     return r;
 }
-
-namespace {
-double median_of(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? std::nan("") : median_of_sorted(v);
-}
-}  // namespace
 
 nlohmann::json line_states(const nlohmann::json& doc) {
     nlohmann::json out = nlohmann::json::object();
@@ -146,9 +146,9 @@ nlohmann::json line_states(const nlohmann::json& doc) {
         Ratio r = hl_ratio(d, k);
         std::string basis = "reps";
         if (std::isnan(r.lo)) {  // too few repetitions: the batches' medians and bands, as report/findings.py
-            double d10 = median_of(per(op + "_p10", name)), d90 = median_of(per(op + "_p90", name));
-            double k10 = median_of(per(op + "_p10", c->second)), k90 = median_of(per(op + "_p90", c->second));
-            r.value = median_of(per(op + "_median", name)) / median_of(per(op + "_median", c->second));
+            double d10 = median(per(op + "_p10", name)), d90 = median(per(op + "_p90", name));
+            double k10 = median(per(op + "_p10", c->second)), k90 = median(per(op + "_p90", c->second));
+            r.value = median(per(op + "_median", name)) / median(per(op + "_median", c->second));
             r.lo = d10 / k90;
             r.hi = d90 / k10;
             basis = "batches";

@@ -11,6 +11,15 @@
 
 namespace dmabench::results {
 
+// The one quantile of the project (Hyndman and Fan's type 7, numpy's
+// default): over the sorted samples, h = p (n - 1), k = floor(h),
+// x[k] + (h - k)(x[k+1] - x[k]). The median is quantile(v, 0.5). The
+// harness, results/, runners/, report/stats.py and the module's integer port
+// (kernels/kmod/dmabench_core.h) are all tested against
+// tests/stats/quantile_vectors.json. v is reordered; NaN when empty.
+double quantile(std::vector<double>& v, double p);
+double median(std::vector<double> v);
+
 struct Summary {
     std::size_t n = 0;
     double median = 0, min = 0, max = 0, mean = 0;
@@ -49,13 +58,13 @@ long u_critical(std::size_t m, std::size_t n, double alpha = 0.05);
 // {dirty name: {state: "evicted", clean, ratio, ci95, basis, why}}.
 nlohmann::json line_states(const nlohmann::json& doc);
 
-// Per benchmark of a Google Benchmark document: its repetitions' real time
-// (ns) summarised, and "unstable" when the CV exceeds cv_limit.
 // Every repetition's value per run name (aggregates left out): the real or
 // CPU time in ns, or a counter the family reports per unit (ns_per_call, ...).
 std::map<std::string, std::vector<double>> samples(const nlohmann::json& doc,
                                                    const std::string& metric = "real_time");
 
+// Per benchmark of a Google Benchmark document: its repetitions' real time
+// (ns) summarised, and "unstable" when the CV exceeds cv_limit.
 nlohmann::json statistics(const nlohmann::json& doc, double cv_limit);
 
 }  // namespace dmabench::results

@@ -45,7 +45,7 @@ Features features_here() {
     return f;
 }
 
-std::string feature_skip(const cache::Variant& v, const Features& f) {
+std::string feature_skip(const cache::RoutineRow& v, const Features& f) {
     if (v.arch != f.arch)
         return std::string(cache::arch_name(v.arch)) + " only (this is an " +
                cache::arch_name(f.arch) + " build)";
@@ -61,7 +61,7 @@ std::string feature_skip(const cache::Variant& v, const Features& f) {
     return "unknown requirement";
 }
 
-std::string skip_reason(const cache::Variant& v) {
+std::string skip_reason(const cache::RoutineRow& v) {
     static const Features here = features_here();
     if (auto why = feature_skip(v, here); !why.empty()) return why;
     if (!v.run) return "no entry point in this build";

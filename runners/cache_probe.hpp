@@ -20,11 +20,11 @@ struct Features {
 Features features_here();
 
 // "" when the CPU described by f may run v; otherwise why not.
-std::string feature_skip(const cache::Variant& v, const Features& f);
+std::string feature_skip(const cache::RoutineRow& v, const Features& f);
 
 // feature_skip on this machine, then a run of the routine in a child (once per
 // operation, remembered). "" when v runs here.
-std::string skip_reason(const cache::Variant& v);
+std::string skip_reason(const cache::RoutineRow& v);
 
 // --- Cortex-A53 errata 826319, 827319, 824069 (r0p0-r0p2) and 819472 (r0p0-r0p1):
 // on these revisions Linux clears SCTLR_EL1.UCI, so every EL0 DC instruction

@@ -1,4 +1,7 @@
 #include "runners/kmod_probe.hpp"
+#include "runners/kmod_uapi.hpp"
+
+#include "results/stats.hpp"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -11,6 +14,8 @@
 #include <cstring>
 #include <filesystem>
 #include <regex>
+#include <stdexcept>
+#include <string_view>
 
 namespace dmabench::kmod {
 
@@ -18,10 +23,10 @@ namespace {
 std::string bounded(const char* s, std::size_t n) { return std::string(s, strnlen(s, n)); }
 }  // namespace
 
-std::string Device::hypercall_note() const { return bounded(info.hypercall_note, DMABENCH_NOTE_LEN); }
+std::string Module::hypercall_note() const { return bounded(info.hypercall_note, DMABENCH_NOTE_LEN); }
 
-Device open_device(const std::string& path) {
-    Device d;
+Module open_module(const std::string& path) {
+    Module d;
     d.fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (d.fd < 0) {
         int e = errno;
@@ -44,12 +49,12 @@ Device open_device(const std::string& path) {
     return d;
 }
 
-const Device& device() {
-    static const Device d = open_device();
+const Module& module() {
+    static const Module d = open_module();
     return d;
 }
 
-uint32_t batch_for(uint64_t size, uint32_t page_size) {
+uint32_t buffers_per_sample(uint64_t size, uint32_t page_size) {
     constexpr uint64_t kTouchedPerSample = 256 << 10;
     uint64_t pages = (size + page_size - 1) / page_size, block = page_size;
     while (block < pages * page_size) block *= 2;  // as the module allocates
@@ -57,49 +62,25 @@ uint32_t batch_for(uint64_t size, uint32_t page_size) {
     return uint32_t(std::min<uint64_t>(b, std::max<uint64_t>(1, DMABENCH_MAX_BATCH_BYTES / block)));
 }
 
-Chunks chunks_for(uint64_t ops, uint32_t batch) {
-    uint64_t samples = std::max<uint64_t>(1, (ops + batch - 1) / std::max<uint32_t>(batch, 1));
-    uint64_t calls = (samples + DMABENCH_MAX_SAMPLES - 1) / DMABENCH_MAX_SAMPLES;
-    return {uint32_t((samples + calls - 1) / calls), uint32_t(calls)};
-}
-
-OpStats combine(const std::vector<dmabench_stats>& parts) {
+OpStats summarise(const std::vector<uint64_t>& ticks, uint32_t batch, uint64_t hz) {
     OpStats o;
-    if (parts.empty() || parts[0].samples == 0) return o;
-    o.batch = uint32_t(parts[0].batch);
-    double b = double(o.batch), sum_ticks = 0, weighted_ps = 0;
-    __u64 min_t = UINT64_MAX, max_t = 0, min_ps = UINT64_MAX, max_ps = 0;  // the uapi type
-    for (auto& p : parts) {
-        o.samples += p.samples;
-        sum_ticks += double(p.sum_ticks);
-        weighted_ps += double(p.mean_ps) * double(p.samples);
-        min_t = std::min(min_t, p.min_ticks), max_t = std::max(max_t, p.max_ticks);
-        min_ps = std::min(min_ps, p.min_ps), max_ps = std::max(max_ps, p.max_ps);
-    }
-    // The median: the part median where half of all samples lie at or below.
-    std::vector<const dmabench_stats*> by_median;
-    for (auto& p : parts) by_median.push_back(&p);
-    std::sort(by_median.begin(), by_median.end(),
-              [](auto* x, auto* y) { return x->median_ticks < y->median_ticks; });
-    const dmabench_stats* med = by_median.back();
-    uint64_t seen = 0;
-    for (auto* p : by_median)
-        if ((seen += p->samples) * 2 >= o.samples) { med = p; break; }
-    o.ticks_min = double(min_t) / b;
-    o.ticks_median = double(med->median_ticks) / b;
-    o.ticks_mean = sum_ticks / (double(o.samples) * b);
-    o.ticks_max = double(max_t) / b;
-    o.ns_min = double(min_ps) / 1e3;
-    o.ns_median = double(med->median_ps) / 1e3;
-    o.ns_mean = weighted_ps / double(o.samples) / 1e3;
-    o.ns_max = double(max_ps) / 1e3;
-    std::sort(by_median.begin(), by_median.end(), [](auto* x, auto* y) { return x->p99_ticks < y->p99_ticks; });
-    const dmabench_stats* p99 = by_median.back();
-    seen = 0;
-    for (auto* p : by_median)
-        if ((seen += p->samples) * 100 >= o.samples * 99) { p99 = p; break; }
-    o.ticks_p99 = double(p99->p99_ticks) / b;
-    o.ns_p99 = double(p99->p99_ps) / 1e3;
+    if (ticks.empty() || batch == 0 || hz == 0) return o;
+    o.samples = ticks.size();
+    o.batch = batch;
+    std::vector<double> v(ticks.begin(), ticks.end());
+    double sum = 0;
+    for (double t : v) sum += t;
+    const double b = double(batch), ns_per_tick = 1e9 / double(hz);
+    o.ticks_min = *std::min_element(v.begin(), v.end()) / b;
+    o.ticks_max = *std::max_element(v.begin(), v.end()) / b;
+    o.ticks_mean = sum / double(v.size()) / b;
+    o.ticks_median = results::quantile(v, 0.5) / b;
+    o.ticks_p99 = results::quantile(v, 0.99) / b;
+    o.ns_min = o.ticks_min * ns_per_tick;
+    o.ns_median = o.ticks_median * ns_per_tick;
+    o.ns_mean = o.ticks_mean * ns_per_tick;
+    o.ns_p99 = o.ticks_p99 * ns_per_tick;
+    o.ns_max = o.ticks_max * ns_per_tick;
     return o;
 }
 
@@ -148,7 +129,7 @@ void restore_group_type() {
 }  // namespace
 
 std::string bind(const std::string& address, dmabench_device& info) {
-    const Device& d = device();
+    const Module& d = module();
     std::string head = "--device " + address + ": ";
     if (!d.skip.empty()) return head + "needs dmabench.ko: " + d.skip;
     dmabench_bind_req r{};
@@ -228,7 +209,7 @@ std::string use_domain(const std::string& domain, dmabench_device& info) {
 }
 
 bool current_device(dmabench_device& d) {
-    return device().skip.empty() && ioctl(device().fd, DMABENCH_IOC_DEVICE, &d) == 0;
+    return module().skip.empty() && ioctl(module().fd, DMABENCH_IOC_DEVICE, &d) == 0;
 }
 
 const char* domain_name(uint32_t domain) {
@@ -262,18 +243,39 @@ uint32_t devmap_batch(uint64_t bytes, uint32_t threads) {
     return uint32_t(b);
 }
 
-const char* dir_name(uint32_t dir) {
-    switch (dir) {
-        case DMABENCH_DIR_TO_DEVICE: return "to_device";
-        case DMABENCH_DIR_FROM_DEVICE: return "from_device";
-        default: return "bidirectional";
-    }
+namespace {
+// The uapi's enums by the names cases use in their args: one table for
+// both directions.
+struct Named {
+    std::string_view key, name;
+    uint64_t number;
+};
+constexpr Named kNamed[] = {
+    {"dir", "bidirectional", DMABENCH_DIR_BIDIRECTIONAL}, {"dir", "to_device", DMABENCH_DIR_TO_DEVICE},
+    {"dir", "from_device", DMABENCH_DIR_FROM_DEVICE},     {"state", "dirty", DMABENCH_STATE_DIRTY},
+    {"state", "clean", DMABENCH_STATE_CLEAN},             {"coherent", "no", 0},
+    {"coherent", "yes", 1},                               {"mode", "single", DMABENCH_MODE_SINGLE},
+    {"mode", "sg", DMABENCH_MODE_SG},                     {"op", "clean", DMABENCH_CACHE_CLEAN},
+    {"op", "inval", DMABENCH_CACHE_INVAL},                {"op", "clean_inval", DMABENCH_CACHE_CLEAN_INVAL},
+    {"op", "clean_inval_pou", DMABENCH_CACHE_CLEAN_INVAL_POU},
+};
+
+const char* name_of(std::string_view key, uint64_t number) {
+    for (const Named& n : kNamed)
+        if (n.key == key && n.number == number) return n.name.data();
+    return "?";
+}
+}  // namespace
+
+uint64_t field_value(std::string_view key, const std::string& value) {
+    for (const Named& n : kNamed)
+        if (n.key == key && n.name == value) return n.number;
+    if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos)
+        throw std::logic_error("kmod field " + std::string(key) + ": '" + value + "' is neither a name nor a number");
+    return std::stoull(value);
 }
 
-const char* cache_op_name(uint32_t op) {
-    static const char* const names[DMABENCH_CACHE_OPS] = {"clean", "inval", "clean_inval",
-                                                          "clean_inval_pou"};
-    return op < DMABENCH_CACHE_OPS ? names[op] : "?";
-}
+const char* dir_name(uint32_t dir) { return name_of("dir", dir); }
+const char* cache_op_name(uint32_t op) { return name_of("op", op); }
 
 }  // namespace dmabench::kmod

@@ -1,6 +1,6 @@
 // The kmod/ family's side of /dev/dmabench (kernels/kmod/dmabench.ko): open
-// it and ask what it offers, split a run into ioctls, and turn the module's
-// per-sample statistics into per-operation figures.
+// it and ask what it offers, size its requests, and turn the samples it
+// copies out into per-operation figures.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,7 +12,8 @@
 
 namespace dmabench::kmod {
 
-struct Device {
+// /dev/dmabench, open, and what the module said of itself.
+struct Module {
     int fd = -1;
     dmabench_info info{};
     std::string skip;  // empty: usable; otherwise why not (absent, permission, ABI)
@@ -20,34 +21,26 @@ struct Device {
 };
 
 // Opens path and asks DMABENCH_IOC_INFO. Never fails: skip says what is wrong.
-Device open_device(const std::string& path = DMABENCH_DEVICE);
-// This process's device, opened once and kept open (so the module stays
-// loaded while dmabench may use it).
-const Device& device();
+Module open_module(const std::string& path = DMABENCH_DEVICE);
+// This process's module, opened once and kept open (so it stays loaded
+// while dmabench may use it).
+const Module& module();
 
-// Operations per timed sample for buffers of size bytes: about 256 KiB
-// touched per sample, within the module's limits (1..DMABENCH_MAX_BATCH and
+// Buffers per timed sample of size bytes each: about 256 KiB touched per
+// sample, within the module's limits (1..DMABENCH_MAX_BATCH and
 // DMABENCH_MAX_BATCH_BYTES).
-uint32_t batch_for(uint64_t size, uint32_t page_size);
+uint32_t buffers_per_sample(uint64_t size, uint32_t page_size);
 
-// ioctls needed to cover ops operations at batch per sample.
-struct Chunks {
-    uint32_t samples = 0;  // per ioctl, <= DMABENCH_MAX_SAMPLES
-    uint32_t calls = 0;
-};
-Chunks chunks_for(uint64_t ops, uint32_t batch);
-
-// Per-operation figures from one or more ioctls' statistics of one operation.
-// min, max and mean are exact over all samples; the median is exact for one
-// ioctl, and for several the sample-weighted median of their medians.
+// Per-operation figures of one operation from every sample the module copied
+// out (ticks per sample of `batch` operations): exact over all of a run's
+// requests, quantiles by the one definition (results::quantile).
 struct OpStats {
     uint64_t samples = 0;
     uint32_t batch = 0;
-    double ticks_min = 0, ticks_median = 0, ticks_mean = 0, ticks_max = 0;
-    double ns_min = 0, ns_median = 0, ns_mean = 0, ns_max = 0;
-    double ticks_p99 = 0, ns_p99 = 0;  // as the median, at rank 0.99 of the part p99s
+    double ticks_min = 0, ticks_median = 0, ticks_mean = 0, ticks_p99 = 0, ticks_max = 0;
+    double ns_min = 0, ns_median = 0, ns_mean = 0, ns_p99 = 0, ns_max = 0;
 };
-OpStats combine(const std::vector<dmabench_stats>& parts);
+OpStats summarise(const std::vector<uint64_t>& ticks, uint32_t batch, uint64_t hz);
 
 // ---- a device the user names (dmabench run --device) ----
 

@@ -60,13 +60,12 @@ struct Op {
     Arch arch;
     Need need;
     const char* linux_barrier;  // what Linux issues after it: "dsb_sy", "sfence", ...
-    bool lead;                  // quick suite and shared-buffer mode sweep its Linux-shaped routine
     const char* text;           // what it does, and any substitution made
 };
 
 inline constexpr Op ops[] = {
-#define DMABENCH_CACHE_OP(op, arch_, need_, barrier, lead_, text_) \
-    Op{#op, Arch::arch_, Need::need_, #barrier, lead_, text_},
+#define DMABENCH_CACHE_OP(op, arch_, need_, barrier, text_) \
+    Op{#op, Arch::arch_, Need::need_, #barrier, text_},
 #include "kernels/cache/ops.inc"
 #undef DMABENCH_CACHE_OP
 };
@@ -86,7 +85,8 @@ constexpr const Op& op_row(const char* op) {
 }
 }  // namespace detail
 
-struct Variant {
+// One routine of the table: a row of variants.inc, or an intrinsic reference.
+struct RoutineRow {
     const char* name;     // "civac_dsb_sy", "civac_dsb_sy_x4", "intrinsic_clwb_sfence"
     Arch arch;
     const char* op;       // "civac", "clflushopt", ...
@@ -99,23 +99,23 @@ struct Variant {
     Recorder record;      // the same loop recording addresses; nullptr for intrinsics
 };
 
-#define DMABENCH_CACHE_ROW(arch_, op, barrier, unroll, run_, record_)                        \
-    Variant{unroll == 1 ? #op "_" #barrier : #op "_" #barrier "_x" #unroll, Arch::arch_, #op, \
-            #barrier, unroll, detail::op_row(#op).need, false,                                    \
-            "dmabench_cache_" #op "_" #barrier "_x" #unroll, run_, record_},
+#define DMABENCH_CACHE_ROW(arch_, op, barrier, unroll, run_, record_)                            \
+    RoutineRow{unroll == 1 ? #op "_" #barrier : #op "_" #barrier "_x" #unroll, Arch::arch_, #op, \
+               #barrier, unroll, detail::op_row(#op).need, false,                                \
+               "dmabench_cache_" #op "_" #barrier "_x" #unroll, run_, record_},
 #define DMABENCH_CACHE_HERE(arch_, op, barrier, unroll)                         \
     DMABENCH_CACHE_ROW(arch_, op, barrier, unroll,                              \
                        dmabench_cache_##op##_##barrier##_x##unroll,            \
                        dmabench_cache_record_##op##_##barrier##_x##unroll)
 #define DMABENCH_CACHE_ELSEWHERE(arch_, op, barrier, unroll) \
     DMABENCH_CACHE_ROW(arch_, op, barrier, unroll, nullptr, nullptr)
-#define DMABENCH_CACHE_INTRINSIC(op, barrier, run_)                                        \
-    Variant{"intrinsic_" #op "_" #barrier, Arch::x86_64, #op, #barrier, 1,                 \
-            detail::op_row(#op).need, true, "dmabench_cache_intrinsic_" #op "_" #barrier, run_, \
-            nullptr},
+#define DMABENCH_CACHE_INTRINSIC(op, barrier, run_)                                                \
+    RoutineRow{"intrinsic_" #op "_" #barrier, Arch::x86_64, #op, #barrier, 1,                      \
+               detail::op_row(#op).need, true, "dmabench_cache_intrinsic_" #op "_" #barrier, run_, \
+               nullptr},
 
 // Every routine of both arches; the other arch's rows have no entry point.
-inline constexpr Variant variants[] = {
+inline constexpr RoutineRow routines[] = {
 #if defined(__aarch64__)
 #define DMABENCH_CACHE_ARM64(op, barrier, unroll) DMABENCH_CACHE_HERE(arm64, op, barrier, unroll)
 #else
@@ -153,22 +153,22 @@ inline constexpr Arch this_arch = Arch::x86_64;
 
 inline const char* arch_name(Arch a) { return a == Arch::arm64 ? "arm64" : "x86_64"; }
 
-// What the variant does, in a sentence or two: the operation (and any
+// What the routine does, in a sentence or two: the operation (and any
 // substitution made for user space), the barrier, the loop shape.
-std::string describe(const Variant& v);
+std::string describe(const RoutineRow& v);
 
 // The row named name ("civac_dsb_sy"), or nullptr.
-const Variant* find(std::string_view name);
+const RoutineRow* find(std::string_view name);
 
 // v's row of ops.inc.
-const Op& op_of(const Variant& v);
+const Op& op_of(const RoutineRow& v);
 
 // The routine the quick suite and the shared-buffer mode sweep for its op:
-// the op's lead, with Linux's barrier, not unrolled, from the assembly macro.
-bool leads_its_op(const Variant& v);
+// Linux's barrier, not unrolled, from the assembly macro.
+bool leads_its_op(const RoutineRow& v);
 
 // The row the intrinsic reference is compared with: the same op and barrier,
 // unroll 1, from the assembly macro. nullptr for a non-intrinsic row.
-const Variant* assembly_twin(const Variant& intrinsic);
+const RoutineRow* assembly_twin(const RoutineRow& intrinsic);
 
 }  // namespace dmabench::cache

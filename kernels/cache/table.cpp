@@ -29,7 +29,7 @@ std::string_view lookup(std::span<const Text> texts, std::string_view key) {
 
 }  // namespace
 
-std::string describe(const Variant& v) {
+std::string describe(const RoutineRow& v) {
     std::string s;
     if (v.intrinsic)
         s = "plain C++ loop over the compiler intrinsic (reference for the assembly " +
@@ -44,22 +44,22 @@ std::string describe(const Variant& v) {
     return s;
 }
 
-const Variant* find(std::string_view name) {
-    for (const auto& v : variants)
+const RoutineRow* find(std::string_view name) {
+    for (const auto& v : routines)
         if (name == v.name) return &v;
     return nullptr;
 }
 
-const Op& op_of(const Variant& v) { return detail::op_row(v.op); }
+const Op& op_of(const RoutineRow& v) { return detail::op_row(v.op); }
 
-bool leads_its_op(const Variant& v) {
+bool leads_its_op(const RoutineRow& v) {
     const Op& o = op_of(v);
-    return o.lead && !v.intrinsic && v.unroll == 1 && std::string_view(v.barrier) == o.linux_barrier;
+    return !v.intrinsic && v.unroll == 1 && std::string_view(v.barrier) == o.linux_barrier;
 }
 
-const Variant* assembly_twin(const Variant& intrinsic) {
+const RoutineRow* assembly_twin(const RoutineRow& intrinsic) {
     if (!intrinsic.intrinsic) return nullptr;
-    for (const auto& v : variants)
+    for (const auto& v : routines)
         if (!v.intrinsic && v.unroll == 1 && std::string_view(v.op) == intrinsic.op &&
             std::string_view(v.barrier) == intrinsic.barrier)
             return &v;

@@ -49,7 +49,7 @@
         asm_end dmabench_calib_ladder_\k
 .endm
 
-.irp k, 0, 1, 2, 4, 8, 16, 32, 64
-        ladder  \k
-.endr
+// Every rung of rungs.inc.
+#define DMABENCH_CALIB_RUNG(adds) ladder adds
+#include "kernels/calib/rungs.inc"
         .section .note.GNU-stack, "", %progbits

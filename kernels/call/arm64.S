@@ -1,6 +1,7 @@
 // Call paths, arm64 (AAPCS64). Every round-trip loop is the same macro with a
-// different body, so the paths differ only in what they call. No hypercall:
-// HVC is UNDEFINED at EL0.
+// different body, so the paths differ only in what they call; common.inc makes
+// one for every row of paths.inc that has its body here. No hypercall: HVC is
+// UNDEFINED at EL0.
 #include "kernels/call/ops_layout.h"
 
 #include "kernels/asm.h"
@@ -49,13 +50,5 @@
         asm_end dmabench_call_loop_\name
 .endm
 
-.irp name, empty, direct, ops_table, syscall_libc, syscall_raw, trap
-        round_trips \name
-.endr
-
 #include "kernels/call/common.inc"
-
-.irp name, syscall_raw, trap
-        one_shot \name
-.endr
         .section .note.GNU-stack, "", %progbits

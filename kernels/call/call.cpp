@@ -15,7 +15,7 @@ namespace dmabench::call {
 
 namespace {
 const DmaMapOps map_ops = {.map_page = dmabench_call_empty};
-const Device device = {.dma_ops = &map_ops};
+const DeviceHead device = {.dma_ops = &map_ops};
 
 std::atomic<uint64_t> traps_stepped{0};
 std::atomic<bool> guard_alive{false};
@@ -46,7 +46,13 @@ void step_over_trap(int, siginfo_t*, void* context) {
 }
 }  // namespace
 
-const Device* ops_device() { return &device; }
+const DeviceHead* ops_device() { return &device; }
+
+const Path* path_of_body(const char* body) {
+    for (const Path& p : paths)
+        if (std::strcmp(p.body, body) == 0) return &p;
+    return nullptr;
+}
 
 const char* name(Hypercall h) {
     switch (h) {
@@ -58,21 +64,13 @@ const char* name(Hypercall h) {
 }
 
 LoopFn hypercall_loop(Hypercall h) {
-#if defined(__x86_64__)
-    if (h == Hypercall::vmcall) return dmabench_call_loop_vmcall;
-    if (h == Hypercall::vmmcall) return dmabench_call_loop_vmmcall;
-#endif
-    (void)h;
-    return nullptr;
+    const Path* p = path_of_body(name(h));
+    return p ? p->loop : nullptr;
 }
 
 OnceFn hypercall_once(Hypercall h) {
-#if defined(__x86_64__)
-    if (h == Hypercall::vmcall) return dmabench_call_vmcall;
-    if (h == Hypercall::vmmcall) return dmabench_call_vmmcall;
-#endif
-    (void)h;
-    return nullptr;
+    const Path* p = path_of_body(name(h));
+    return p ? p->once : nullptr;
 }
 
 TrapGuard::TrapGuard() {
@@ -103,3 +101,8 @@ long ptp_precise_loop(int fd, uint64_t n) {
 }
 
 }  // namespace dmabench::call
+
+// paths.inc's C++ loop: arg points at the open clock's descriptor.
+extern "C" void dmabench_call_loop_ptp(uint64_t n, const void* fd) {
+    dmabench::call::ptp_precise_loop(*static_cast<const int*>(fd), n);
+}

@@ -1,5 +1,6 @@
 // Call paths, x86_64 (System V). Every round-trip loop is the same macro with a
-// different body, so the paths differ only in what they call.
+// different body, so the paths differ only in what they call; common.inc makes
+// one for every row of paths.inc that has its body here.
 #include "kernels/call/ops_layout.h"
 
 #include "kernels/asm.h"
@@ -37,18 +38,20 @@
         vmmcall
 .endm
 // CPUID leaf 0: unconditionally intercepted under VMX, and by every common
-// SVM hypervisor: a VM exit any guest can make. It writes ebx, the counter.
+// SVM hypervisor: a VM exit any guest can make. It writes ebx (the loop's
+// counter, callee-saved): r11 (caller-saved, unused by the loop) keeps it.
 .macro body_cpuid
-        mov     %rbx, %r13
+        mov     %rbx, %r11
         xor     %eax, %eax
         xor     %ecx, %ecx
         cpuid
-        mov     %r13, %rbx
+        mov     %r11, %rbx
 .endm
 
 // void dmabench_call_loop_<name>(uint64_t n, const void* arg): n round trips.
 // Counter and arg live in callee-saved registers so libc and syscall (which
-// clobber rcx/r11) leave them alone; three pushes keep calls 16-byte aligned.
+// clobber rcx/r11) leave them alone; three pushes (r13 for this alone) keep
+// calls 16-byte aligned.
 .macro round_trips name
         asm_function dmabench_call_loop_\name, 4
         push    %rbx
@@ -69,22 +72,5 @@
         asm_end dmabench_call_loop_\name
 .endm
 
-.irp name, empty, direct, ops_table, syscall_libc, syscall_raw, trap, vmcall, vmmcall, cpuid
-        round_trips \name
-.endr
-
 #include "kernels/call/common.inc"
-
-.irp name, syscall_raw, trap, vmcall, vmmcall
-        one_shot \name
-.endr
-// The one-shot CPUID keeps rbx (callee-saved) in r11 (caller-saved).
-        asm_function dmabench_call_cpuid, 4
-        mov     %rbx, %r11
-        xor     %eax, %eax
-        xor     %ecx, %ecx
-        cpuid
-        mov     %r11, %rbx
-        ret
-        asm_end dmabench_call_cpuid
         .section .note.GNU-stack, "", @progbits

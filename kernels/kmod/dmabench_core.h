@@ -41,7 +41,10 @@
 	X(SOURCE, "source", EINVAL)                     \
 	X(DEVICE, "device", EINVAL)                     \
 	X(DOMID, "domid", EINVAL)                       \
-	X(GREF, "gref", EINVAL)
+	X(GREF, "gref", EINVAL)                         \
+	X(REWRITE, "rewrite", EINVAL)                   \
+	X(PATTERN, "pattern", EINVAL)                   \
+	X(SIZES, "sizes", EINVAL)
 
 #define DMABENCH_BAD_ENUM(bad, name, err) DMABENCH_BAD_##bad,
 enum dmabench_bad { DMABENCH_OK = 0, DMABENCH_BADS(DMABENCH_BAD_ENUM) DMABENCH_BAD_COUNT };
@@ -70,10 +73,8 @@ static inline int dmabench_bad_errno(enum dmabench_bad b)
 #define DMABENCH_CHECK_IN(S, type, name, lo, hi, bad)                            \
 	if ((__u64)r->name - (__u64)(lo) > (__u64)(hi) - (__u64)(lo))            \
 		return DMABENCH_BAD_##bad;
-#define DMABENCH_CHECK_OUT(S, type, name)
-#define DMABENCH_CHECK_DATA(S, type, name, n)
 #define DMABENCH_CHECKS(S, FIELDS) \
-	FIELDS(S, DMABENCH_CHECK_IN, DMABENCH_CHECK_OUT, DMABENCH_CHECK_DATA)
+	FIELDS(S, DMABENCH_CHECK_IN, DMABENCH_NO_OUT, DMABENCH_NO_DATA, DMABENCH_NO_STATS, DMABENCH_NO_PTR)
 
 /* Bytes the module allocates for batch buffers of size bytes: each buffer is
  * its own physically contiguous block of whole pages. */
@@ -97,87 +98,78 @@ static inline enum dmabench_bad dmabench_check_buffers(__u64 size, __u32 batch,
 	return DMABENCH_OK;
 }
 
-/* Every IN row in order, then what spans fields. */
-static inline enum dmabench_bad dmabench_check_call(const struct dmabench_call_req *r)
+/*
+ * A request's own check of what spans fields, run once every IN row passed,
+ * is optional: DMABENCH_HOOK_<name> defined as ", function" names it (the
+ * comma shifts it into place, as the kernel's IS_ENABLED() does), else the
+ * request has none.
+ */
+static inline enum dmabench_bad dmabench_no_hook(const void *r, __u32 page_size)
 {
-	DMABENCH_CHECKS(struct dmabench_call_req, DMABENCH_CALL_FIELDS)
+	(void)r, (void)page_size;
 	return DMABENCH_OK;
 }
 
-static inline enum dmabench_bad dmabench_check_map(const struct dmabench_map_req *r,
-						   __u32 page_size)
+#define DMABENCH_HOOK_map , dmabench_hook_map
+static inline enum dmabench_bad dmabench_hook_map(const struct dmabench_map_req *r,
+						  __u32 page_size)
 {
-	DMABENCH_CHECKS(struct dmabench_map_req, DMABENCH_MAP_FIELDS)
 	return dmabench_check_buffers(r->size, r->batch, page_size);
 }
 
-static inline enum dmabench_bad dmabench_check_cache(const struct dmabench_cache_req *r,
-						     __u32 page_size)
+#define DMABENCH_HOOK_cache , dmabench_hook_cache
+static inline enum dmabench_bad dmabench_hook_cache(const struct dmabench_cache_req *r,
+						    __u32 page_size)
 {
-	DMABENCH_CHECKS(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS)
 	return dmabench_check_buffers(r->size, r->batch, page_size);
 }
 
 /* A mask under 12 bits cannot address a page; 0 keeps the device's. Each
  * thread's buffers within DMABENCH_MAX_BATCH_BYTES, all of them within
  * DMABENCH_MAX_DEVMAP_BYTES. */
-static inline enum dmabench_bad dmabench_check_devmap(const struct dmabench_devmap_req *r,
-						      __u32 page_size)
+#define DMABENCH_HOOK_devmap , dmabench_hook_devmap
+static inline enum dmabench_bad dmabench_hook_devmap(const struct dmabench_devmap_req *r,
+						     __u32 page_size)
 {
-	DMABENCH_CHECKS(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS)
+	__u64 thread = (__u64)r->batch * r->entries * r->granule * page_size;
+
 	if (r->mode == DMABENCH_MODE_SINGLE && r->entries != 1)
 		return DMABENCH_BAD_ENTRIES;
 	if (r->dma_bits && r->dma_bits < 12)
 		return DMABENCH_BAD_DMA_BITS;
-	if ((__u64)r->batch * r->entries * r->granule * page_size > DMABENCH_MAX_BATCH_BYTES ||
-	    (__u64)r->threads * r->batch * r->entries * r->granule * page_size >
-		    DMABENCH_MAX_DEVMAP_BYTES)
+	if (thread > DMABENCH_MAX_BATCH_BYTES || r->threads * thread > DMABENCH_MAX_DEVMAP_BYTES)
 		return DMABENCH_BAD_BATCH_BYTES;
 	return DMABENCH_OK;
 }
 
 /* The name is a C string, not empty, within its field. */
-static inline enum dmabench_bad dmabench_check_bind(const struct dmabench_bind_req *r)
+#define DMABENCH_HOOK_bind , dmabench_hook_bind
+static inline enum dmabench_bad dmabench_hook_bind(const struct dmabench_bind_req *r,
+						   __u32 page_size)
 {
 	__u32 n = 0;
 
-	DMABENCH_CHECKS(struct dmabench_bind_req, DMABENCH_BIND_FIELDS)
+	(void)page_size;
 	while (n < DMABENCH_NAME_LEN && r->device[n])
 		n++;
 	return n == 0 || n == DMABENCH_NAME_LEN ? DMABENCH_BAD_DEVICE : DMABENCH_OK;
 }
 
-static inline enum dmabench_bad dmabench_check_unbind(const struct dmabench_unbind_req *r)
-{
-	DMABENCH_CHECKS(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS)
-	return DMABENCH_OK;
-}
+#define DMABENCH_SECOND(a, b, ...) b
+#define DMABENCH_HOOK_OF(...) DMABENCH_SECOND(__VA_ARGS__)
+#define DMABENCH_HOOK(name) DMABENCH_HOOK_OF(DMABENCH_HOOK_##name, dmabench_no_hook, ~)
 
-static inline enum dmabench_bad dmabench_check_hold(const struct dmabench_hold_req *r)
-{
-	DMABENCH_CHECKS(struct dmabench_hold_req, DMABENCH_HOLD_FIELDS)
-	return DMABENCH_OK;
-}
-
-static inline enum dmabench_bad dmabench_check_xen_call(const struct dmabench_xen_call_req *r)
-{
-	DMABENCH_CHECKS(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS)
-	return DMABENCH_OK;
-}
-
-static inline enum dmabench_bad
-dmabench_check_gnttab_flush(const struct dmabench_gnttab_flush_req *r)
-{
-	DMABENCH_CHECKS(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
-	return DMABENCH_OK;
-}
-
-static inline enum dmabench_bad
-dmabench_check_xen_foreign(const struct dmabench_xen_foreign_req *r)
-{
-	DMABENCH_CHECKS(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS)
-	return DMABENCH_OK;
-}
+/* dmabench_check_<name>(r, page_size) for every request: every IN row in
+ * order, then its hook; the first bad field, or DMABENCH_OK. */
+#define DMABENCH_CHECK_REQUEST(NAME, name, type, FIELDS, class)                  \
+	static inline enum dmabench_bad dmabench_check_##name(const type *r,     \
+							      __u32 page_size)    \
+	{                                                                        \
+		DMABENCH_CHECKS(type, FIELDS)                                    \
+		return DMABENCH_HOOK(name)(r, page_size);                        \
+	}
+DMABENCH_IOCTLS(DMABENCH_CHECK_REQUEST)
+#undef DMABENCH_CHECK_REQUEST
 
 /* ticks x 1e12 / hz, exact (floor) without 128-bit division, for any tick
  * count a run can reach and hz up to 2^40. */
@@ -219,7 +211,27 @@ static inline void dmabench_select(__u64 *v, __u64 n, __u64 k)
 	}
 }
 
-/* Fills s from n samples of batch operations each (v is reordered). */
+/*
+ * den x Q(num/den) of v[0..n), exactly: Q is the project's one quantile,
+ * Hyndman and Fan's type 7 (numpy's default): over the sorted samples,
+ * h = p (n - 1), k = floor(h), Q = x[k] + (h - k)(x[k+1] - x[k]). Scaled by
+ * den it is an integer; by selection, not a sort (v is reordered). n >= 1,
+ * 1 <= den, num <= den.
+ */
+static inline __u64 dmabench_quantile_x(__u64 *v, __u64 n, __u32 num, __u32 den)
+{
+	__u64 h = (__u64)num * (n - 1), k = h / den, frac = h % den, next, i;
+
+	dmabench_select(v, n, k);
+	if (!frac)  /* also k = n - 1 */
+		return den * v[k];
+	next = v[k + 1];  /* x[k+1]: the least of v[k+1..n), all >= v[k] */
+	for (i = k + 2; i < n; i++)
+		next = v[i] < next ? v[i] : next;
+	return den * v[k] + frac * (next - v[k]);
+}
+
+/* Fills s from n >= 1 samples of batch operations each (v is reordered). */
 static inline void dmabench_summarise(struct dmabench_stats *s, __u64 *v, __u64 n,
 				      __u32 batch, __u64 hz)
 {
@@ -230,18 +242,14 @@ static inline void dmabench_summarise(struct dmabench_stats *s, __u64 *v, __u64 
 		max = v[i] > max ? v[i] : max;
 		sum += v[i];
 	}
-	dmabench_select(v, n, n / 2);
-	s->median_ticks = v[n / 2];
-	dmabench_select(v, n, (n * 99 + 99) / 100 - 1);  /* ceil(0.99 n) - 1 */
-	s->p99_ticks = v[(n * 99 + 99) / 100 - 1];
-	s->p99_ps = dmabench_ticks_to_ps(s->p99_ticks, hz) / batch;
 	s->samples = n;
 	s->batch = batch;
 	s->min_ticks = min;
 	s->max_ticks = max;
 	s->sum_ticks = sum;
 	s->min_ps = dmabench_ticks_to_ps(min, hz) / batch;
-	s->median_ps = dmabench_ticks_to_ps(s->median_ticks, hz) / batch;
+	s->median_ps = dmabench_ticks_to_ps(dmabench_quantile_x(v, n, 1, 2), hz) / (2ull * batch);
+	s->p99_ps = dmabench_ticks_to_ps(dmabench_quantile_x(v, n, 99, 100), hz) / (100ull * batch);
 	s->mean_ps = dmabench_ticks_to_ps(sum, hz) / (n * batch);
 	s->max_ps = dmabench_ticks_to_ps(max, hz) / batch;
 }

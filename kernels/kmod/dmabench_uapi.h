@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * dmabench.ko user interface: the ioctls of /dev/dmabench.
+ * dmabench.ko user interface: the ioctls of /dev/dmabench, one table
+ * (DMABENCH_IOCTLS, at the end) of requests and their field rows.
  *
  * Each timing ioctl runs `samples` timed samples in the kernel; a sample is
  * `batch` back-to-back operations between two reads of the architecture's
  * counter (CNTVCT_EL0 between ISBs on arm64, RDTSC between LFENCEs on x86_64),
  * so operations shorter than one counter tick (16 ns at QEMU's 62.5 MHz) are
  * still resolved. Results are per sample in ticks (exact integers) and per
- * operation in picoseconds.
+ * operation in picoseconds; with `ticks` set, every sample itself.
  *
  * Each request first runs one untimed warm-up sample (code, TLB and branch
  * predictors), then the timed ones.
@@ -22,7 +23,9 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define DMABENCH_ABI_VERSION 2  /* 2: the table, p99, a named device, Xen rows */
+/* 3: one quantile (type 7) for median and p99, every sample out through
+ * `ticks`, STATS and PTR rows, DEVMAP's rewrite, pattern and sizes */
+#define DMABENCH_ABI_VERSION 3
 #define DMABENCH_DEVICE "/dev/dmabench"
 
 /* Limits every request is checked against. */
@@ -40,22 +43,23 @@
 #define DMABENCH_HOLD_SIZE 4096u             /* a held buffer's most bytes */
 #define DMABENCH_NAME_LEN 64
 
-/* Statistics of one operation. */
+/*
+ * Statistics of one timed operation. median_ps and p99_ps are the project's
+ * one quantile, Hyndman and Fan's type 7 (numpy's default), of the samples
+ * (dmabench_quantile_x in dmabench_core.h), per operation and floored.
+ */
 struct dmabench_stats {
-	__u64 samples;       /* timed samples taken */
-	__u64 batch;         /* operations per sample */
-	__u64 min_ticks;     /* per sample: the fastest */
-	__u64 median_ticks;  /* per sample: rank samples/2 of the sorted samples */
-	__u64 max_ticks;     /* per sample: the slowest */
-	__u64 sum_ticks;     /* all samples: mean per operation = sum / (samples x batch) */
-	__u64 min_ps;        /* per operation, in picoseconds */
+	__u64 samples;    /* timed samples (every thread's, for DEVMAP) */
+	__u64 batch;      /* ops per sample */
+	__u64 min_ticks;  /* per sample */
+	__u64 max_ticks;  /* per sample */
+	__u64 sum_ticks;  /* all samples: mean per operation = sum / (samples x batch) */
+	__u64 min_ps;     /* per operation, ps, floor */
 	__u64 median_ps;
+	__u64 p99_ps;
 	__u64 mean_ps;
 	__u64 max_ps;
-	__u64 p99_ticks;     /* per sample: rank ceil(0.99 samples) - 1 */
-	__u64 p99_ps;        /* per operation */
 };
-
 enum dmabench_arch { DMABENCH_ARCH_ARM64 = 1, DMABENCH_ARCH_X86_64 = 2 };
 
 enum dmabench_conduit {
@@ -107,36 +111,61 @@ enum dmabench_cache_op {
 
 /*
  * Request structs are generated from field rows, so the module's checks and
- * the fuzz test (tests/system/kmod_fuzz.c) see every field the struct has:
+ * plumbing, the fuzz test (tests/system/kmod_fuzz.c) and dmabench's request
+ * building see every field the struct has:
  *   IN(S, type, name, lo, hi, bad)  an input; lo <= value <= hi, else the
  *       request is refused as DMABENCH_BAD_<bad> (dmabench_core.h): ERANGE
  *       for a count or size, EINVAL for a choice, flags or reserved
  *   OUT(S, type, name)  an output; zero unless the module wrote it
  *   DATA(S, type, name, n)  n bytes in (and out) that the request's handler
  *       reads as a whole: a device name, a buffer's contents
- * S is the struct, for offsetof() in whoever expands the rows.
+ *   STATS(S, name)  an output struct dmabench_stats: one timed operation;
+ *       the rows' order is the order of the blocks written to `ticks`
+ *   PTR(S, name)  an input __u64: a user address the module writes to, 0
+ *       for none; only the copy checks it (a bad address answers EFAULT)
+ * S is the struct, for offsetof() in whoever expands the rows;
+ * DMABENCH_NO_<KIND> skips a kind.
+ *
+ * Every request with STATS rows has the PTR row `ticks`, its first field:
+ * when nonzero the module copies every timed sample's tick count there, as
+ * K blocks of N __u64 (K = its STATS rows, in order: DMABENCH_<NAME>_NSTATS;
+ * N = samples x threads, thread t's samples at [t x samples, (t + 1) x
+ * samples), threads = 1 but for DEVMAP). Sample i of each block was taken in
+ * the same round, so blocks pair (a map and its unmap); an operation that did
+ * not run leaves its block zero. Nothing is copied unless the request succeeds.
  */
+#define DMABENCH_NO_IN(S, type, name, lo, hi, bad)
+#define DMABENCH_NO_OUT(S, type, name)
+#define DMABENCH_NO_DATA(S, type, name, n)
+#define DMABENCH_NO_STATS(S, name)
+#define DMABENCH_NO_PTR(S, name)
+
 #define DMABENCH_DECLARE_IN(S, type, name, lo, hi, bad) type name;
 #define DMABENCH_DECLARE_OUT(S, type, name) type name;
 #define DMABENCH_DECLARE_DATA(S, type, name, n) type name[n];
+#define DMABENCH_DECLARE_STATS(S, name) struct dmabench_stats name;
+#define DMABENCH_DECLARE_PTR(S, name) __u64 name;
 #define DMABENCH_DECLARE(S, FIELDS)                                              \
-	S { FIELDS(S, DMABENCH_DECLARE_IN, DMABENCH_DECLARE_OUT, DMABENCH_DECLARE_DATA) }
+	S { FIELDS(S, DMABENCH_DECLARE_IN, DMABENCH_DECLARE_OUT, DMABENCH_DECLARE_DATA, \
+		   DMABENCH_DECLARE_STATS, DMABENCH_DECLARE_PTR) }
 
 /* DMABENCH_IOC_CALL: a hypercall against a call to an empty function. */
-#define DMABENCH_CALL_FIELDS(S, IN, OUT, DATA)                                        \
+#define DMABENCH_CALL_FIELDS(S, IN, OUT, DATA, STATS, PTR)                      \
+	PTR(S, ticks)                                                           \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
 	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
-	OUT(S, struct dmabench_stats, timer)     /* an empty sample, batch 1 */ \
-	OUT(S, struct dmabench_stats, call)      /* a non-inlined empty function */ \
-	OUT(S, struct dmabench_stats, hypercall) /* samples 0 with no conduit */ \
-	OUT(S, __s64, hypercall_ret)             /* x0/rax of the last hypercall */
+	STATS(S, timer)      /* an empty sample, batch 1 */                     \
+	STATS(S, call)       /* a non-inlined empty function */                 \
+	STATS(S, hypercall)  /* samples 0 (its ticks zero) with no conduit */   \
+	OUT(S, __s64, hypercall_ret)  /* x0/rax of the last hypercall */
 DMABENCH_DECLARE(struct dmabench_call_req, DMABENCH_CALL_FIELDS);
 
 /* DMABENCH_IOC_MAP: dma_map_{page,single} then dma_unmap_*, batch distinct
  * buffers of size bytes (batch x size within DMABENCH_MAX_BATCH_BYTES). */
-#define DMABENCH_MAP_FIELDS(S, IN, OUT, DATA)                                         \
+#define DMABENCH_MAP_FIELDS(S, IN, OUT, DATA, STATS, PTR)                       \
+	PTR(S, ticks)                                                           \
 	IN(S, __u64, size, DMABENCH_MIN_SIZE, DMABENCH_MAX_SIZE, SIZE)          \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
@@ -146,12 +175,13 @@ DMABENCH_DECLARE(struct dmabench_call_req, DMABENCH_CALL_FIELDS);
 	IN(S, __u32, state, 0, DMABENCH_STATE_CLEAN, STATE)                     \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
 	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
-	OUT(S, struct dmabench_stats, map)                                      \
-	OUT(S, struct dmabench_stats, unmap)
+	STATS(S, map)                                                           \
+	STATS(S, unmap)
 DMABENCH_DECLARE(struct dmabench_map_req, DMABENCH_MAP_FIELDS);
 
 /* DMABENCH_IOC_CACHE: one cache operation over batch distinct buffers. */
-#define DMABENCH_CACHE_FIELDS(S, IN, OUT, DATA)                                       \
+#define DMABENCH_CACHE_FIELDS(S, IN, OUT, DATA, STATS, PTR)                     \
+	PTR(S, ticks)                                                           \
 	IN(S, __u64, size, DMABENCH_MIN_SIZE, DMABENCH_MAX_SIZE, SIZE)          \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
@@ -159,7 +189,7 @@ DMABENCH_DECLARE(struct dmabench_map_req, DMABENCH_MAP_FIELDS);
 	IN(S, __u32, state, 0, DMABENCH_STATE_CLEAN, STATE)                     \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
 	OUT(S, __u32, direct) /* 1 the kernel's own routine, 0 dma_sync_* */    \
-	OUT(S, struct dmabench_stats, op_stats)
+	STATS(S, op_stats)
 DMABENCH_DECLARE(struct dmabench_cache_req, DMABENCH_CACHE_FIELDS);
 
 /* ---- a device the user names (issue 12) ---------------------------------- */
@@ -193,7 +223,7 @@ struct dmabench_device {
 /* DMABENCH_IOC_BIND: take an unbound device through driver_override (the
  * previous override is kept, and restored at UNBIND or rmmod); a device
  * another driver holds is refused (EBUSY), never unbound. */
-#define DMABENCH_BIND_FIELDS(S, IN, OUT, DATA)                                  \
+#define DMABENCH_BIND_FIELDS(S, IN, OUT, DATA, STATS, PTR)                      \
 	DATA(S, char, device, DMABENCH_NAME_LEN) /* "0000:00:01.0" or a sysfs path */ \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
 	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
@@ -202,7 +232,7 @@ DMABENCH_DECLARE(struct dmabench_bind_req, DMABENCH_BIND_FIELDS);
 
 /* DMABENCH_IOC_UNBIND: let the named device go; DEVMAP maps for the
  * module's own device again. */
-#define DMABENCH_UNBIND_FIELDS(S, IN, OUT, DATA)                                \
+#define DMABENCH_UNBIND_FIELDS(S, IN, OUT, DATA, STATS, PTR)                    \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
 	IN(S, __u32, reserved, 0, 0, RESERVED)
 DMABENCH_DECLARE(struct dmabench_unbind_req, DMABENCH_UNBIND_FIELDS);
@@ -217,14 +247,26 @@ enum dmabench_coherence {
 	DMABENCH_COHERENT = 1,     /* the module's own device only */
 	DMABENCH_NONCOHERENT = 2,  /* the module's own device only: the cache maintenance runs */
 };
+enum dmabench_pattern {  /* what one DEVMAP sample is */
+	DMABENCH_PATTERN_BURST = 0,  /* `batch` maps (timed), the delay, `batch` unmaps (timed) */
+	DMABENCH_PATTERN_RX = 1,     /* mapper and unmapper threads in pairs through a ring (EOPNOTSUPP for now) */
+};
+enum dmabench_sizes {
+	DMABENCH_SIZES_ONE = 0,    /* every thread maps `granule` pages */
+	DMABENCH_SIZES_MIXED = 1,  /* thread i maps size i mod 3: 4 KiB, 64 KiB, 1 MiB (EOPNOTSUPP for now) */
+};
 
 /* DMABENCH_IOC_DEVMAP: map and unmap through the device's own DMA ops, as
  * dma_map_benchmark does, from `threads` kernel threads pinned in turn to
  * the online CPUs (of one NUMA node with on_node; one without online CPUs
- * answers ERANGE). A sample is `batch` maps (timed), the delay, then the
- * `batch` unmaps (timed); statistics cover every thread's samples. A named
- * device's coherence is the kernel's (another answers EOPNOTSUPP). */
-#define DMABENCH_DEVMAP_FIELDS(S, IN, OUT, DATA)                                \
+ * answers ERANGE). A sample is `pattern`'s: burst:1 with `rewrite` is
+ * dma_map_benchmark's own loop; statistics cover every thread's samples,
+ * `ticks` has them thread by thread. `rewrite` 1 writes every buffer before
+ * each sample's maps, untimed, as dma_map_benchmark does (it too leaves
+ * from_device buffers alone). A named device's coherence is the kernel's
+ * (another answers EOPNOTSUPP). */
+#define DMABENCH_DEVMAP_FIELDS(S, IN, OUT, DATA, STATS, PTR)                    \
+	PTR(S, ticks)                                                           \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
 	IN(S, __u32, threads, 1, DMABENCH_MAX_THREADS, THREADS)                 \
@@ -237,10 +279,13 @@ enum dmabench_coherence {
 	IN(S, __u32, delay_ns, 0, DMABENCH_MAX_DELAY_NS, DELAY)                 \
 	IN(S, __u32, coherence, 0, DMABENCH_NONCOHERENT, COHERENT)              \
 	IN(S, __u32, source, 0, DMABENCH_SOURCE_FOREIGN, SOURCE)                \
+	IN(S, __u32, rewrite, 0, 1, REWRITE) /* 1: buffers written before each sample */ \
+	IN(S, __u32, pattern, 0, DMABENCH_PATTERN_RX, PATTERN)                  \
+	IN(S, __u32, sizes, 0, DMABENCH_SIZES_MIXED, SIZES)                     \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
-	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
-	OUT(S, struct dmabench_stats, map)                                      \
-	OUT(S, struct dmabench_stats, unmap)
+	IN(S, __u64, reserved, 0, 0, RESERVED) /* 64 bits: the stats stay aligned */ \
+	STATS(S, map)                                                           \
+	STATS(S, unmap)
 DMABENCH_DECLARE(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS);
 
 enum dmabench_hold_op { DMABENCH_HOLD_MAP = 0, DMABENCH_HOLD_UNMAP = 1 };
@@ -249,7 +294,7 @@ enum dmabench_hold_op { DMABENCH_HOLD_MAP = 0, DMABENCH_HOLD_UNMAP = 1 };
  * (the system test's proof that a mapping is real). MAP fills it from data
  * and answers its device address, the one reply that carries an address
  * (a bus address, for the device); UNMAP copies it back into data. */
-#define DMABENCH_HOLD_FIELDS(S, IN, OUT, DATA)                                  \
+#define DMABENCH_HOLD_FIELDS(S, IN, OUT, DATA, STATS, PTR)                      \
 	IN(S, __u32, op, 0, DMABENCH_HOLD_UNMAP, OP)                            \
 	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
 	IN(S, __u32, size, 1, DMABENCH_HOLD_SIZE, SIZE)                         \
@@ -262,20 +307,23 @@ DMABENCH_DECLARE(struct dmabench_hold_req, DMABENCH_HOLD_FIELDS);
 
 /* DMABENCH_IOC_XEN_CALL: HYPERVISOR_xen_version(XENVER_version, NULL), the
  * cheapest Xen hypercall, against the empty function. */
-#define DMABENCH_XEN_CALL_FIELDS(S, IN, OUT, DATA)                              \
+#define DMABENCH_XEN_CALL_FIELDS(S, IN, OUT, DATA, STATS, PTR)                  \
+	PTR(S, ticks)                                                           \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
 	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
-	OUT(S, struct dmabench_stats, call)                                     \
-	OUT(S, struct dmabench_stats, hypercall)                                \
+	STATS(S, call)                                                          \
+	STATS(S, hypercall)                                                     \
 	OUT(S, __s64, version) /* the hypercall's answer: major << 16 | minor */
 DMABENCH_DECLARE(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS);
 
 /* DMABENCH_IOC_GNTTAB_FLUSH: GNTTABOP_cache_flush over size bytes, one op
  * per page, `per_call` ops per hypercall, every op's status checked; beside
- * the kernel's own maintenance of the same bytes. */
-#define DMABENCH_GNTTAB_FLUSH_FIELDS(S, IN, OUT, DATA)                          \
+ * the kernel's own maintenance of the same bytes. Both are timed whole:
+ * batch 1. */
+#define DMABENCH_GNTTAB_FLUSH_FIELDS(S, IN, OUT, DATA, STATS, PTR)              \
+	PTR(S, ticks)                                                           \
 	IN(S, __u64, size, DMABENCH_MIN_SIZE, DMABENCH_MAX_SIZE, SIZE)          \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, op, 0, DMABENCH_CACHE_CLEAN_INVAL, OP) /* clean, inval, both */ \
@@ -285,8 +333,8 @@ DMABENCH_DECLARE(struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS);
 	IN(S, __u32, reserved, 0, 0, RESERVED)                                  \
 	OUT(S, __u32, failed_ops)  /* ops whose status was not 0 */             \
 	OUT(S, __s32, first_status)                                             \
-	OUT(S, struct dmabench_stats, hypercall)                                \
-	OUT(S, struct dmabench_stats, local)
+	STATS(S, hypercall)                                                     \
+	STATS(S, local)
 DMABENCH_DECLARE(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS);
 
 /* DMABENCH_IOC_XEN_FOREIGN: a page another domain grants to dom0 (domid,
@@ -297,7 +345,8 @@ DMABENCH_DECLARE(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
  * maintains caches: dom0 itself for its own page, Xen (GNTTABOP_cache_flush)
  * for a foreign one, as Linux picks by pfn_valid(bfn). The grant-table
  * hypercalls of one untimed sample of each are counted (a kprobe). */
-#define DMABENCH_XEN_FOREIGN_FIELDS(S, IN, OUT, DATA)                           \
+#define DMABENCH_XEN_FOREIGN_FIELDS(S, IN, OUT, DATA, STATS, PTR)               \
+	PTR(S, ticks)                                                           \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
 	IN(S, __u32, batch, 1, DMABENCH_MAX_BATCH, BATCH)                       \
 	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
@@ -313,25 +362,27 @@ DMABENCH_DECLARE(struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS)
 	OUT(S, __s32, hypercalls_foreign_map)                                   \
 	OUT(S, __s32, hypercalls_foreign_unmap)                                 \
 	OUT(S, __u64, head)            /* the page's first 8 bytes, as granted */ \
-	OUT(S, struct dmabench_stats, local_map)                                \
-	OUT(S, struct dmabench_stats, local_unmap)                              \
-	OUT(S, struct dmabench_stats, foreign_map)                              \
-	OUT(S, struct dmabench_stats, foreign_unmap)
+	STATS(S, local_map)                                                     \
+	STATS(S, local_unmap)                                                   \
+	STATS(S, foreign_map)                                                   \
+	STATS(S, foreign_unmap)
 DMABENCH_DECLARE(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS);
 
-/* A struct with no input rows (INFO's reply is written whole). */
-#define DMABENCH_NO_FIELDS(S, IN, OUT, DATA)
+/* A struct with no rows (INFO's and DEVICE's replies are written whole). */
+#define DMABENCH_NO_FIELDS(S, IN, OUT, DATA, STATS, PTR)
 
 /*
  * The answers a class of request may give, besides 0 (success):
  *   QUERY  EFAULT: the argument is not writable memory
  *   TIMED  EINVAL: an unknown choice, nonzero flags or reserved;
- *          ERANGE: a count or size out of bounds; EFAULT: the argument is not
- *          readable and writable memory; EBUSY: another request is running;
- *          ENOMEM: buffers could not be allocated; EINTR: a signal came
+ *          ERANGE: a count or size out of bounds; EFAULT: the argument, or
+ *          `ticks` with its blocks, is not readable and writable memory;
+ *          EBUSY: another request is running; ENOMEM: buffers could not be
+ *          allocated; EINTR: a signal came
  *   DMA    as TIMED, and EOPNOTSUPP: not on this machine (an op the kernel
- *          does not export, a non-coherent device on x86, no Xen); EIO: the
- *          DMA API refused a mapping or a mask
+ *          does not export, a non-coherent device on x86, no Xen) or not
+ *          yet (DEVMAP's pattern rx and sizes mixed); EIO: the DMA API
+ *          refused a mapping or a mask
  *   DEVICE as DMA, and ENOENT: no such device (BIND), nothing held (HOLD),
  *          no such grant (XEN_FOREIGN); ENODEV: no device bound (UNBIND,
  *          XEN_FOREIGN)
@@ -359,8 +410,9 @@ DMABENCH_DECLARE(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS);
 /*
  * Every request, one row each: X(NAME, name, type, FIELDS, CLASS). The number
  * is DMABENCH_IOC_<NAME>, the answers DMABENCH_ANSWERS_<CLASS>; the module's
- * dispatch (to dmabench_do_<name>) and the fuzz test are both generated from
- * this list, so a new request is a #define, a row and its handler.
+ * plumbing (checks, one wrapper per row around its handler dmabench_<name>,
+ * dispatch) and the fuzz test are generated from this list, so a new request
+ * is a #define, a row and its handler.
  */
 #define DMABENCH_IOCTLS(X)                                                       \
 	X(INFO, info, struct dmabench_info, DMABENCH_NO_FIELDS, QUERY)           \
@@ -375,5 +427,15 @@ DMABENCH_DECLARE(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS);
 	X(XEN_CALL, xen_call, struct dmabench_xen_call_req, DMABENCH_XEN_CALL_FIELDS, DMA) \
 	X(GNTTAB_FLUSH, gnttab_flush, struct dmabench_gnttab_flush_req, DMABENCH_GNTTAB_FLUSH_FIELDS, DMA) \
 	X(XEN_FOREIGN, xen_foreign, struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS, DEVICE)
+
+/* DMABENCH_<NAME>_NSTATS: how many STATS rows a request has (its timed
+ * operations, the blocks in `ticks`), a constant for C and C++. */
+#define DMABENCH_ONE_STATS(S, name) +1
+#define DMABENCH_STATS_ROWS(NAME, name, type, FIELDS, class)                     \
+	DMABENCH_##NAME##_NSTATS = 0 FIELDS(type, DMABENCH_NO_IN, DMABENCH_NO_OUT,   \
+		DMABENCH_NO_DATA, DMABENCH_ONE_STATS, DMABENCH_NO_PTR),
+enum dmabench_stats_rows { DMABENCH_IOCTLS(DMABENCH_STATS_ROWS) };
+#undef DMABENCH_STATS_ROWS
+#undef DMABENCH_ONE_STATS
 
 #endif /* DMABENCH_UAPI_H */

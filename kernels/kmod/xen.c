@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmabench.ko on Xen (issue 11): XEN_CALL, GNTTAB_FLUSH and XEN_FOREIGN.
- *
- * XEN_FOREIGN: dma_map_page/unmap through the bound device of a page another
- * domain grants to dom0, beside one of dom0's own (see dmabench_uapi.h).
- *
- * Compiled as part of dmabench.c (#included there, because a module named
- * dmabench cannot also link a dmabench.o part), so it shares the counter,
- * DMABENCH_TIME_BATCH, the empty function, the statistics, the module's
- * platform device and its bound one. Without CONFIG_XEN, or outside Xen, all
- * three answer EOPNOTSUPP.
+ * Built everywhere; without CONFIG_XEN, or outside Xen, all three answer
+ * EOPNOTSUPP (and GNTTAB_FLUSH and XEN_FOREIGN off arm64 or outside dom0).
  *
  * XEN_CALL: HYPERVISOR_xen_version(XENVER_version, NULL), the cheapest Xen
  * hypercall, against the empty function, sample by sample as CALL does.
@@ -24,7 +17,16 @@
  * where exported, else the DMA sync path on the module's non-coherent device
  * (clean: for_device; invalidate: for_cpu; clean+invalidate: both, as a
  * bidirectional buffer gets).
+ *
+ * XEN_FOREIGN: dma_map_page/unmap through the bound device of a page another
+ * domain grants to dom0, beside one of dom0's own (see dmabench_uapi.h).
  */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "dmabench.h"
+
 #if IS_ENABLED(CONFIG_XEN)
 #include <xen/xen.h>
 #include <xen/interface/version.h>
@@ -44,27 +46,19 @@ static u64 dmabench_time_xen_version(u32 batch, void *version)
 	return t;
 }
 
-static long dmabench_xen_call(struct dmabench_xen_call_req *r)
+long dmabench_xen_call(struct dmabench_xen_call_req *r, struct dmabench_samples *s)
 {
-	u64 hz = dmabench_info.counter_hz, *call, *hvc;
 	int version = 0;
 	long err;
 
 	if (!xen_domain())
 		return -EOPNOTSUPP;
-	call = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
-	hvc = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
-	err = call && hvc ? 0 : -ENOMEM;
+	err = dmabench_samples_alloc(s, r->samples, r->batch);
 	if (!err)
-		err = dmabench_alternate(r->samples, r->batch, call, NULL, hvc,
+		err = dmabench_alternate(r->samples, r->batch, dmabench_samples_of(s, &r->call),
+					 NULL, dmabench_samples_of(s, &r->hypercall),
 					 dmabench_time_xen_version, &version);
-	if (!err) {
-		r->version = version;
-		dmabench_summarise(&r->call, call, r->samples, r->batch, hz);
-		dmabench_summarise(&r->hypercall, hvc, r->samples, r->batch, hz);
-	}
-	kvfree(call);
-	kvfree(hvc);
+	r->version = version;
 	return err;
 }
 
@@ -85,104 +79,130 @@ static u64 dmabench_xen_local(struct dmabench_buffers *b, u32 op)
 	});
 }
 
-static long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r)
+/* One op per Xen page of the buffer, by the bus address Xen reads as a
+ * machine address: dom0's own frames, translated by its p2m (1:1 on an
+ * arm64 dom0). */
+static struct gnttab_cache_flush *dmabench_gnttab_ops(const struct dmabench_gnttab_flush_req *r,
+						      struct page *page, u32 pages)
 {
 	static const u32 xen_op[] = {
 		[DMABENCH_CACHE_CLEAN] = GNTTAB_CACHE_CLEAN,
 		[DMABENCH_CACHE_INVAL] = GNTTAB_CACHE_INVAL,
 		[DMABENCH_CACHE_CLEAN_INVAL] = GNTTAB_CACHE_CLEAN | GNTTAB_CACHE_INVAL,
 	};
-	struct device *dev = &dmabench_pdev->dev;
-	u32 pages = DIV_ROUND_UP(r->size, XEN_PAGE_SIZE), per = min(r->per_call, pages);
-	u32 calls = DIV_ROUND_UP(pages, per), s, i, c;
-	u64 hz = dmabench_info.counter_hz, *hyper, *local, t0;
-	struct gnttab_cache_flush *ops;
-	struct dmabench_buffers *b;
-	bool mapped = false;
-	long err = 0, *ret;
+	struct gnttab_cache_flush *ops = kcalloc(pages, sizeof(*ops), GFP_KERNEL);
+	u32 i;
 
-	/* A bus address Xen reads as a machine address: dom0's own frames,
-	 * translated by its p2m (1:1 on an arm64 dom0). */
-	if (!xen_initial_domain())
-		return -EOPNOTSUPP;
-	b = dmabench_alloc_buffers(1, r->size);
-	ops = kcalloc(pages, sizeof(*ops), GFP_KERNEL);
-	ret = kcalloc(calls, sizeof(*ret), GFP_KERNEL);
-	hyper = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
-	local = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
-	if (!b || !ops || !ret || !hyper || !local) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < pages; i++) {
-		phys_addr_t pa = page_to_phys(b->page[0]) + (phys_addr_t)i * XEN_PAGE_SIZE;
+	for (i = 0; ops && i < pages; i++) {
+		phys_addr_t pa = page_to_phys(page) + (phys_addr_t)i * XEN_PAGE_SIZE;
 
 		ops[i].a.dev_bus_addr = (u64)pfn_to_bfn(XEN_PFN_DOWN(pa)) << XEN_PAGE_SHIFT;
 		ops[i].offset = 0;
 		ops[i].length = min_t(u64, XEN_PAGE_SIZE, r->size - (u64)i * XEN_PAGE_SIZE);
 		ops[i].op = xen_op[r->op];
 	}
-	if (!(dmabench_info.cache_direct & (1u << r->op))) {
-		/* Mapped once, without the map's own maintenance, so each sync
-		 * below is the only cache work (as CACHE does). */
-		err = dmabench_set_coherent(false);
-		if (err)
-			goto out;
-		b->handle[0] = dma_map_page_attrs(dev, b->page[0], 0, r->size, DMA_BIDIRECTIONAL,
-						  DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(dev, b->handle[0])) {
-			err = -EIO;
-			goto out;
-		}
-		mapped = true;
-	}
-	for (s = 0; s <= r->samples; s++) {  /* s = 0: a warm-up, overwritten */
-		u64 *h = &hyper[s ? s - 1 : 0], *l = &local[s ? s - 1 : 0];
+	return ops;
+}
 
-		if (signal_pending(current)) {
-			err = -EINTR;
-			goto out;
-		}
-		/* Dirty lines before each side; which goes first alternates. */
-		dmabench_dirty(b, s);
-		preempt_disable();
-		if (s & 1) {
-			*l = dmabench_xen_local(b, r->op);
-			dmabench_dirty(b, s);
-		}
-		t0 = dmabench_ticks();
-		for (i = 0, c = 0; i < pages; i += per, c++)
-			ret[c] = HYPERVISOR_grant_table_op(GNTTABOP_cache_flush, &ops[i],
-							   min(per, pages - i));
-		*h = dmabench_ticks() - t0;
-		if (!(s & 1)) {
-			dmabench_dirty(b, s);
-			*l = dmabench_xen_local(b, r->op);
-		}
-		preempt_enable();
-		/* Every call's answer, every sample: a failed call fails all of
-		 * its ops as far as the caller can tell. */
-		for (c = 0; c < calls; c++) {
-			if (!ret[c])
-				continue;
-			r->failed_ops += min(per, pages - c * per);
-			if (!r->first_status)
-				r->first_status = (s32)ret[c];
-		}
-		cond_resched();
+/* Without the kernel's own routine the local side is the DMA sync path:
+ * the buffer mapped once, without the map's own maintenance, so each sync
+ * is the only cache work (as CACHE does). */
+static long dmabench_gnttab_map_local(struct dmabench_buffers *b, u32 op, bool *mapped)
+{
+	struct device *dev = &dmabench_pdev->dev;
+	long err;
+
+	if (dmabench_info.cache_direct & (1u << op))
+		return 0;
+	err = dmabench_set_coherent(false);
+	if (err)
+		return err;
+	b->handle[0] = dma_map_page_attrs(dev, b->page[0], 0, b->size, DMA_BIDIRECTIONAL,
+					  DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(dev, b->handle[0]))
+		return -EIO;
+	*mapped = true;
+	return 0;
+}
+
+/* One round of GNTTAB_FLUSH: the flush's hypercalls, per ops each, every
+ * answer in ret; beside them the local side. */
+struct dmabench_flush {
+	struct dmabench_gnttab_flush_req *r;
+	struct dmabench_buffers *b;
+	struct gnttab_cache_flush *ops;
+	long *ret;
+	u32 pages, per, calls;
+	u64 *hyper, *local;
+};
+
+/* Every call's answer, every sample: a failed call fails all of its ops as
+ * far as the caller can tell. */
+static void dmabench_gnttab_count(struct dmabench_flush *f)
+{
+	u32 c;
+
+	for (c = 0; c < f->calls; c++) {
+		if (!f->ret[c])
+			continue;
+		f->r->failed_ops += min(f->per, f->pages - c * f->per);
+		if (!f->r->first_status)
+			f->r->first_status = (s32)f->ret[c];
 	}
-	dmabench_summarise(&r->hypercall, hyper, r->samples, 1, hz);
-	dmabench_summarise(&r->local, local, r->samples, 1, hz);
-out:
+}
+
+/* Each side on dirty lines; which goes first alternates. */
+static long dmabench_gnttab_round(void *ctx, u32 k, u32 slot)
+{
+	struct dmabench_flush *f = ctx;
+	struct dmabench_buffers *b = f->b;
+	u32 op = f->r->op;
+
+	dmabench_dirty(b, k);
+	preempt_disable();
+	if (k & 1) {
+		f->local[slot] = dmabench_xen_local(b, op);
+		dmabench_dirty(b, k);
+	}
+	f->hyper[slot] = DMABENCH_TIME_BATCH(f->calls, f->ret[i__] = HYPERVISOR_grant_table_op(
+		GNTTABOP_cache_flush, &f->ops[i__ * f->per], min(f->per, f->pages - i__ * f->per)));
+	if (!(k & 1)) {
+		dmabench_dirty(b, k);
+		f->local[slot] = dmabench_xen_local(b, op);
+	}
+	preempt_enable();
+	dmabench_gnttab_count(f);
+	return 0;
+}
+
+long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r, struct dmabench_samples *s)
+{
+	u32 pages = DIV_ROUND_UP(r->size, XEN_PAGE_SIZE), per = min(r->per_call, pages);
+	struct dmabench_flush f = { .r = r, .pages = pages, .per = per,
+				    .calls = DIV_ROUND_UP(pages, per) };
+	bool mapped = false;
+	long err;
+
+	if (!xen_initial_domain())
+		return -EOPNOTSUPP;
+	f.b = dmabench_alloc_buffers(1, r->size);
+	f.ops = f.b ? dmabench_gnttab_ops(r, f.b->page[0], pages) : NULL;
+	f.ret = kcalloc(f.calls, sizeof(*f.ret), GFP_KERNEL);
+	err = f.b && f.ops && f.ret ? dmabench_samples_alloc(s, r->samples, 1) : -ENOMEM;
+	if (!err)
+		err = dmabench_gnttab_map_local(f.b, r->op, &mapped);
+	if (!err) {
+		f.hyper = dmabench_samples_of(s, &r->hypercall);
+		f.local = dmabench_samples_of(s, &r->local);
+		err = dmabench_rounds(r->samples, dmabench_gnttab_round, &f);
+	}
 	if (mapped)
-		dma_unmap_page_attrs(dev, b->handle[0], r->size, DMA_BIDIRECTIONAL,
-				     DMA_ATTR_SKIP_CPU_SYNC);
-	kvfree(hyper);
-	kvfree(local);
-	kfree(ret);
-	kfree(ops);
-	if (b)
-		dmabench_free_buffers(b);
+		dma_unmap_page_attrs(&dmabench_pdev->dev, f.b->handle[0], r->size,
+				     DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+	kfree(f.ret);
+	kfree(f.ops);
+	if (f.b)
+		dmabench_free_buffers(f.b);
 	return err;
 }
 
@@ -206,17 +226,13 @@ static long dmabench_xen_map_sample(struct device *dev, struct page *page, u32 b
 				    u64 *map, u64 *unmap, s32 *counts)
 {
 	u32 i, bad = 0;
-	u64 t0;
 
 	preempt_disable();
 	if (counts) {
 		atomic_set(&dmabench_xen_calls, 0);
 		WRITE_ONCE(dmabench_xen_count_cpu, smp_processor_id());
 	}
-	t0 = dmabench_ticks();
-	for (i = 0; i < batch; i++)
-		h[i] = dma_map_page(dev, page, 0, PAGE_SIZE, dir);
-	*map = dmabench_ticks() - t0;
+	*map = DMABENCH_TIME_BATCH(batch, h[i__] = dma_map_page(dev, page, 0, PAGE_SIZE, dir));
 	if (counts)
 		counts[0] = atomic_xchg(&dmabench_xen_calls, 0);
 	for (i = 0; i < batch; i++)
@@ -229,10 +245,7 @@ static long dmabench_xen_map_sample(struct device *dev, struct page *page, u32 b
 		preempt_enable();
 		return -EIO;
 	}
-	t0 = dmabench_ticks();
-	for (i = 0; i < batch; i++)
-		dma_unmap_page(dev, h[i], PAGE_SIZE, dir);
-	*unmap = dmabench_ticks() - t0;
+	*unmap = DMABENCH_TIME_BATCH(batch, dma_unmap_page(dev, h[i__], PAGE_SIZE, dir));
 	if (counts) {
 		counts[1] = atomic_read(&dmabench_xen_calls);
 		WRITE_ONCE(dmabench_xen_count_cpu, -1);
@@ -241,117 +254,137 @@ static long dmabench_xen_map_sample(struct device *dev, struct page *page, u32 b
 	return 0;
 }
 
-static long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r)
+/* Dom0 maps the grant into one of its own (ballooned) frames; the p2m then
+ * sends that frame's bus address to the other domain's. */
+static long dmabench_xen_grant(struct dmabench_xen_foreign_req *r, struct page *fpage,
+			       struct gnttab_map_grant_ref *mop)
 {
-	enum dma_data_direction dir = (enum dma_data_direction)r->dir;
-	struct kprobe kp = { .symbol_name = "HYPERVISOR_grant_table_op",
-			     .pre_handler = dmabench_xen_count };
-	u64 hz = dmabench_info.counter_hz, *t[4] = { NULL };
-	s32 counts[4] = { -1, -1, -1, -1 };
-	struct gnttab_unmap_grant_ref uop;
-	struct gnttab_map_grant_ref mop;
-	struct page *fpage = NULL, *lpage;
-	bool granted = false, probed, was_coherent;
 	unsigned long pfn, bfn;
-	struct device *dev;
-	dma_addr_t *h;
-	long err = 0;
-	u32 s, k;
+	long err;
 
-	if (!xen_initial_domain())
-		return -EOPNOTSUPP;
-	lpage = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	h = kcalloc(r->batch, sizeof(*h), GFP_KERNEL);
-	for (k = 0; k < 4; k++)
-		t[k] = kvmalloc_array(r->samples, sizeof(u64), GFP_KERNEL);
-	if (!lpage || !h || !t[0] || !t[1] || !t[2] || !t[3] || gnttab_alloc_pages(1, &fpage)) {
-		fpage = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	down_read(&dmabench_dev_sem);
-	dev = dmabench_named;
-	if (!dev) {
-		err = -ENODEV;  /* dom0's DMA ops come with a bound device */
-		goto out_sem;
-	}
-	/* Dom0 maps the grant into one of its own (ballooned) frames; the
-	 * p2m then sends that frame's bus address to the other domain's. */
-	gnttab_set_map_op(&mop, (phys_addr_t)page_address(fpage), GNTMAP_host_map,
+	gnttab_set_map_op(mop, (phys_addr_t)page_address(fpage), GNTMAP_host_map,
 			  r->gref, (domid_t)r->domid);
-	err = gnttab_map_refs(&mop, NULL, &fpage, 1);
-	r->grant_status = mop.status;
-	if (err || mop.status != GNTST_okay) {
+	err = gnttab_map_refs(mop, NULL, &fpage, 1);
+	r->grant_status = mop->status;
+	if (err || mop->status != GNTST_okay) {
 		pr_info("dmabench: grant %u of d%u: map answered %ld, status %d\n",
-			r->gref, r->domid, err, mop.status);
-		err = err == -ENOMEM ? err : -ENOENT;
-		goto out_sem;
+			r->gref, r->domid, err, mop->status);
+		return err == -ENOMEM ? err : -ENOENT;
 	}
-	granted = true;
 	r->head = *(u64 *)page_address(fpage);
 	pfn = page_to_xen_pfn(fpage);
 	bfn = pfn_to_bfn(pfn);
 	r->translated = bfn != pfn && !pfn_valid(bfn);
+	return 0;
+}
 
-	probed = register_kprobe(&kp) == 0;
-	was_coherent = dev->dma_coherent;
-	dev->dma_coherent = r->coherent;
-	for (s = 0; !err && s <= r->samples; s++) {  /* s = 0: a warm-up, counted */
-		k = s ? s - 1 : 0;
-		if (signal_pending(current)) {
-			err = -EINTR;
-			break;
-		}
-		/* Which page goes first alternates. */
-		err = dmabench_xen_map_sample(dev, s & 1 ? fpage : lpage, r->batch, dir, h,
-					      &t[s & 1 ? 2 : 0][k], &t[s & 1 ? 3 : 1][k],
-					      !s && probed ? &counts[s & 1 ? 2 : 0] : NULL);
-		if (!err)
-			err = dmabench_xen_map_sample(dev, s & 1 ? lpage : fpage, r->batch, dir, h,
-						      &t[s & 1 ? 0 : 2][k], &t[s & 1 ? 1 : 3][k],
-						      !s && probed ? &counts[s & 1 ? 0 : 2] : NULL);
-		cond_resched();
+static void dmabench_xen_ungrant(const struct dmabench_xen_foreign_req *r, struct page *fpage,
+				 const struct gnttab_map_grant_ref *mop)
+{
+	struct gnttab_unmap_grant_ref uop;
+
+	gnttab_set_unmap_op(&uop, (phys_addr_t)page_address(fpage), GNTMAP_host_map, mop->handle);
+	if (gnttab_unmap_refs(&uop, NULL, &fpage, 1) || uop.status != GNTST_okay)
+		pr_warn("dmabench: grant %u of d%u: unmap status %d\n", r->gref, r->domid,
+			uop.status);
+}
+
+/* One round of XEN_FOREIGN: both pages, which goes first alternating;
+ * round 0 (the warm-up) counts the hypercalls, with the kprobe on. */
+struct dmabench_foreign {
+	struct device *dev;
+	const struct dmabench_xen_foreign_req *r;
+	struct page *page[2];      /* dom0's own, the granted one */
+	dma_addr_t *h;
+	u64 *t[4];                 /* local map, unmap, foreign map, unmap */
+	s32 counts[4];
+	bool probed;
+};
+
+static long dmabench_foreign_round(void *ctx, u32 k, u32 slot)
+{
+	struct dmabench_foreign *x = ctx;
+	enum dma_data_direction dir = (enum dma_data_direction)x->r->dir;
+	long err = 0;
+	u32 i, side;
+
+	for (i = 0; !err && i < 2; i++) {
+		side = (k & 1) ^ i;  /* 0: dom0's own page, 1: the foreign one */
+		err = dmabench_xen_map_sample(x->dev, x->page[side], x->r->batch, dir, x->h,
+					      &x->t[2 * side][slot], &x->t[2 * side + 1][slot],
+					      !k && x->probed ? &x->counts[2 * side] : NULL);
 	}
-	dev->dma_coherent = was_coherent;
-	if (probed)
+	return err;
+}
+
+/* With the bound device's coherence as asked and the kprobe counting. */
+static long dmabench_xen_foreign_samples(struct dmabench_foreign *x,
+					 struct dmabench_xen_foreign_req *r,
+					 struct dmabench_samples *s)
+{
+	struct kprobe kp = { .symbol_name = "HYPERVISOR_grant_table_op",
+			     .pre_handler = dmabench_xen_count };
+	bool was_coherent = x->dev->dma_coherent;
+	long err;
+
+	x->t[0] = dmabench_samples_of(s, &r->local_map);
+	x->t[1] = dmabench_samples_of(s, &r->local_unmap);
+	x->t[2] = dmabench_samples_of(s, &r->foreign_map);
+	x->t[3] = dmabench_samples_of(s, &r->foreign_unmap);
+	x->probed = register_kprobe(&kp) == 0;
+	x->dev->dma_coherent = r->coherent;
+	err = dmabench_rounds(r->samples, dmabench_foreign_round, x);
+	x->dev->dma_coherent = was_coherent;
+	if (x->probed)
 		unregister_kprobe(&kp);
-	if (!err) {
-		r->hypercalls_local_map = counts[0];
-		r->hypercalls_local_unmap = counts[1];
-		r->hypercalls_foreign_map = counts[2];
-		r->hypercalls_foreign_unmap = counts[3];
-		dmabench_summarise(&r->local_map, t[0], r->samples, r->batch, hz);
-		dmabench_summarise(&r->local_unmap, t[1], r->samples, r->batch, hz);
-		dmabench_summarise(&r->foreign_map, t[2], r->samples, r->batch, hz);
-		dmabench_summarise(&r->foreign_unmap, t[3], r->samples, r->batch, hz);
+	r->hypercalls_local_map = x->counts[0];
+	r->hypercalls_local_unmap = x->counts[1];
+	r->hypercalls_foreign_map = x->counts[2];
+	r->hypercalls_foreign_unmap = x->counts[3];
+	return err;
+}
+
+long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r, struct dmabench_samples *s)
+{
+	struct dmabench_foreign x = { .r = r, .counts = { -1, -1, -1, -1 } };
+	struct gnttab_map_grant_ref mop;
+	long err;
+
+	if (!xen_initial_domain())
+		return -EOPNOTSUPP;
+	x.page[0] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	x.h = kcalloc(r->batch, sizeof(*x.h), GFP_KERNEL);
+	err = x.page[0] && x.h ? dmabench_samples_alloc(s, r->samples, r->batch) : -ENOMEM;
+	if (!err && gnttab_alloc_pages(1, &x.page[1])) {
+		x.page[1] = NULL;
+		err = -ENOMEM;
 	}
-out_sem:
-	if (granted) {
-		gnttab_set_unmap_op(&uop, (phys_addr_t)page_address(fpage), GNTMAP_host_map,
-				    mop.handle);
-		if (gnttab_unmap_refs(&uop, NULL, &fpage, 1) || uop.status != GNTST_okay)
-			pr_warn("dmabench: grant %u of d%u: unmap status %d\n", r->gref,
-				r->domid, uop.status);
+	down_read(&dmabench_dev_sem);
+	x.dev = dmabench_named;
+	if (!err && !x.dev)
+		err = -ENODEV;  /* dom0's DMA ops come with a bound device */
+	if (!err)
+		err = dmabench_xen_grant(r, x.page[1], &mop);
+	if (!err) {
+		err = dmabench_xen_foreign_samples(&x, r, s);
+		dmabench_xen_ungrant(r, x.page[1], &mop);
 	}
 	up_read(&dmabench_dev_sem);
-out:
-	if (fpage)
-		gnttab_free_pages(1, &fpage);
-	if (lpage)
-		__free_page(lpage);
-	for (k = 0; k < 4; k++)
-		kvfree(t[k]);
-	kfree(h);
+	if (x.page[1])
+		gnttab_free_pages(1, &x.page[1]);
+	if (x.page[0])
+		__free_page(x.page[0]);
+	kfree(x.h);
 	return err;
 }
 
 #else  /* GNTTABOP_cache_flush is Xen on Arm's: x86 DMA is coherent */
-static long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r)
+long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r, struct dmabench_samples *s)
 {
 	return -EOPNOTSUPP;
 }
 
-static long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r)
+long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r, struct dmabench_samples *s)
 {
 	return -EOPNOTSUPP;
 }
@@ -359,17 +392,17 @@ static long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r)
 
 #else  /* !CONFIG_XEN */
 
-static long dmabench_xen_call(struct dmabench_xen_call_req *r)
+long dmabench_xen_call(struct dmabench_xen_call_req *r, struct dmabench_samples *s)
 {
 	return -EOPNOTSUPP;
 }
 
-static long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r)
+long dmabench_gnttab_flush(struct dmabench_gnttab_flush_req *r, struct dmabench_samples *s)
 {
 	return -EOPNOTSUPP;
 }
 
-static long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r)
+long dmabench_xen_foreign(struct dmabench_xen_foreign_req *r, struct dmabench_samples *s)
 {
 	return -EOPNOTSUPP;
 }

@@ -7,7 +7,7 @@
 //     using namespace dmabench::lookup;
 //     MemoryMap map = parse_profile(text, "my.json");   // or synthetic_map(), read_host_map()
 //     Tables tables(map);                               // memblock, sections, flat, p2m tree
-//     const Replica& r = replica("memblock_nomap");     // one row of `replicas`
+//     const Replica& r = replica("memblock_nomap");     // one row of `replicas` (replicas.inc)
 //     Frame f{pfn, bfn, foreign};
 //     bool local = r.fn(&tables, &f);                   // the replica's answer: local page?
 //
@@ -19,7 +19,7 @@
 // (a foreign mfn lies outside dom0's memory, since dom0 is mapped 1:1),
 // pfn_to_bfn(pfn) == pfn for the p2m tree, pfn == bfn for the compare, and the
 // flag for the flag. Each is a small non-inlined function with one signature,
-// so a new era is one function and one row in the table (replicas.cpp).
+// so a new era is one row of replicas.inc and its function in replicas.cpp.
 //
 // Constants are arm64's: 4 KiB pages, 48 physical address bits, 2 MiB
 // subsections; SECTION_SIZE_BITS 27 since v5.12, 30 before it.
@@ -27,7 +27,6 @@
 #include "kernels/lookup/memmap.hpp"
 #include "kernels/lookup/rbtree.hpp"
 
-#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -262,18 +261,38 @@ struct Tables {
 
 using ReplicaFn = bool (*)(const Tables*, const Frame*);
 
+// Each row's function (replicas.cpp): a small non-inlined call, as pfn_valid()
+// was for arm64 (an exported function) until v5.18.
+#define DMABENCH_LOOKUP_REPLICA(name, ...) bool replica_##name(const Tables*, const Frame*);
+#include "kernels/lookup/replicas.inc"
+#undef DMABENCH_LOOKUP_REPLICA
+
+// One row of replicas.inc.
 struct Replica {
     const char* name;         // variant name: lookup/<name>/...
+    const char* kind;         // what it reads: "pfn_valid", "p2m" or "alternative"
+    bool era;                 // a shape the kernel had (not an alternative, nor a part timed alone)
     const char* models;       // kernel version and source it models
     const char* description;  // what it does to decide
     ReplicaFn fn;
-    bool uses_map;            // false: the answer ignores the memory map (flag, compare)
-    bool uses_p2m;            // true: the answer walks the p2m tree
 };
 
-extern const std::array<Replica, 10> replicas;
+inline constexpr Replica replicas[] = {
+#define DMABENCH_LOOKUP_REPLICA(name, kind, era, models, description) \
+    Replica{#name, #kind, DMABENCH_LOOKUP_ERA_##era, models, description, replica_##name},
+#define DMABENCH_LOOKUP_ERA_yes true
+#define DMABENCH_LOOKUP_ERA_no false
+#include "kernels/lookup/replicas.inc"
+#undef DMABENCH_LOOKUP_REPLICA
+#undef DMABENCH_LOOKUP_ERA_yes
+#undef DMABENCH_LOOKUP_ERA_no
+};
+
 // The row named name; throws std::out_of_range for an unknown name.
 const Replica& replica(std::string_view name);
+// Whether name is a replica of an era (its row's era column): the experiments'
+// eras, derived from the table.
+bool is_era(std::string_view name);
 
 // Runs fn over every frame in order and returns how many answered local. The
 // next frame's address is computed from the answer before it, and fn goes
@@ -295,6 +314,6 @@ struct Chain {
     const char* name;  // "data" or "branch"
     uint64_t (*run)(ReplicaFn, const Tables*, const Frame*, size_t);
 };
-inline constexpr std::array<Chain, 2> chains{{{"data", lookup_stream}, {"branch", lookup_stream_branch}}};
+inline constexpr Chain chains[] = {{"data", lookup_stream}, {"branch", lookup_stream_branch}};
 
 }  // namespace dmabench::lookup

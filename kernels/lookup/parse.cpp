@@ -343,15 +343,10 @@ bool read_file(const std::string& path, std::string& out) {
     return true;
 }
 
-}  // namespace
+// --- the profile's parts, each refused with the line it is on ----------------------
 
-MemoryMap parse_profile(std::string_view text, const std::string& file) {
-    Json doc = JsonReader(text, file).document();
-    ProfileReader p(file);
-    if (doc.kind != Json::Kind::object) p.fail(doc, "a profile is a JSON object");
-    p.only_keys(doc, {"name", "description", "source", "pa_bits", "regions", "p2m", "grants"}, "the profile");
-
-    MemoryMap map;
+// name, source, description, pa_bits.
+void parse_identity(const ProfileReader& p, const Json& doc, MemoryMap& map) {
     const Json& name = p.need(doc, "name", Json::Kind::string, "the profile");
     if (!valid_name(name.text))
         p.fail(name, "\"name\" \"" + name.text + "\" must be 1-48 characters of a-z, 0-9 and '-'");
@@ -365,88 +360,124 @@ MemoryMap parse_profile(std::string_view text, const std::string& file) {
         if (bits < 32 || bits > 48) p.fail(*b, "\"pa_bits\" " + std::to_string(bits) + " is outside 32..48");
         map.pa_bits = unsigned(bits);
     }
-    const uint64_t limit = uint64_t{1} << map.pa_bits;
+}
 
-    const Json& regions = p.need(doc, "regions", Json::Kind::array, "the profile");
-    if (regions.items.empty()) p.fail(regions, "\"regions\" is empty");
-    std::vector<unsigned> lines;
-    for (const Json& r : regions.items) {
-        if (r.kind != Json::Kind::object) p.fail(r, "each region is an object {\"base\", \"size\", \"type\"}");
-        p.only_keys(r, {"base", "size", "type", "node", "name"}, "a region");
-        const Json* base = r.find("base");
-        const Json* size = r.find("size");
-        if (!base || !size) p.fail(r, "a region needs \"base\" and \"size\"");
-        Region reg;
-        reg.base = p.u64(*base, "base");
-        reg.size = p.u64(*size, "size");
-        if (reg.size == 0) p.fail(*size, "\"size\" is zero");
-        if (reg.base + reg.size < reg.base || reg.base + reg.size > limit)
-            p.fail(*size, "region [" + hex(reg.base) + ", +" + hex(reg.size) + ") ends above 2^" +
-                              std::to_string(map.pa_bits));
-        if (const Json* t = r.find("type")) {
-            if (t->kind != Json::Kind::string) p.fail(*t, "\"type\" must be a string");
-            bool known = false;
-            for (RegionKind k : {RegionKind::ram, RegionKind::nomap, RegionKind::hotplug, RegionKind::device})
-                if (t->text == kind_name(k)) { reg.kind = k; known = true; }
-            if (!known) p.fail(*t, "\"type\" \"" + t->text + "\" is not one of ram, nomap, hotplug, device");
-        }
-        if (const Json* n = r.find("node")) {
-            uint64_t nid = p.u64(*n, "node");
-            if (nid > 1023) p.fail(*n, "\"node\" " + std::to_string(nid) + " is above 1023");
-            reg.nid = int(nid);
-        }
-        if (const Json* n = r.find("name"); n && n->kind != Json::Kind::string) p.fail(*n, "\"name\" must be a string");
-        map.regions.push_back(reg);
-        lines.push_back(r.line);
+// One {"base", "size", "type", "node", "name"} below 2^pa_bits.
+Region parse_region(const ProfileReader& p, const Json& r, unsigned pa_bits) {
+    if (r.kind != Json::Kind::object) p.fail(r, "each region is an object {\"base\", \"size\", \"type\"}");
+    p.only_keys(r, {"base", "size", "type", "node", "name"}, "a region");
+    const Json* base = r.find("base");
+    const Json* size = r.find("size");
+    if (!base || !size) p.fail(r, "a region needs \"base\" and \"size\"");
+    Region reg;
+    reg.base = p.u64(*base, "base");
+    reg.size = p.u64(*size, "size");
+    if (reg.size == 0) p.fail(*size, "\"size\" is zero");
+    if (reg.base + reg.size < reg.base || reg.base + reg.size > uint64_t{1} << pa_bits)
+        p.fail(*size, "region [" + hex(reg.base) + ", +" + hex(reg.size) + ") ends above 2^" +
+                          std::to_string(pa_bits));
+    if (const Json* t = r.find("type")) {
+        if (t->kind != Json::Kind::string) p.fail(*t, "\"type\" must be a string");
+        bool known = false;
+        for (RegionKind k : {RegionKind::ram, RegionKind::nomap, RegionKind::hotplug, RegionKind::device})
+            if (t->text == kind_name(k)) { reg.kind = k; known = true; }
+        if (!known) p.fail(*t, "\"type\" \"" + t->text + "\" is not one of ram, nomap, hotplug, device");
     }
-    // Overlaps are refused here, with both lines, before normalise() sorts them.
-    std::vector<size_t> order(map.regions.size());
+    if (const Json* n = r.find("node")) {
+        uint64_t nid = p.u64(*n, "node");
+        if (nid > 1023) p.fail(*n, "\"node\" " + std::to_string(nid) + " is above 1023");
+        reg.nid = int(nid);
+    }
+    if (const Json* n = r.find("name"); n && n->kind != Json::Kind::string) p.fail(*n, "\"name\" must be a string");
+    return reg;
+}
+
+// Overlaps are refused here, with both lines, before normalise() sorts them.
+void refuse_overlaps(const std::vector<Region>& regions, const std::vector<unsigned>& lines,
+                     const std::string& file) {
+    std::vector<size_t> order(regions.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return map.regions[a].base < map.regions[b].base; });
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return regions[a].base < regions[b].base; });
     for (size_t k = 1; k < order.size(); ++k) {
-        const Region& a = map.regions[order[k - 1]];
-        const Region& b = map.regions[order[k]];
+        const Region& a = regions[order[k - 1]];
+        const Region& b = regions[order[k]];
         if (a.end() > b.base)
             throw ParseError(file, std::max(lines[order[k - 1]], lines[order[k]]),
                              "region [" + hex(b.base) + ", " + hex(b.end()) + ") overlaps the region on line " +
                                  std::to_string(std::min(lines[order[k - 1]], lines[order[k]])));
     }
+}
 
-    if (const Json* p2m = doc.find("p2m")) {
-        if (p2m->kind != Json::Kind::array) p.fail(*p2m, "\"p2m\" must be an array");
-        std::vector<std::pair<P2mRange, unsigned>> seen;
-        for (const Json& e : p2m->items) {
-            if (e.kind != Json::Kind::object) p.fail(e, "each p2m entry is an object {\"pfn\", \"mfn\", \"pages\"}");
-            p.only_keys(e, {"pfn", "mfn", "pages"}, "a p2m entry");
-            P2mRange r;
-            const Json* pfn = e.find("pfn");
-            const Json* mfn = e.find("mfn");
-            if (!pfn || !mfn) p.fail(e, "a p2m entry needs \"pfn\" and \"mfn\"");
-            r.pfn = p.u64(*pfn, "pfn");
-            r.mfn = p.u64(*mfn, "mfn");
-            r.nr_pages = p.u64_or(e, "pages", 1);
-            if (r.nr_pages == 0 || r.pfn + r.nr_pages < r.pfn || r.mfn + r.nr_pages < r.mfn)
-                p.fail(e, "p2m entry at pfn " + hex(r.pfn) + " is empty or wraps");
-            for (const auto& [o, line] : seen)
-                if (r.pfn < o.pfn + o.nr_pages && o.pfn < r.pfn + r.nr_pages)
-                    p.fail(e, "p2m entry at pfn " + hex(r.pfn) + " overlaps the entry on line " + std::to_string(line));
-            seen.emplace_back(r, e.line);
-            map.p2m.push_back(r);
-        }
+void parse_regions(const ProfileReader& p, const Json& doc, MemoryMap& map, const std::string& file) {
+    const Json& regions = p.need(doc, "regions", Json::Kind::array, "the profile");
+    if (regions.items.empty()) p.fail(regions, "\"regions\" is empty");
+    std::vector<unsigned> lines;
+    for (const Json& r : regions.items) {
+        map.regions.push_back(parse_region(p, r, map.pa_bits));
+        lines.push_back(r.line);
     }
-    uint64_t grant_count = 0, grant_seed = 1;
-    if (const Json* g = doc.find("grants")) {
-        if (g->kind != Json::Kind::object) p.fail(*g, "\"grants\" is an object {\"count\", \"seed\"}");
-        p.only_keys(*g, {"count", "seed"}, "\"grants\"");
-        const Json* count = g->find("count");
-        if (!count) p.fail(*g, "\"grants\" needs \"count\"");
-        grant_count = p.u64(*count, "count");
-        if (grant_count == 0 || grant_count > 65536) p.fail(*count, "\"count\" must be 1..65536");
-        grant_seed = p.u64_or(*g, "seed", 1);
+    refuse_overlaps(map.regions, lines, file);
+}
+
+// "p2m": [{"pfn", "mfn", "pages"}...], disjoint by pfn.
+void parse_p2m(const ProfileReader& p, const Json& doc, MemoryMap& map) {
+    const Json* p2m = doc.find("p2m");
+    if (!p2m) return;
+    if (p2m->kind != Json::Kind::array) p.fail(*p2m, "\"p2m\" must be an array");
+    std::vector<std::pair<P2mRange, unsigned>> seen;
+    for (const Json& e : p2m->items) {
+        if (e.kind != Json::Kind::object) p.fail(e, "each p2m entry is an object {\"pfn\", \"mfn\", \"pages\"}");
+        p.only_keys(e, {"pfn", "mfn", "pages"}, "a p2m entry");
+        P2mRange r;
+        const Json* pfn = e.find("pfn");
+        const Json* mfn = e.find("mfn");
+        if (!pfn || !mfn) p.fail(e, "a p2m entry needs \"pfn\" and \"mfn\"");
+        r.pfn = p.u64(*pfn, "pfn");
+        r.mfn = p.u64(*mfn, "mfn");
+        r.nr_pages = p.u64_or(e, "pages", 1);
+        if (r.nr_pages == 0 || r.pfn + r.nr_pages < r.pfn || r.mfn + r.nr_pages < r.mfn)
+            p.fail(e, "p2m entry at pfn " + hex(r.pfn) + " is empty or wraps");
+        for (const auto& [o, line] : seen)
+            if (r.pfn < o.pfn + o.nr_pages && o.pfn < r.pfn + r.nr_pages)
+                p.fail(e, "p2m entry at pfn " + hex(r.pfn) + " overlaps the entry on line " + std::to_string(line));
+        seen.emplace_back(r, e.line);
+        map.p2m.push_back(r);
     }
+}
+
+// "grants": {"count", "seed"}: how many foreign grants to draw; count 0 when absent.
+struct Grants {
+    uint64_t count = 0, seed = 1;
+};
+Grants parse_grants(const ProfileReader& p, const Json& doc) {
+    Grants out;
+    const Json* g = doc.find("grants");
+    if (!g) return out;
+    if (g->kind != Json::Kind::object) p.fail(*g, "\"grants\" is an object {\"count\", \"seed\"}");
+    p.only_keys(*g, {"count", "seed"}, "\"grants\"");
+    const Json* count = g->find("count");
+    if (!count) p.fail(*g, "\"grants\" needs \"count\"");
+    out.count = p.u64(*count, "count");
+    if (out.count == 0 || out.count > 65536) p.fail(*count, "\"count\" must be 1..65536");
+    out.seed = p.u64_or(*g, "seed", 1);
+    return out;
+}
+
+}  // namespace
+
+MemoryMap parse_profile(std::string_view text, const std::string& file) {
+    Json doc = JsonReader(text, file).document();
+    ProfileReader p(file);
+    if (doc.kind != Json::Kind::object) p.fail(doc, "a profile is a JSON object");
+    p.only_keys(doc, {"name", "description", "source", "pa_bits", "regions", "p2m", "grants"}, "the profile");
+    MemoryMap map;
+    parse_identity(p, doc, map);
+    parse_regions(p, doc, map, file);
+    parse_p2m(p, doc, map);
+    const Grants grants = parse_grants(p, doc);
     try {
         normalise(map);
-        if (grant_count) add_foreign_grants(map, unsigned(grant_count), grant_seed);
+        if (grants.count) add_foreign_grants(map, unsigned(grants.count), grants.seed);
     } catch (const std::invalid_argument& e) {
         throw ParseError(file, doc.line, e.what());
     }
@@ -524,6 +555,84 @@ FirmwareEntry parse_firmware_memmap_entry(std::string_view start, std::string_vi
     return e;
 }
 
+namespace {
+
+// The firmware map may list touching or repeated ranges: sorted, then folded.
+std::vector<Region> folded(std::vector<Region> regions) {
+    std::sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) { return a.base < b.base; });
+    std::vector<Region> out;
+    for (const Region& r : regions) {
+        if (!out.empty() && out.back().end() >= r.base) {
+            uint64_t end = std::max(out.back().end(), r.end());
+            out.back().size = end - out.back().base;
+        } else {
+            out.push_back(r);
+        }
+    }
+    return out;
+}
+
+// The numbered entries of a /sys/firmware/memmap directory, in index order.
+std::vector<std::string> firmware_entries(const std::string& dir) {
+    std::vector<std::pair<unsigned, std::string>> entries;
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* de = readdir(d)) {
+            std::string n = de->d_name;
+            if (!n.empty() && n.find_first_not_of("0123456789") == std::string::npos && n.size() < 9)
+                entries.emplace_back(unsigned(std::stoul(n)), n);
+        }
+        closedir(d);
+    }
+    std::sort(entries.begin(), entries.end());
+    std::vector<std::string> out;
+    for (auto& [index, n] : entries) out.push_back(dir + "/" + n);
+    return out;
+}
+
+// The System RAM entries of the firmware's map, folded; throws on an entry it cannot read.
+std::vector<Region> firmware_ram(const std::vector<std::string>& entries, unsigned pa_bits) {
+    std::vector<Region> ram;
+    for (const std::string& dir : entries) {
+        std::string s, e, t;
+        if (!read_file(dir + "/start", s) || !read_file(dir + "/end", e) || !read_file(dir + "/type", t))
+            throw std::runtime_error("cannot read " + dir);
+        FirmwareEntry fe = parse_firmware_memmap_entry(s, e, t, dir);
+        if (fe.type != "System RAM") continue;
+        if (fe.end == ~uint64_t{0} || fe.end + 1 > (uint64_t{1} << pa_bits))
+            throw ParseError(dir + "/end", 1, "range ends above the 48-bit physical space");
+        ram.push_back({fe.start, fe.end - fe.start + 1, RegionKind::ram, 0});
+    }
+    return folded(std::move(ram));
+}
+
+// /sys/firmware/memmap: the firmware's map (x86 e820, kexec), where present;
+// out.why already says why /proc/iomem did not do, and gains why this does not.
+void read_firmware_memmap(const std::string& dir, HostMap& out) {
+    out.map = MemoryMap{};
+    out.map.name = "host";
+    const std::vector<std::string> entries = firmware_entries(dir);
+    if (entries.empty()) {
+        out.why += "; no entries in " + dir;
+        return;
+    }
+    try {
+        out.map.regions = firmware_ram(entries, out.map.pa_bits);
+        normalise(out.map);
+    } catch (const std::exception& e) {
+        out.why += std::string("; ") + e.what();
+        out.map.regions.clear();
+        return;
+    }
+    if (out.map.regions.empty()) {
+        out.why += "; " + dir + " lists no System RAM";
+        return;
+    }
+    out.map.source = dir + ": " + std::to_string(out.map.regions.size()) +
+                     " System RAM ranges (fallback: " + out.why + ")";
+}
+
+}  // namespace
+
 HostMap read_host_map(const std::string& proc_iomem, const std::string& firmware_memmap) {
     HostMap out;
 #if defined(__aarch64__)
@@ -543,59 +652,7 @@ HostMap read_host_map(const std::string& proc_iomem, const std::string& firmware
             out.why = e.what();
         }
     }
-    // /sys/firmware/memmap: the firmware's map (x86 e820, kexec), where present.
-    out.map = MemoryMap{};
-    out.map.name = "host";
-    std::vector<std::pair<unsigned, std::string>> entries;
-    if (DIR* d = opendir(firmware_memmap.c_str())) {
-        while (dirent* de = readdir(d)) {
-            std::string n = de->d_name;
-            if (!n.empty() && n.find_first_not_of("0123456789") == std::string::npos && n.size() < 9)
-                entries.emplace_back(unsigned(std::stoul(n)), n);
-        }
-        closedir(d);
-    }
-    if (entries.empty()) {
-        out.why += "; no entries in " + firmware_memmap;
-        return out;
-    }
-    std::sort(entries.begin(), entries.end());
-    try {
-        for (const auto& [index, n] : entries) {
-            std::string dir = firmware_memmap + "/" + n, s, e, t;
-            if (!read_file(dir + "/start", s) || !read_file(dir + "/end", e) || !read_file(dir + "/type", t))
-                throw std::runtime_error("cannot read " + dir);
-            FirmwareEntry fe = parse_firmware_memmap_entry(s, e, t, dir);
-            if (fe.type != "System RAM") continue;
-            if (fe.end == ~uint64_t{0} || fe.end + 1 > (uint64_t{1} << out.map.pa_bits))
-                throw ParseError(dir + "/end", 1, "range ends above the 48-bit physical space");
-            out.map.regions.push_back({fe.start, fe.end - fe.start + 1, RegionKind::ram, 0});
-        }
-        // The firmware map may list touching or repeated ranges: fold them.
-        std::sort(out.map.regions.begin(), out.map.regions.end(),
-                  [](const Region& a, const Region& b) { return a.base < b.base; });
-        std::vector<Region> folded;
-        for (const Region& r : out.map.regions) {
-            if (!folded.empty() && folded.back().end() >= r.base) {
-                uint64_t end = std::max(folded.back().end(), r.end());
-                folded.back().size = end - folded.back().base;
-            } else {
-                folded.push_back(r);
-            }
-        }
-        out.map.regions = std::move(folded);
-        normalise(out.map);
-    } catch (const std::exception& e) {
-        out.why += std::string("; ") + e.what();
-        out.map.regions.clear();
-        return out;
-    }
-    if (out.map.regions.empty()) {
-        out.why += "; " + firmware_memmap + " lists no System RAM";
-        return out;
-    }
-    out.map.source = firmware_memmap + ": " + std::to_string(out.map.regions.size()) +
-                     " System RAM ranges (fallback: " + out.why + ")";
+    read_firmware_memmap(firmware_memmap, out);
     return out;
 }
 

@@ -1,6 +1,6 @@
-// The table of replicas: one small function and one row per era. Each is
-// noinline so a call is a real call, as pfn_valid() was for arm64 (an exported
-// function) until v5.18.
+// The replicas' functions, one per row of replicas.inc (lookup.hpp builds the
+// table). Each is noinline so a call is a real call, as pfn_valid() was for
+// arm64 (an exported function) until v5.18.
 #include "kernels/lookup/lookup.hpp"
 
 #include <stdexcept>
@@ -9,7 +9,7 @@
 namespace dmabench::lookup {
 
 #define DMABENCH_REPLICA(name) \
-    __attribute__((noinline)) static bool replica_##name(const Tables* t, const Frame* f)
+    __attribute__((noinline)) bool replica_##name(const Tables* t, const Frame* f)
 
 // arm64 v3.7-v4.4 pfn_valid(): memblock_is_memory(pfn << PAGE_SHIFT).
 DMABENCH_REPLICA(memblock) { return memblock_is_memory(t->memblock, f->bfn << kPageShift); }
@@ -61,39 +61,16 @@ DMABENCH_REPLICA(pfn_ne_mfn) {
 
 #undef DMABENCH_REPLICA
 
-const std::array<Replica, 10> replicas{{
-    {"memblock", "arm64 v3.7-v4.4 arch/arm64/mm/init.c pfn_valid(): memblock_is_memory()",
-     "binary search of memblock.memory for pfn << PAGE_SHIFT", replica_memblock, true, false},
-    {"memblock_nomap", "arm64 v4.5+ pfn_valid(): memblock_is_map_memory() (before the v4.19 guard)",
-     "binary search, then false for a MEMBLOCK_NOMAP region", replica_memblock_nomap, true, false},
-    {"sparsemem", "generic include/linux/mmzone.h pfn_valid() (arm64 v5.18+), SECTION_SIZE_BITS 27",
-     "high-bit guard, section bound, two-level section table, valid_section, early_section or "
-     "subsection bit",
-     replica_sparsemem, true, false},
-    {"sparsemem_s30", "the generic sparse pfn_valid() with arm64's SECTION_SIZE_BITS 30 (before v5.12)",
-     "as sparsemem, 1 GiB sections with 512 subsections", replica_sparsemem_s30, true, false},
-    {"sparsemem_memblock", "arm64 v5.12-v5.17 pfn_valid(): sparse checks then memblock for early sections",
-     "high-bit guard, section table, subsection bit for hot-added sections, memblock search for boot "
-     "sections",
-     replica_sparsemem_memblock, true, false},
-    {"flat", "FLATMEM include/asm-generic/memory_model.h pfn_valid()",
-     "pfn - ARCH_PFN_OFFSET < max_mapnr", replica_flat, true, false},
-    {"xen_p2m", "Xen-on-arm dom0 v3.15+ arch/arm/xen/p2m.c __pfn_to_mfn() + xen/arm/page.h pfn_to_bfn()",
-     "read_lock, red-black tree walk by (pfn, nr_pages) range, identity on miss; local when "
-     "pfn_to_bfn(pfn) == pfn",
-     replica_xen_p2m, true, true},
-    {"xen_p2m_walk", "the p2m tree walk of __pfn_to_mfn() without its rwlock",
-     "red-black tree walk only", replica_xen_p2m_walk, true, true},
-    {"flag", "the 2014 review's alternative: a bool foreign argument the caller holds",
-     "test of a flag in the request", replica_flag, false, false},
-    {"pfn_ne_mfn", "the 2014 review's alternative: compare the mfn with the pfn",
-     "pfn == bus frame", replica_pfn_ne_mfn, false, false},
-}};
-
 const Replica& replica(std::string_view name) {
     for (const Replica& r : replicas)
         if (name == r.name) return r;
     throw std::out_of_range("unknown lookup replica '" + std::string(name) + "'");
+}
+
+bool is_era(std::string_view name) {
+    for (const Replica& r : replicas)
+        if (name == r.name) return r.era;
+    return false;
 }
 
 __attribute__((noinline)) uint64_t lookup_stream(ReplicaFn fn, const Tables* tables,

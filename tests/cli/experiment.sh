@@ -78,6 +78,28 @@ for c in e["comparisons"]:
     assert c["subject"].replace("per_list", "per_entry") == c["baseline"], c
 assert not e["verdict"].startswith("inconclusive: no pair"), e["verdict"]
 PY
+# pfn-valid-vs-flag picks its subjects by the lookup family's tags, not by a
+# list of names: every replica that models an era and is no baseline (but
+# xen_p2m_walk, a diagnostic), each a group that keeps its era, against flag
+# and pfn_ne_mfn.
+"${DB[@]}" experiment pfn-valid-vs-flag --quick --out "$work/p.json" >"$work/p.txt" 2>"$work/p.err" \
+    || bad "pfn-valid-vs-flag: $(tail -3 "$work/p.err")"
+$PY - "$work/p.json" <<'PY' && ok "pfn-valid-vs-flag: one group per era, by tags" || bad "pfn-valid-vs-flag record"
+import json, sys
+ctx = json.load(open(sys.argv[1]))["context"]["dmabench"]
+e, cases = ctx["experiment"], ctx["cases"]
+eras = {t["variant"] for t in cases.values()
+        if t["family"] == "lookup" and t["baseline"] is False and t.get("era")} - {"xen_p2m_walk"}
+assert len(eras) >= 7 and "xen_p2m" in eras and "memblock" in eras, eras
+groups = {g["group"]: g for g in e["groups"]}
+assert set(groups) == eras, (sorted(groups), sorted(eras))
+for c in e["comparisons"]:
+    s, b = cases[c["subject"]], cases[c["baseline"]]
+    assert s["variant"] == c["group"] and b["variant"] in ("flag", "pfn_ne_mfn"), c
+    assert groups[c["group"]]["era"] == s["era"], c
+    assert s["args"] == b["args"], c  # same map, pattern, share, chain
+PY
+
 # iommu-strict-vs-lazy needs a named device: without one it says so, runs
 # nothing and writes nothing (the control: the same with --list lists it).
 "${DB[@]}" experiment iommu-strict-vs-lazy --quick --out "$work/i.json" >"$work/i.txt" 2>&1

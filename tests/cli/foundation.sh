@@ -43,7 +43,7 @@ for k in ["schema_version", "arch", "cpu", "cache_line_bytes", "timer", "kernel"
           "emulated", "virtualised", "topology", "pmu", "variants", "skipped", "command_line",
           "pinning", "git_revision", "host"]:
     assert k in c, k
-assert c["schema_version"] == 1 and c["arch"] == sys.argv[2]
+assert c["schema_version"] == 2 and c["arch"] == sys.argv[2]
 assert str(c["emulated"]["value"]) == sys.argv[3]
 assert "--quick" in c["command_line"]
 names = [b["name"] for b in d["benchmarks"]]

@@ -37,6 +37,24 @@ def load_json(path):
         return json.load(f)
 
 
+def write_json(tmp_path, doc, name):
+    """A record derived in a test, written as tmp_path/name; returns its path."""
+    p = tmp_path / name
+    p.write_text(json.dumps(doc))
+    return str(p)
+
+
+def with_schema(tmp_path, src, version, name):
+    """The record src with context.dmabench.schema_version set (None: removed)."""
+    doc = load_json(src)
+    ctx = doc["context"]["dmabench"]
+    if version is None:
+        del ctx["schema_version"]
+    else:
+        ctx["schema_version"] = version
+    return write_json(tmp_path, doc, name)
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
     """Renders a result file once per session: rendered(name) -> (CompletedProcess, outdir)."""

@@ -84,13 +84,27 @@ def test_missing_file(tmp_path):
                    "nope.json", "no such file")
 
 
-def test_unsupported_schema_version(tmp_path):
+def test_a_future_schema_version_is_refused(tmp_path):
     doc = load_json(fixture(RUN))
-    doc["context"]["dmabench"]["schema_version"] = 99
-    bad = write(tmp_path, "v99.json", json.dumps(doc))
+    doc["context"]["dmabench"]["schema_version"] = 3
+    bad = write(tmp_path, "v3.json", json.dumps(doc))
     out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "schema_version is 99",
-                   "accepted: 1")
+    assert_refused(run_report("render", bad, "-o", out), out, "v3.json", "schema_version is 3",
+                   "accepted: 1, 2", "newer dmabench")
+    # The same for compare, whichever side holds it.
+    assert_refused(run_report("compare", fixture(RUN), bad, "-o", out), out, "v3.json",
+                   "schema_version is 3")
+
+
+@pytest.mark.parametrize("version", ["2", True, None, 0])
+def test_a_schema_version_that_is_not_one_is_refused(tmp_path, version):
+    doc = load_json(fixture(RUN))
+    doc["context"]["dmabench"]["schema_version"] = version
+    bad = write(tmp_path, "odd.json", json.dumps(doc))
+    out = str(tmp_path / "out")
+    r = run_report("render", bad, "-o", out)
+    assert_refused(r, out, f"schema_version is {version!r}", "accepted: 1, 2")
+    assert "newer dmabench" not in r.stderr  # that hint is for a higher number only
 
 
 def test_unknown_time_unit(tmp_path):

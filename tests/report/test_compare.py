@@ -2,11 +2,10 @@
 from them with a known change."""
 import json
 import os
-import re
 
 import pytest
 
-from conftest import fixture, load_json, run_report, text_rows
+from conftest import fixture, load_json, run_report, text_rows, with_schema
 from report import stats
 
 BASE, NEW = "ab_base.json", "ab_new.json"
@@ -144,3 +143,41 @@ def test_different_machines_are_flagged(tmp_path):
     page = open(os.path.join(out, "index.html")).read()
     for n in only:
         assert "only in BASE" in page and n in page
+
+
+# ---- the records' schemas -----------------------------------------------------
+
+def verdict_rows(text):
+    return {n: c for n, c in text_rows(text).items() if n in names(fixture(BASE))}
+
+
+@pytest.fixture(scope="module")
+def ab_by_schema(tmp_path_factory):
+    """compare of the A/B fixtures as records of the given schemas: {(b, n): (result, outdir)}."""
+    tmp = tmp_path_factory.mktemp("ab_schema")
+    done = {}
+    for vb, vn in ((1, 1), (1, 2), (2, 2)):
+        out = str(tmp / f"out{vb}{vn}")
+        r = run_report("compare", with_schema(tmp, fixture(BASE), vb, f"b{vb}.json"),
+                       with_schema(tmp, fixture(NEW), vn, f"n{vn}.json"), "-o", out)
+        assert r.returncode == 0, r.stderr
+        done[vb, vn] = (r, out)
+    return done
+
+
+def test_two_schema_1_records_are_labelled_once(ab_by_schema):
+    r, out = ab_by_schema[1, 1]
+    label = "schema 1 records: quantiles and kmod ratio_to_* by the old definitions"
+    assert r.stdout.count(label) == 1
+    for f in ("report.md", "index.html"):
+        assert open(os.path.join(out, f)).read().count(label) == 1, f
+
+
+def test_schema_1_against_schema_2_says_so_and_judges_alike(ab_by_schema):
+    mixed, same = ab_by_schema[1, 2][0].stdout, ab_by_schema[2, 2][0].stdout
+    assert " ".join(mixed.split()).count(
+        "BASE schema 1, NEW schema 2: quantiles and kmod ratio_to_* not defined alike "
+        "(schema 1: the old definitions)") == 1
+    # Control: two schema 2 records carry no label; the verdicts are the same.
+    assert "schema" not in same
+    assert verdict_rows(mixed) == verdict_rows(same) == verdict_rows(ab_by_schema[1, 1][0].stdout)

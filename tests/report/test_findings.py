@@ -114,7 +114,7 @@ def test_each_era_is_paired_with_the_flag_on_the_same_args(rendered):
 
 def test_with_enough_repetitions_a_ratio_is_hodges_lehmann(tmp_path):
     # Six repetitions of the exit and the direct call, from the fixture's own:
-    # the ratio and interval are then stats.compare's, basis "reps".
+    # the ratio and interval are then stats.shift's, basis "reps".
     doc = load_json(fixture(X86))
     extra = []
     for e in doc["benchmarks"]:
@@ -128,7 +128,7 @@ def test_with_enough_repetitions_a_ratio_is_hodges_lehmann(tmp_path):
     run = load(write(tmp_path, doc, "six.json"))
     f = findings.findings(run)[0]
     row = next(r for r in f.rows if r.label == "vm_exit (cpuid)")
-    v = stats.compare(reps(doc, CALL_DIRECT, "ns_per_call"), reps(doc, CALL_EXIT, "ns_per_call"))
+    v = stats.shift(reps(doc, CALL_DIRECT, "ns_per_call"), reps(doc, CALL_EXIT, "ns_per_call"))
     i = row.cells[0]
     assert (i.value, i.lo, i.hi, i.basis) == (v.ratio, v.ci_lo, v.ci_hi, "reps")
 

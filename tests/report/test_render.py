@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import fixture, load_json, run_report, text_rows
+from conftest import fixture, load_json, run_report, text_rows, with_schema, write_json
 from report import textfmt
 
 X86 = "x86_quick.json"
@@ -385,3 +385,93 @@ def test_the_lookup_sweep_takes_its_x_from_the_cases_tags(tmp_path, with_tags):
     # The region count is in the record's tags only: the sweep is drawn from them,
     # and without them there is no sweep to draw (the cases go to the bars).
     assert os.path.exists(os.path.join(out, "plots", "lookup.png")) == with_tags
+
+
+# ---- the record's schema ----------------------------------------------------
+
+OLD_LABEL = "schema 1 record: quantiles and kmod ratio_to_* by the old definitions"
+
+
+@pytest.fixture(scope="module")
+def by_schema(tmp_path_factory):
+    """The x86 fixture rendered as a schema 1 and as a schema 2 record: {version: outdir}."""
+    tmp = tmp_path_factory.mktemp("schema")
+    outs = {}
+    for version in (1, 2):
+        outs[version] = str(tmp / f"out{version}")
+        r = run_report("render", with_schema(tmp, fixture(X86), version, f"v{version}.json"),
+                       "-o", outs[version])
+        assert r.returncode == 0, r.stderr
+    return outs
+
+
+def test_a_schema_1_record_is_labelled_once_on_each_page(by_schema):
+    out = by_schema[1]
+    for name in ("summary.txt", "tables.txt", "report.md", "index.html"):
+        assert read(out, name).count(OLD_LABEL) == 1, name
+    assert OLD_LABEL in read(out, "summary.txt").splitlines()[:4]  # with the machine, up top
+
+
+def test_a_schema_2_record_shows_the_same_figures_without_the_label(by_schema):
+    for name in ("summary.txt", "tables.txt"):
+        text = read(by_schema[2], name)
+        assert "old definitions" not in text
+        assert text == read(by_schema[1], name).replace(OLD_LABEL + "\n", ""), name
+    assert "old definitions" not in read(by_schema[2], "index.html")
+
+
+def test_a_record_without_a_schema_version_is_read_as_schema_1(tmp_path, rendered):
+    # A dmabench context that names no version predates the field: schema 1.
+    out = str(tmp_path / "out")
+    r = run_report("render", with_schema(tmp_path, fixture(X86), None, "unversioned.json"), "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert read(out, "summary.txt").count(OLD_LABEL) == 1
+    # A plain Google Benchmark file has no dmabench context, so no version at all.
+    _, plain = rendered(PLAIN)
+    assert "record with no schema version, read as schema 1: quantiles and kmod ratio_to_* " \
+           "by the old definitions" in " ".join(read(plain, "tables.txt").split())
+
+
+def test_a_board_of_schema_1_and_2_says_so_once(tmp_path):
+    out = str(tmp_path / "out")
+    r = run_report("render", fixture(X86), with_schema(tmp_path, fixture(ARM), 2, "arm_v2.json"), "-o", out)
+    assert r.returncode == 0, r.stderr
+    for name in ("summary.txt", "index.html"):
+        flat = " ".join(read(out, name).split())
+        assert flat.count("M1 schema 1, M2 schema 2: quantiles and kmod ratio_to_* not defined "
+                          "alike (schema 1: the old definitions)") == 1, name
+
+
+# ---- cases chosen by their tags ---------------------------------------------
+
+def _renamed(tmp_path, with_tags):
+    """x86_quick with every case renamed renamed/<i>/manual_time: the names no
+    longer say what a case is; its tags (when kept) still do."""
+    doc = load_json(fixture(X86))
+    ctx = doc["context"]["dmabench"]
+    new_name, cases = {}, {}
+    for e in doc["benchmarks"]:
+        old = e["run_name"]
+        new = new_name.setdefault(old, f"renamed/{len(new_name)}/manual_time")
+        e["name"] = e["name"].replace(old, new)
+        e["run_name"] = new
+        cases[new] = ctx["cases"][old]
+    ctx["cases"] = cases if with_tags else {}
+    ctx.pop("line_states", None)
+    ctx.pop("statistics", None)
+    return write_json(tmp_path, doc, f"renamed_{with_tags}.json")
+
+
+@pytest.mark.parametrize("with_tags", [True, False])
+def test_families_and_sweeps_come_from_the_tags_not_the_names(tmp_path, with_tags):
+    out = str(tmp_path / "out")
+    r = run_report("render", _renamed(tmp_path, with_tags), "-o", out)
+    assert r.returncode == 0, r.stderr
+    text = read(out, "tables.txt")
+    families = {t["family"] for t in load_json(fixture(X86))["context"]["dmabench"]["cases"].values()}
+    plots = set(os.listdir(os.path.join(out, "plots")))
+    for fam in families:
+        heading = f"\n{fam}\n" + "-" * len(fam) + "\n"
+        assert (heading in text) == with_tags, fam
+    assert ("\nrenamed\n-------\n" in text) != with_tags  # control: the name's first segment
+    assert ({"cache.png", "lookup.png", "call.png", "dmamap_components.png"} <= plots) == with_tags

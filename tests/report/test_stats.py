@@ -1,11 +1,77 @@
-"""The A/B verdict on synthetic samples whose true difference is known."""
+"""The one quantile, checked against the vectors the C++ core and the
+module's integer port share; and the A/B verdict on synthetic samples whose
+true difference is known."""
+import ast
+import json
 import math
+import os
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
 from report import stats
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def quantile_vectors():
+    with open(os.path.join(REPO, "tests", "stats", "quantile_vectors.json")) as f:
+        return json.load(f)["cases"]
+
+
+def test_the_quantile_holds_every_shared_vector():
+    cases = quantile_vectors()
+    assert len(cases) >= 100
+    for c in cases:
+        num, den = c["p"]
+        # An exact p (a Fraction) gives the exact type-7 value, rounded once;
+        # a float p, as the package passes it, agrees to rounding.
+        assert stats.quantile(c["x"], Fraction(num, den)) == c["q"], c
+        assert stats.quantile(c["x"], num / den) == pytest.approx(c["q"], rel=1e-12, abs=0), c
+        assert stats.quantile([float(v) for v in c["x"]], num / den) == \
+            pytest.approx(c["q"], rel=1e-12, abs=0), c
+
+
+def test_the_quantile_is_numpys_default_and_ignores_order():
+    # Control for the vectors: an independent implementation on other data.
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 3, 7, 50):
+        x = rng.exponential(10.0, n)
+        for p in (0.0, 0.1, 0.25, 0.5, 0.9, 0.99, 1.0):
+            assert stats.quantile(x, p) == pytest.approx(float(np.quantile(x, p)), rel=1e-12)
+            assert stats.quantile(list(reversed(x)), p) == stats.quantile(x, p)
+
+
+def test_the_median_is_the_half_quantile_and_not_a_rank():
+    assert stats.median([1, 2, 3, 10]) == 2.5      # not the lower rank (2) nor v[n/2] (3)
+    assert stats.median([4, 1, 3]) == 3
+    assert stats.quantile([1, 2, 3, 10], 0.9) == pytest.approx(7.9)
+    assert math.isnan(stats.median([]))
+    with pytest.raises(ValueError):
+        stats.quantile([1, 2], 1.5)
+
+
+def test_no_module_of_the_package_computes_a_quantile_of_its_own():
+    # Every median, percentile and quantile goes through stats.quantile.
+    banned = {("np", "median"), ("np", "percentile"), ("np", "quantile"), ("np", "nanmedian"),
+              ("numpy", "median"), ("statistics", "median"), ("statistics", "quantiles"),
+              ("statistics", "median_low"), ("statistics", "median_high")}
+    found = []
+    pkg = os.path.join(REPO, "report")
+    for name in sorted(os.listdir(pkg)):
+        if not name.endswith(".py"):
+            continue
+        with open(os.path.join(pkg, name)) as f:
+            tree = ast.parse(f.read())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and (node.value.id, node.attr) in banned):
+                found.append(f"{name}:{node.lineno} {node.value.id}.{node.attr}")
+            if isinstance(node, ast.ImportFrom) and node.module == "statistics":
+                found.append(f"{name}:{node.lineno} from statistics import ...")
+    assert not found, found
 
 
 def timings(rng, n, centre=100.0, noise=0.01):
@@ -39,7 +105,7 @@ def test_a_real_3_percent_shift_is_found(shift, expected):
     for seed in range(100):
         rng = np.random.default_rng(seed)
         base, new = timings(rng, 10), timings(rng, 10) * shift
-        v = stats.compare(base, new)
+        v = stats.shift(base, new)
         found += v.verdict == expected
         assert v.verdict in (expected, stats.NO_CHANGE)  # never the wrong direction
     assert found >= 95
@@ -50,7 +116,7 @@ def test_estimate_and_interval_cover_the_true_ratio():
     for seed in range(200):
         rng = np.random.default_rng(1000 + seed)
         base, new = timings(rng, 12), timings(rng, 12) * 1.03
-        v = stats.compare(base, new)
+        v = stats.shift(base, new)
         assert v.ratio == pytest.approx(1.03, abs=0.015)
         covered += v.ci_lo <= 1.03 <= v.ci_hi
     assert covered >= 180  # a 95 % interval: about 190 of 200
@@ -60,14 +126,14 @@ def test_no_shift_gives_no_significant_change():
     calls = []
     for seed in range(200):
         rng = np.random.default_rng(5000 + seed)
-        calls.append(stats.compare(timings(rng, 10), timings(rng, 10)).verdict)
+        calls.append(stats.shift(timings(rng, 10), timings(rng, 10)).verdict)
     false_alarms = sum(c != stats.NO_CHANGE for c in calls)
     assert false_alarms <= 20  # the test is at 5 %: about 10 of 200
 
 
 def test_identical_samples_give_no_significant_change():
     x = [10.0, 10.5, 11.0, 10.2, 10.8, 10.1]
-    v = stats.compare(x, x)
+    v = stats.shift(x, x)
     assert v.verdict == stats.NO_CHANGE
     assert v.ratio == pytest.approx(1.0)
     assert v.ci_lo <= 1.0 <= v.ci_hi
@@ -77,24 +143,26 @@ def test_identical_samples_give_no_significant_change():
 def test_too_few_repetitions_are_said_not_guessed(m, n):
     base = [100.0 + i for i in range(m)]
     new = [200.0 + i for i in range(n)]  # a huge difference, still not enough evidence
-    v = stats.compare(base, new)
+    v = stats.shift(base, new)
     assert v.verdict == stats.TOO_FEW
     assert math.isnan(v.ci_lo) and math.isnan(v.p_value)
 
 
 def test_four_repetitions_each_can_decide_a_clear_difference():
-    v = stats.compare([100, 101, 102, 100.5], [110, 111, 109, 110.5])
+    v = stats.shift([100, 101, 102, 100.5], [110, 111, 109, 110.5])
     assert v.verdict == stats.SLOWER
     assert v.p_value < 0.05
 
 
-def test_summary_median_and_robust_spread():
-    s = stats.summarise([10, 11, 12, 13, 1000])  # one wild outlier
+def test_description_median_and_robust_spread():
+    s = stats.describe([10, 11, 12, 13, 1000])  # one wild outlier
     assert s.median == 12
     assert s.lo == 10 and s.hi == 1000
     assert s.mad_sigma == pytest.approx(1.4826 * 1)
     assert s.rel_spread == pytest.approx(1.4826 / 12)
-    assert math.isnan(stats.summarise([5.0]).rel_spread)
+    assert math.isnan(stats.describe([5.0]).rel_spread)
+    even = stats.describe([1, 2, 3, 10])
+    assert even.median == 2.5 and even.mad_sigma == pytest.approx(1.4826 * 1.0)
 
 
 def test_a_tiny_but_consistent_shift_is_not_called():
@@ -102,23 +170,21 @@ def test_a_tiny_but_consistent_shift_is_not_called():
     # verdict does not, as such a shift is below what a run resolves.
     rng = np.random.default_rng(3)
     base = 100 * (1 + 1e-4 * rng.standard_normal(30))
-    v = stats.compare(base, base * 1.002)
+    v = stats.shift(base, base * 1.002)
     assert v.p_value < 1e-6 and v.ci_lo > 1
     assert v.verdict == stats.NO_CHANGE
-    assert stats.compare(base, base * 1.02).verdict == stats.SLOWER
+    assert stats.shift(base, base * 1.02).verdict == stats.SLOWER
 
 
 def test_the_shared_vectors_hold():
     # tests/stats/hl_vectors.json is checked by tests/unit/stats.cpp as well:
-    # the C++ of `experiment` and this `compare` are one method.
-    import json
-    import os
+    # the C++ of `experiment` and this stats.shift are one method.
     path = os.path.join(os.path.dirname(__file__), "..", "stats", "hl_vectors.json")
     with open(path) as f:
         cases = json.load(f)["cases"]
     assert len(cases) >= 6
     for c in cases:
-        v = stats.compare(c["baseline"], c["subject"])
+        v = stats.shift(c["baseline"], c["subject"])
         assert v.ratio == pytest.approx(c["ratio"], rel=1e-12), c["why"]
         assert stats.u_critical(len(c["baseline"]), len(c["subject"])) == c["u_critical"]
         if c["lo"] is None:

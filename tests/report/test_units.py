@@ -124,7 +124,7 @@ def test_stacked_plot_is_written(tmp_path):
             self.benches = benches
 
         def in_family(self, family):
-            return [b for b in self.benches if b.name.family == family]
+            return [b for b in self.benches if b.family == family]
 
     run = OneRun([bench("dmamap/native/size:4096", [{"ns_per_map": 100.0, "map_ns": 40.0,
                                                       "unmap_ns": 60.0}] * 3),
@@ -142,5 +142,30 @@ def test_stacked_plot_is_written(tmp_path):
 def test_a_new_family_gets_a_sweep_when_its_names_show_one():
     bs = [bench(f"newfam/v/depth:{d}/mode:a", [{}]) for d in (1, 2, 4, 8, 16, 32)]
     spec = plots.spec_for("newfam", bs)
-    assert (spec.kind, spec.x, spec.xlog) == ("sweep", "depth", True)
-    assert plots.spec_for("newfam", [bench("newfam/v/mode:a", [{}])]).kind == "bars"
+    assert (spec.shape, spec.x, spec.xlog) == ("sweep", "depth", True)
+    assert plots.spec_for("newfam", [bench("newfam/v/mode:a", [{}])]).shape == "bars"
+
+
+def test_a_case_is_what_its_tags_say_and_its_name_only_without_them():
+    tagged = bench("renamed/7/manual_time", [{}])
+    tagged.tags = {"family": "cache", "variant": "clwb_sfence", "op": "call", "unit": "line",
+                   "args": {"state": "dirty", "size": "4096"}}
+    assert (tagged.family, tagged.variant, tagged.args) == \
+        ("cache", "clwb_sfence", {"state": "dirty", "size": "4096"})
+    # Control: the same case in a record without tags is read from its name.
+    plain = bench("cache/clwb_sfence/size:4096/state:dirty/repeats:3/manual_time", [{}])
+    assert (plain.family, plain.variant, plain.args) == \
+        ("cache", "clwb_sfence", {"size": "4096", "state": "dirty"})
+    # Both are one case, whatever order the arguments come in.
+    assert tagged.case_key() == plain.case_key()
+    assert tagged.case_key("size") == plain.case_key("size") != plain.case_key()
+
+
+def test_the_case_key_keeps_the_thread_count_apart_from_the_args():
+    one = bench("cache/clwb_sfence/size:64/state:dirty/manual_time", [{}])
+    two = bench("cache/clwb_sfence/size:64/state:dirty/manual_time/threads:2",
+                [{"threads": 2}])
+    assert "threads" not in two.args and two.threads == 2
+    assert one.case_key() != two.case_key()
+    assert one.case_key("threads") == two.case_key("threads")
+    assert one.case_key("variant", "state")[1:3] == (None, (("size", "64"),))

@@ -46,5 +46,5 @@ if grep -qi 'warning' "$outdir/build.log"; then
 fi
 [[ -s $outdir/dmabench.ko ]] || { echo "kmod_build.sh: no dmabench.ko in $outdir" >&2; exit 1; }
 echo "$stamp" >"$outdir/.stamp"
-echo "kmod_build.sh: dmabench.ko for $arch, Linux $KERNEL_RELEASE ($KERNEL_VERSION): $(grep -o 'DDMABENCH_HAVE_[A-Z_]*' "$outdir/.dmabench.o.cmd" | sort -u | tr '\n' ' ')" >&2
+echo "kmod_build.sh: dmabench.ko for $arch, Linux $KERNEL_RELEASE ($KERNEL_VERSION): $(cat "$outdir"/.*.o.cmd | grep -o 'DDMABENCH_HAVE_[A-Z_]*' | sort -u | tr '\n' ' ')" >&2
 echo "$env"

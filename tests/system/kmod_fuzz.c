@@ -14,19 +14,27 @@
  * Values: every IN field gets random and boundary values (0, 1, lo, hi,
  * hi+1, lo-1, all ones, powers of two, random); pointers are NULL,
  * misaligned, straddling into a guard page, read-only, kernel, or fine;
- * request numbers are sometimes wrong (size, direction, number, type).
+ * request numbers are sometimes wrong (size, direction, number, type); a
+ * PTR row (`ticks`) is 0, a fine buffer, or one the copy must refuse.
  * Requests the table calls valid are capped to small work (TCG is slow).
+ * Where a request succeeded into a fine `ticks`, its blocks must match its
+ * STATS rows (count, min, max, sum) and nothing past them be written: an
+ * "X" line says where not, and the exit status is 1.
  *
  * Output, one line each, checked on the host by check.py:
  *   T NAME CMD CLASS ANSWER,...    the table: a request and the answers its class allows
  *   F NAME FIELD LO HI ERRNO       an IN row: bounds, and the answer when outside
  *   D NAME FIELD BYTES             a DATA row (random bytes, empty, unterminated or
  *                                  a name that exists nowhere)
+ *   P NAME FIELD BLOCKS            a PTR row, and the blocks of samples it gets
  *   R TAG NAME ANSWER EXPECT KIND FIELD  one request: what it got, what the table
  *                                  predicts ("-": any of its class), how its pointer
- *                                  was made, the first field outside its row ("-": none)
+ *                                  was made, the first field outside its row ("-": none;
+ *                                  "cross": the request's own cross-field check)
  *   K TAG NAME SIGNAL STATUS       a caller killed mid-request (STATUS: how it ended)
  *   B DEVICE ANSWER OPS DOMAIN     DEVICE bound for the "bound" phase (or not)
+ *   S TAG ticks_checked N          a phase's successful requests whose `ticks` was checked
+ *   X TAG NAME ...                 a `ticks` that came back wrong (the exit status is 1)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,12 +53,14 @@
 
 #include "dmabench_core.h"
 
+enum kind { IN, DATA, PTR, STATS };  /* the row kinds; OUT rows are left out */
+
 struct field {
 	const char *name;
 	size_t off, size;
 	uint64_t lo, hi;
-	int err;    /* the bad code when outside lo..hi */
-	int data;   /* a DATA row: bytes, no bounds */
+	int err;    /* IN: the bad code when outside lo..hi */
+	enum kind kind;
 };
 
 struct row {
@@ -58,33 +68,46 @@ struct row {
 	unsigned long cmd;
 	size_t size;
 	const struct field *fields;
+	enum dmabench_bad (*check)(const void *req);  /* the module's own check */
 	const int *answers;
 	size_t nanswers;
 };
 
+static struct dmabench_info info;
+
 #define FZ_IN(S, type, name, lo, hi, bad) \
-	{ #name, offsetof(S, name), sizeof(type), (lo), (hi), DMABENCH_BAD_##bad, 0 },
-#define FZ_OUT(S, type, name)
-#define FZ_DATA(S, type, name, n) { #name, offsetof(S, name), sizeof(type) * (n), 0, 0, 0, 1 },
+	{ #name, offsetof(S, name), sizeof(type), (lo), (hi), DMABENCH_BAD_##bad, IN },
+#define FZ_DATA(S, type, name, n) { #name, offsetof(S, name), sizeof(type) * (n), 0, 0, 0, DATA },
+#define FZ_PTR(S, name) { #name, offsetof(S, name), sizeof(__u64), 0, 0, 0, PTR },
+#define FZ_STATS(S, name) \
+	{ #name, offsetof(S, name), sizeof(struct dmabench_stats), 0, 0, 0, STATS },
 #define FZ_FIELDS(NAME, name, type, FIELDS, class)                                \
-	static const struct field fields_##name[] = { FIELDS(type, FZ_IN, FZ_OUT, FZ_DATA) { 0 } }; \
-	static const int answers_##name[] = { 0, DMABENCH_ANSWERS_##class };
+	static const struct field fields_##name[] = {                             \
+		FIELDS(type, FZ_IN, DMABENCH_NO_OUT, FZ_DATA, FZ_STATS, FZ_PTR) { 0 } \
+	};                                                                        \
+	static const int answers_##name[] = { 0, DMABENCH_ANSWERS_##class };      \
+	static enum dmabench_bad check_##name(const void *req)                   \
+	{                                                                         \
+		return dmabench_check_##name((const type *)req, info.page_size);  \
+	}
 DMABENCH_IOCTLS(FZ_FIELDS)
 
 #define FZ_ROW(NAME, name, type, FIELDS, class)                                   \
-	{ #NAME, #class, DMABENCH_IOC_##NAME, sizeof(type), fields_##name, answers_##name, \
-	  sizeof(answers_##name) / sizeof(int) },
+	{ #NAME, #class, DMABENCH_IOC_##NAME, sizeof(type), fields_##name, check_##name, \
+	  answers_##name, sizeof(answers_##name) / sizeof(int) },
 static const struct row rows[] = { DMABENCH_IOCTLS(FZ_ROW) };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
 static int fd;
 static long page;
 /* Two pages read-write, one no access (the guard), two read-only: a request
- * (HOLD's is over 4 KiB) fits in each. */
-static unsigned char *arena, *guard, *rdonly;
+ * (HOLD's is over 4 KiB) fits in each. Then a page for `ticks` (a valid
+ * request's blocks fit: at most 4 of 16 samples x 2 threads) and its guard. */
+static unsigned char *arena, *guard, *rdonly, *ticks, *ticks_guard;
+static int ticks_bad;  /* a fine `ticks` came back wrong */
+static long ticks_checked;
 static FILE *out;
 static const char *tag;
-static struct dmabench_info info;
 static const char *rebind;  /* the "bound" phase's device: taken again after an UNBIND */
 
 static uint64_t rng_state;
@@ -201,21 +224,23 @@ static void cap_work(const struct row *r, unsigned char *req)
 }
 
 /* What the table predicts once the struct was read: the first field outside
- * its row's bounds (*bad names it), then the buffers' total (rows with size
- * and batch). */
+ * its row's bounds (*bad names it), then the request's own cross-field
+ * check, as dmabench_core.h has it. */
 static int predict(const struct row *r, const unsigned char *req, const char **bad)
 {
-	const struct field *f, *fb = find(r, "batch"), *fz = find(r, "size");
+
+	const struct field *f;
+	enum dmabench_bad cross;
 
 	for (f = r->fields; f->name; f++)
-		if (!f->data && get(req, f) - f->lo > f->hi - f->lo) {
+		if (f->kind == IN && get(req, f) - f->lo > f->hi - f->lo) {
 			*bad = f->name;
 			return field_errno(f);
 		}
-	if (fb && fz && get(req, fb) * dmabench_buffer_bytes(get(req, fz), info.page_size) >
-				DMABENCH_MAX_BATCH_BYTES) {
-		*bad = "batch*size";
-		return ERANGE;
+	cross = r->check(req);  /* every row passed: what spans fields */
+	if (cross) {
+		*bad = "cross";
+		return dmabench_bad_errno(cross);
 	}
 	return -1;  /* valid: any answer of its class */
 }
@@ -269,99 +294,218 @@ static unsigned long wrong_cmd(void)
 	return cmd;
 }
 
+/* Small valid values (often the least), then none, one, or any number of
+ * IN fields hostile: one at a time tests each bound alone; many at once,
+ * the order of the checks. */
+static void fill_request(const struct row *r, unsigned char *req)
+{
+	const struct field *f;
+	size_t n = 0, pick;
+
+	memset(req, 0, r->size);
+	for (f = r->fields; f->name; f++) {
+		uint64_t span = f->hi - f->lo;
+
+		if (f->kind == DATA)
+			fill_data(req + f->off, f->size);
+		else if (f->kind == IN)
+			put(req, f, f->lo + (rnd() % 2 ? 0 : rnd() % (span < 3 ? span + 1 : 4)));
+		n += f->kind == IN || f->kind == DATA;
+	}
+	switch (rnd() % 3) {
+	case 0:
+		break;
+	case 1:  /* one of the inputs (a DATA row keeps its bytes) */
+		pick = n ? rnd() % n : 0;
+		for (f = r->fields; f->name; f++)
+			if ((f->kind == IN || f->kind == DATA) && pick-- == 0) {
+				if (f->kind == IN)
+					put(req, f, hostile(f));
+				break;
+			}
+		break;
+	default:
+		for (f = r->fields; f->name; f++)
+			if (f->kind == IN && rnd() % 4 == 0)
+				put(req, f, hostile(f));
+	}
+}
+
+/* A PTR row's address: none, the `ticks` page (its bytes marked, to see
+ * what the module wrote), or one the copy must refuse (or a random one). */
+static const char *fill_ptr(const struct field *f, unsigned char *req)
+{
+	static const struct { const char *kind; int weight; } kinds[] = {
+		{ "none", 8 }, { "fine", 6 }, { "guard", 1 }, { "straddle", 1 },
+		{ "readonly", 1 }, { "kernel", 1 }, { "random", 2 },
+	};
+	uint64_t v = 0;
+	int w = (int)(rnd() % 20);
+	size_t k = 0;
+
+	while (w >= kinds[k].weight)
+		w -= kinds[k++].weight;
+	memset(ticks, 0xa5, page);
+	switch (k) {
+	case 1: v = (uintptr_t)ticks; break;
+	case 2: v = (uintptr_t)ticks_guard; break;
+	case 3: v = (uintptr_t)(ticks_guard - 8); break;
+	case 4: v = (uintptr_t)rdonly; break;
+	case 5: v = 0xffff800008000000ull; break;
+	case 6: v = rnd(); break;
+	}
+	put(req, f, v);
+	return kinds[k].kind;
+}
+
+/* Where the request's struct goes, and what that predicts: EFAULT where it
+ * cannot be read (or, with no input, written). */
+static unsigned char *place(const struct row *r, const unsigned char *req, const char **kind,
+			    int *expect)
+{
+	unsigned char *arg = arena;
+
+	*kind = "fine";
+	switch (rnd() % 20) {
+	case 0: *kind = "null", *expect = EFAULT; return NULL;
+	case 1: *kind = "guard", *expect = EFAULT; return guard;
+	case 2:  /* the first half readable, the rest in the guard page */
+		arg = guard - r->size / 2 - 1, *kind = "straddle", *expect = EFAULT;
+		memcpy(arg, req, r->size / 2 + 1);
+		return arg;
+	case 3: *kind = "kernel", *expect = EFAULT; return (unsigned char *)0xffff800008000000ull;
+	case 4: *kind = "low", *expect = EFAULT; return (unsigned char *)(uintptr_t)(1 + rnd() % 7);
+	case 5: case 6:
+		mprotect(rdonly, 2 * page, PROT_READ | PROT_WRITE);
+		memcpy(rdonly, req, r->size);
+		mprotect(rdonly, 2 * page, PROT_READ);
+		*kind = "readonly";
+		if (!r->fields->name)
+			*expect = EFAULT;  /* output only: the copy out fails */
+		return rdonly;  /* else the work may run before the copy out fails: any answer */
+	case 7: case 8: case 9:
+		arg = arena + 1 + rnd() % 7, *kind = "misaligned";
+		break;
+	}
+	memcpy(arg, req, r->size);
+	return arg;
+}
+
+/* Outputs get garbage: the module must not read or keep them. */
+static void garble_outputs(const struct row *r, unsigned char *p)
+{
+	const struct field *g;
+	size_t i;
+
+	for (i = 0; i < r->size; i++) {
+		int in = 0;
+
+		for (g = r->fields; g->name; g++)
+			in |= g->kind != STATS && i >= g->off && i < g->off + g->size;
+		if (!in)
+			p[i] = (unsigned char)rnd();
+	}
+}
+
+static struct dmabench_stats stats_of(const unsigned char *reply, const struct field *f)
+{
+	struct dmabench_stats st;
+
+	memcpy(&st, reply + f->off, sizeof(st));
+	return st;
+}
+
+/* Block k of n samples against its statistics (all zero if it did not
+ * run): count, min, max, sum, and the median and p99 of these samples. */
+static int block_matches(const struct dmabench_stats *st, size_t k, uint64_t n)
+{
+	__u64 v[4096 / 8];
+	uint64_t i, sum = 0, min = UINT64_MAX, max = 0, hz = info.counter_hz;
+
+	memcpy(v, ticks + k * n * 8, n * 8);
+	for (i = 0; i < n; i++)
+		sum += v[i], min = v[i] < min ? v[i] : min, max = v[i] > max ? v[i] : max;
+	if (!st->samples)
+		return sum == 0;
+	return st->samples == n && sum == st->sum_ticks && min == st->min_ticks &&
+	       max == st->max_ticks && st->batch &&
+	       dmabench_ticks_to_ps(dmabench_quantile_x(v, n, 1, 2), hz) / (2 * st->batch) ==
+		       st->median_ps &&
+	       dmabench_ticks_to_ps(dmabench_quantile_x(v, n, 99, 100), hz) / (100 * st->batch) ==
+		       st->p99_ps;
+}
+
+/* A successful request's `ticks` page: a block per STATS row, in order,
+ * each matching its statistics; the rest of the page as marked. */
+static void check_ticks(const struct row *r, const unsigned char *reply)
+{
+	const struct field *f;
+	struct dmabench_stats st;
+	uint64_t n = 0, i;
+	size_t k = 0;
+
+	for (f = r->fields; f->name; f++) {
+		if (f->kind == STATS && (st = stats_of(reply, f)).samples > n)
+			n = st.samples;
+		k += f->kind == STATS;
+	}
+	if (k * n * 8 > (uint64_t)page) {  /* a valid request's fit: this was not one */
+		fprintf(out, "X %s %s ticks: %zu blocks of %" PRIu64 " exceed the page\n", tag,
+			r->name, k, n);
+		ticks_bad = 1;
+		return;
+	}
+	k = 0;
+	for (f = r->fields; f->name; f++) {
+		if (f->kind != STATS)
+			continue;
+		st = stats_of(reply, f);
+		if (!block_matches(&st, k++, n)) {
+			fprintf(out, "X %s %s ticks: block %s does not match its %llu samples\n",
+				tag, r->name, f->name, (unsigned long long)st.samples);
+			ticks_bad = 1;
+		}
+	}
+	for (i = k * n * 8; i < (uint64_t)page; i++)
+		if (ticks[i] != 0xa5) {
+			fprintf(out, "X %s %s ticks: byte %" PRIu64 " written past %zu blocks of %" PRIu64 "\n",
+				tag, r->name, i, k, n);
+			ticks_bad = 1;
+			break;
+		}
+}
+
 /* One generated request. */
 static void fuzz_one(void)
 {
 	unsigned char req[8192];
 	const struct row *r;
 	const struct field *f;
-	unsigned char *arg = arena;
-	const char *kind = "fine", *bad = NULL;
-	int expect, got, ptr = (int)(rnd() % 20);
-	unsigned long cmd;
+	unsigned char *arg;
+	const char *kind, *bad = NULL, *ptr = "none";
+	int expect, got;
 
 	if (rnd() % 20 == 0) {
-		cmd = wrong_cmd();
 		memset(req, 0, sizeof(req));
-		got = call(cmd, req);
+		got = call(wrong_cmd(), req);
 		log_request(NULL, got, ENOTTY, "number", NULL);
 		return;
 	}
 	r = &rows[rnd() % NROWS];
-	memset(req, 0, r->size);
-	for (f = r->fields; f->name; f++) {  /* small valid values (often the least) */
-		uint64_t span = f->hi - f->lo;
-
-		if (f->data)
-			fill_data(req + f->off, f->size);
-		else
-			put(req, f, f->lo + (rnd() % 2 ? 0 : rnd() % (span < 3 ? span + 1 : 4)));
-	}
-	/* Then none, one, or any number of fields hostile: one at a time tests
-	 * each bound alone; many at once, the order of the checks. */
-	switch (rnd() % 3) {
-	case 0:
-		break;
-	case 1:
-		for (f = r->fields; f->name; f++)
-			;
-		if (f > r->fields) {
-			f = &r->fields[rnd() % (size_t)(f - r->fields)];
-			if (!f->data)
-				put(req, f, hostile(f));
-		}
-		break;
-	default:
-		for (f = r->fields; f->name; f++)
-			if (!f->data && rnd() % 4 == 0)
-				put(req, f, hostile(f));
-	}
+	fill_request(r, req);
 	expect = predict(r, req, &bad);
 	if (expect < 0)
 		cap_work(r, req);
-	switch (ptr) {
-	case 0: arg = NULL, kind = "null", expect = EFAULT; break;
-	case 1: arg = guard, kind = "guard", expect = EFAULT; break;
-	case 2:  /* the first half readable, the rest in the guard page */
-		arg = guard - r->size / 2 - 1, kind = "straddle", expect = EFAULT;
-		memcpy(arg, req, r->size / 2 + 1);
-		break;
-	case 3: arg = (unsigned char *)0xffff800008000000ull, kind = "kernel", expect = EFAULT; break;
-	case 4: arg = (unsigned char *)(uintptr_t)(1 + rnd() % 7), kind = "low", expect = EFAULT; break;
-	case 5: case 6:
-		arg = rdonly, kind = "readonly";
-		mprotect(arg, 2 * page, PROT_READ | PROT_WRITE);
-		memcpy(arg, req, r->size);
-		mprotect(arg, 2 * page, PROT_READ);
-		if (!r->fields->name)
-			expect = EFAULT;  /* output only: the copy out fails */
-		break;  /* else the work may run before the copy out fails: any answer */
-	case 7: case 8: case 9:
-		arg = arena + 1 + rnd() % 7, kind = "misaligned";
-		break;
-	default:
-		break;
-	}
-	if (arg >= arena && arg < arena + 8) {  /* fine or misaligned */
-		memcpy(arg, req, r->size);
-		/* outputs get garbage: the module must not read or keep them */
-		if (rnd() % 2) {
-			unsigned char *p = arg;
-			const struct field *g;
-			size_t i;
-
-			for (i = 0; i < r->size; i++) {
-				int in = 0;
-
-				for (g = r->fields; g->name; g++)
-					in |= i >= g->off && i < g->off + g->size;
-				if (!in)
-					p[i] = (unsigned char)rnd();
-			}
-		}
-	}
+	for (f = r->fields; f->name; f++)
+		if (f->kind == PTR)
+			ptr = fill_ptr(f, req);
+	arg = place(r, req, &kind, &expect);
+	if (arg >= arena && arg < arena + 8 && rnd() % 2)  /* fine or misaligned */
+		garble_outputs(r, arg);
 	got = call(r->cmd, arg);
 	log_request(r, got, expect, kind, bad);
+	if (got == 0 && !strcmp(ptr, "fine"))
+		check_ticks(r, arg), ticks_checked++;
 	if (rebind && r->cmd == DMABENCH_IOC_UNBIND && got == 0) {
 		struct dmabench_bind_req b = { 0 };
 
@@ -374,8 +518,10 @@ static void run_phase(const char *name, uint64_t seed, long count)
 {
 	tag = name;
 	rng_state = seed | 1;
+	ticks_checked = 0;
 	while (count-- > 0)
 		fuzz_one();
+	fprintf(out, "S %s ticks_checked %ld\n", tag, ticks_checked);
 	fflush(out);
 }
 
@@ -460,16 +606,9 @@ static void signal_round(int sig, int round)
 	fflush(out);
 }
 
-int main(int argc, char **argv)
+/* The device, and the pages requests and `ticks` are placed in. */
+static int setup(void)
 {
-	uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
-	long count = argc > 2 ? strtol(argv[2], NULL, 0) : 10000;
-	const char *tmp = "/tmp";
-	char path[2][64];
-	pid_t kids[2];
-	size_t i, k;
-	const struct field *f;
-
 	out = stdout;
 	page = sysconf(_SC_PAGESIZE);
 	fd = open(DMABENCH_DEVICE, O_RDWR);
@@ -477,48 +616,72 @@ int main(int argc, char **argv)
 		perror("kmod_fuzz: " DMABENCH_DEVICE);
 		return 1;
 	}
-	arena = mmap(NULL, 5 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	arena = mmap(NULL, 7 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	guard = arena + 2 * page, rdonly = arena + 3 * page;
+	ticks = arena + 5 * page, ticks_guard = arena + 6 * page;
 	if (arena == MAP_FAILED || mprotect(guard, page, PROT_NONE) ||
-	    mprotect(rdonly, 2 * page, PROT_READ)) {
+	    mprotect(rdonly, 2 * page, PROT_READ) || mprotect(ticks_guard, page, PROT_NONE)) {
 		perror("kmod_fuzz: mmap");
 		return 1;
 	}
+	return 0;
+}
+
+static void print_table(void)
+{
+	const struct field *f;
+	size_t i, k, blocks;
+
 	for (i = 0; i < NROWS; i++) {
 		fprintf(out, "T %s 0x%lx %s", rows[i].name, rows[i].cmd, rows[i].class);
 		for (k = 0; k < rows[i].nanswers; k++)
 			fprintf(out, "%c%s", k ? ',' : ' ', answer_name(rows[i].answers[k]));
 		fprintf(out, "\n");
+		for (f = rows[i].fields, blocks = 0; f->name; f++)
+			blocks += f->kind == STATS;
 		for (f = rows[i].fields; f->name; f++)
-			if (f->data)
+			if (f->kind == DATA)
 				fprintf(out, "D %s %s %zu\n", rows[i].name, f->name, f->size);
-			else
+			else if (f->kind == PTR)
+				fprintf(out, "P %s %s %zu\n", rows[i].name, f->name, blocks);
+			else if (f->kind == IN)
 				fprintf(out, "F %s %s %" PRIu64 " %" PRIu64 " %s\n", rows[i].name,
 					f->name, f->lo, f->hi, answer_name(field_errno(f)));
 	}
 	fprintf(out, "T WRONG - NUMBER ENOTTY\n");
+}
 
-	if (argc > 3) {  /* half of it with a real device bound */
-		struct dmabench_bind_req b = { 0 };
-		struct dmabench_unbind_req u = { 0 };
-		int e;
+/* One process: with DEVICE, half of it with that device bound. */
+static void run_alone(uint64_t seed, long count, const char *device)
+{
+	struct dmabench_bind_req b = { 0 };
+	struct dmabench_unbind_req u = { 0 };
+	int e;
 
-		run_phase("one", seed, count / 5);
-		snprintf(b.device, sizeof(b.device), "%s", argv[3]);
-		e = call(DMABENCH_IOC_BIND, &b);
-		fprintf(out, "B %s %s %s %u\n", argv[3], answer_name(e), e ? "-" : b.device_info.dma_ops,
-			b.device_info.domain);
-		rebind = e ? NULL : argv[3];
-		run_phase("bound", seed + 7, count / 5);
-		rebind = NULL;
-		call(DMABENCH_IOC_UNBIND, &u);
-	} else {
+	if (!device) {
 		run_phase("one", seed, count * 2 / 5);
+		return;
 	}
+	run_phase("one", seed, count / 5);
+	snprintf(b.device, sizeof(b.device), "%s", device);
+	e = call(DMABENCH_IOC_BIND, &b);
+	fprintf(out, "B %s %s %s %u\n", device, answer_name(e), e ? "-" : b.device_info.dma_ops,
+		b.device_info.domain);
+	rebind = e ? NULL : device;
+	run_phase("bound", seed + 7, count / 5);
+	rebind = NULL;
+	call(DMABENCH_IOC_UNBIND, &u);
+}
 
-	/* Two processes at once, each logging to its own file. */
+/* Two processes at once, each logging to its own file, copied in after. */
+static void run_two(uint64_t seed, long count)
+{
+	char path[2][64], line[256];
+	pid_t kids[2];
+	size_t k;
+
 	for (k = 0; k < 2; k++) {
-		snprintf(path[k], sizeof(path[k]), "%s/kmod_fuzz.%zu", tmp, k);
+		snprintf(path[k], sizeof(path[k]), "/tmp/kmod_fuzz.%zu", k);
 		fflush(out);
 		kids[k] = fork();
 		if (kids[k] == 0) {
@@ -527,12 +690,11 @@ int main(int argc, char **argv)
 				_exit(2);
 			run_phase(k ? "two-b" : "two-a", seed * 31 + k + 1, count * 3 / 10 + 1);
 			fclose(out);
-			_exit(0);
+			_exit(ticks_bad ? 4 : 0);
 		}
 	}
 	for (k = 0; k < 2; k++) {
 		int status = 0;
-		char line[256];
 		FILE *in;
 
 		waitpid(kids[k], &status, 0);
@@ -541,17 +703,30 @@ int main(int argc, char **argv)
 			fputs(line, out);
 		if (in)
 			fclose(in);
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			fprintf(out, "K two MAP none %s\n", WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "failed");
+			ticks_bad |= WIFEXITED(status) && WEXITSTATUS(status) == 4;
+		}
 	}
+}
 
+int main(int argc, char **argv)
+{
+	uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
+	long count = argc > 2 ? strtol(argv[2], NULL, 0) : 10000;
+	int k;
+
+	if (setup())
+		return 1;
+	print_table();
+	run_alone(seed, count, argc > 3 ? argv[3] : NULL);
+	run_two(seed, count);
 	for (k = 0; k < 4; k++) {
-		signal_round(SIGUSR1, (int)k);
-		signal_round(SIGKILL, (int)k);
+		signal_round(SIGUSR1, k);
+		signal_round(SIGKILL, k);
 	}
-
 	tag = "final";
 	log_request(row_of(DMABENCH_IOC_CALL), small_call(), 0, "valid", NULL);
 	fflush(out);
-	return 0;
+	return ticks_bad;
 }

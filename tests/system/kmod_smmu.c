@@ -24,7 +24,10 @@
  *   STAMP PHASE ops=.. group=N domain=.. iommu=.. mask=0x.. named=0|1 swiotlb=0|1
  *   EDU PHASE to_device+from_device bytes=N match=0|1
  *   CONTROL PHASE wrong_iova match=0|1
- *   MAP PHASE mode=.. threads=N granule=N entries=N map_ps=MIN,MEDIAN,P99,MAX unmap_ps=...
+ *   MAP PHASE mode=.. threads=N granule=N entries=N samples=N ticks=ok|bad
+ *       map_ps=MIN,MEDIAN,P99,MAX unmap_ps=...   (ticks: every sample came back
+ *       through `ticks`, N per block, each block summing to its sum_ticks; the
+ *       exit status is 1 if any did not)
  *   OVERRIDE DEVICE VALUE   driver_override after UNBIND
  */
 #define _GNU_SOURCE
@@ -55,7 +58,7 @@
  * less, and check that those stay untouched. */
 #define EDU_MOVE 4032
 
-static int fd;
+static int fd, ticks_bad;
 static volatile uint8_t *edu;
 
 static int req(unsigned long cmd, void *arg)
@@ -123,6 +126,23 @@ static int round_trip(const uint8_t *fill, uint64_t skew, const char *phase)
 	return memcmp(h.data, fill, EDU_MOVE) == 0;
 }
 
+/* The samples DEVMAP copied to `ticks`: one block of samples x threads per
+ * STATS row (map, unmap), each summing to its statistics. */
+static int ticks_match(const struct dmabench_devmap_req *m, const uint64_t *ticks, uint64_t n)
+{
+	const struct dmabench_stats *op[DMABENCH_DEVMAP_NSTATS] = { &m->map, &m->unmap };
+	uint64_t sum;
+	size_t k, i;
+
+	for (k = 0; k < DMABENCH_DEVMAP_NSTATS; k++) {
+		for (i = 0, sum = 0; i < n; i++)
+			sum += ticks[k * n + i];
+		if (op[k]->samples != n || sum != op[k]->sum_ticks)
+			return 0;
+	}
+	return 1;
+}
+
 static void devmap_bits(const char *phase, uint32_t mode, uint32_t threads, uint32_t entries,
 			uint32_t coherence, uint32_t bits)
 {
@@ -130,20 +150,24 @@ static void devmap_bits(const char *phase, uint32_t mode, uint32_t threads, uint
 					 .granule = 1, .mode = mode, .entries = entries,
 					 .dir = DMABENCH_DIR_TO_DEVICE, .coherence = coherence,
 					 .dma_bits = bits };
-	int e;
+	static uint64_t ticks[DMABENCH_DEVMAP_NSTATS * 64 * 2];
+	int e, ok;
 
 	if (mode == DMABENCH_MODE_SG)
 		m.batch = 1, m.samples = 32;
+	m.ticks = (uintptr_t)ticks;
 	e = req(DMABENCH_IOC_DEVMAP, &m);
 	if (e) {
 		printf("MAP %s mode=%s threads=%u bits=%u error=%s\n", phase, mode ? "sg" : "single",
 		       threads, bits, strerrorname_np(e));
 		return;
 	}
-	printf("MAP %s mode=%s threads=%u bits=%u granule=%u entries=%u samples=%llu "
+	ok = ticks_match(&m, ticks, (uint64_t)m.samples * threads);
+	ticks_bad |= !ok;
+	printf("MAP %s mode=%s threads=%u bits=%u granule=%u entries=%u samples=%llu ticks=%s "
 	       "map_ps=%llu,%llu,%llu,%llu unmap_ps=%llu,%llu,%llu,%llu\n",
 	       phase, mode ? "sg" : "single", threads, bits, m.granule, entries,
-	       (unsigned long long)m.map.samples,
+	       (unsigned long long)m.map.samples, ok ? "ok" : "bad",
 	       (unsigned long long)m.map.min_ps, (unsigned long long)m.map.median_ps,
 	       (unsigned long long)m.map.p99_ps, (unsigned long long)m.map.max_ps,
 	       (unsigned long long)m.unmap.min_ps, (unsigned long long)m.unmap.median_ps,
@@ -163,93 +187,90 @@ static const char *domain_name(uint32_t d)
 	return d < 5 ? n[d] : "?";
 }
 
-int main(int argc, char **argv)
+/* A device with a driver (pci-stub's) is refused. */
+static void refuse(const char *taken)
 {
-	static const struct { const char *phase, *type; } phases[] = {
-		{ "strict", "DMA" }, { "lazy", "DMA-FQ" }, { "identity", "identity" },
-	};
-	const char *addr = argc > 1 ? argv[1] : "0000:00:01.0";
-	char path[256], value[64];
-	struct dmabench_bind_req b;
+	struct dmabench_bind_req b = { 0 };
 	struct dmabench_unbind_req u = { 0 };
-	static uint8_t fill[4096], other[4096];
-	int group = -1, e, res;
-	size_t p, i, nphases = sizeof(phases) / sizeof(phases[0]);
-	FILE *f;
+	int e;
 
-	fd = open(DMABENCH_DEVICE, O_RDWR);
-	if (fd < 0)
-		return perror("kmod_smmu: " DMABENCH_DEVICE), 1;
+	snprintf(b.device, sizeof(b.device), "/sys/bus/pci/devices/%s", taken);
+	e = req(DMABENCH_IOC_BIND, &b);
+	printf("REFUSE %s %s\n", taken, e ? strerrorname_np(e) : "0");
+	if (!e)
+		req(DMABENCH_IOC_UNBIND, &u);
+}
+
+/* edu's own DMA engine through the mapping both ways, and the control. */
+static void edu_phase(const char *phase, const char *addr)
+{
+	static uint8_t fill[4096], other[4096];
+	char path[256];
+	size_t i;
+	int bar, res;
+
 	for (i = 0; i < sizeof(fill); i++)
 		fill[i] = (uint8_t)(i * 7 + 1), other[i] = (uint8_t)(i * 13 + 5);
-
-	if (argc > 3)
-		nphases = 1;
-	if (argc > 2 && strcmp(argv[2], "-")) {  /* a device with a driver is refused */
-		memset(&b, 0, sizeof(b));
-		snprintf(b.device, sizeof(b.device), "/sys/bus/pci/devices/%s", argv[2]);
-		printf("REFUSE %s %s\n", argv[2], (e = req(DMABENCH_IOC_BIND, &b)) ? strerrorname_np(e) : "0");
-		if (!e)
-			req(DMABENCH_IOC_UNBIND, &u);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", addr);
+	bar = open(path, O_RDWR | O_SYNC);
+	edu = bar < 0 ? MAP_FAILED : mmap(NULL, 4096 * 256, PROT_READ | PROT_WRITE, MAP_SHARED, bar, 0);
+	if (edu == MAP_FAILED || *(volatile uint32_t *)(edu + EDU_ID) != 0x010000ed) {
+		printf("EDU %s error=no edu at %s\n", phase, path);
+	} else {
+		res = round_trip(fill, 0, phase);
+		printf("EDU %s to_device+from_device bytes=%d match=%d\n", phase, EDU_MOVE, res);
+		/* The control: edu reads 2 MiB off the mapping; what comes back
+		 * must not be the page just mapped. */
+		res = round_trip(other, 2u << 20, phase);
+		printf("CONTROL %s wrong_iova match=%d\n", phase, res);
+		munmap((void *)edu, 4096 * 256);
 	}
+	if (bar >= 0)
+		close(bar);
+}
 
-	for (p = 0; p < nphases; p++) {
-		const char *phase = argc > 3 ? argv[3] : phases[p].phase;
+/* One domain: BIND, stamps, edu, DEVMAP figures, UNBIND. The device's
+ * IOMMU group (-1: none, or it did not bind). */
+static int phase_run(const char *phase, const char *addr)
+{
+	struct dmabench_bind_req b = { 0 };
+	struct dmabench_unbind_req u = { 0 };
+	int e;
 
-		if (group >= 0) {  /* unbound now: the group takes its new type */
-			snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", group);
-			write_file(path, phases[p].type);
-		}
-		memset(&b, 0, sizeof(b));
-		snprintf(b.device, sizeof(b.device), "%s", addr);
-		if ((e = req(DMABENCH_IOC_BIND, &b))) {
-			printf("STAMP %s error=%s\n", phase, strerrorname_np(e));
-			continue;
-		}
-		group = b.device_info.iommu_group;
-		printf("STAMP %s ops=%s group=%d domain=%s iommu=%s mask=0x%llx named=%u swiotlb=%u\n",
-		       phase, b.device_info.dma_ops, group, domain_name(b.device_info.domain),
-		       b.device_info.iommu_driver[0] ? b.device_info.iommu_driver : "none",
-		       (unsigned long long)b.device_info.dma_mask,
-		       !!(b.device_info.flags & DMABENCH_DEVICE_NAMED),
-		       !!(b.device_info.flags & DMABENCH_DEVICE_SWIOTLB));
-
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", addr);
-		int bar = open(path, O_RDWR | O_SYNC);
-		edu = bar < 0 ? MAP_FAILED : mmap(NULL, 4096 * 256, PROT_READ | PROT_WRITE, MAP_SHARED, bar, 0);
-		if (edu == MAP_FAILED || *(volatile uint32_t *)(edu + EDU_ID) != 0x010000ed) {
-			printf("EDU %s error=no edu at %s\n", phase, path);
-		} else {
-			res = round_trip(fill, 0, phase);
-			printf("EDU %s to_device+from_device bytes=%d match=%d\n", phase, EDU_MOVE, res);
-			/* The control: edu reads 2 MiB off the mapping; what comes
-			 * back must not be the page just mapped. */
-			res = round_trip(other, 2u << 20, phase);
-			printf("CONTROL %s wrong_iova match=%d\n", phase, res);
-			munmap((void *)edu, 4096 * 256);
-		}
-		if (bar >= 0)
-			close(bar);
-
-		devmap(phase, DMABENCH_MODE_SINGLE, 1, 1, DMABENCH_AS_IS);
-		devmap(phase, DMABENCH_MODE_SINGLE, 2, 1, DMABENCH_AS_IS);
-		devmap(phase, DMABENCH_MODE_SG, 1, 16, DMABENCH_AS_IS);
-		/* Under an IOMMU the mask only bounds the IOVA: 32 bits map as
-		 * well. 12 bits only where dma-direct refuses the mask: behind
-		 * the SMMU a failed allocation below 4 GiB marks the domain's
-		 * 32-bit IOVA space full (iova.c's max32_alloc_size), and on 6.1
-		 * the DMA to DMA-FQ switch keeps the domain, so the next phase's
-		 * 32-bit maps would all fail. */
-		devmap_bits(phase, DMABENCH_MODE_SINGLE, 1, 1, DMABENCH_AS_IS, 32);
-		if (!strcmp(b.device_info.dma_ops, "dma-direct"))
-			devmap_bits(phase, DMABENCH_MODE_SINGLE, 1, 1, DMABENCH_AS_IS, 12);
-		if ((e = req(DMABENCH_IOC_UNBIND, &u)))
-			printf("UNBIND %s error=%s\n", phase, strerrorname_np(e));
+	snprintf(b.device, sizeof(b.device), "%s", addr);
+	if ((e = req(DMABENCH_IOC_BIND, &b))) {
+		printf("STAMP %s error=%s\n", phase, strerrorname_np(e));
+		return -1;
 	}
-	/* Unbound: the module's own device, whose coherence it may set; the
-	 * non-coherent sg map runs the kernel's cache maintenance per entry. */
-	devmap("own_coherent", DMABENCH_MODE_SG, 1, 16, DMABENCH_COHERENT);
-	devmap("own_noncoherent", DMABENCH_MODE_SG, 1, 16, DMABENCH_NONCOHERENT);
+	printf("STAMP %s ops=%s group=%d domain=%s iommu=%s mask=0x%llx named=%u swiotlb=%u\n",
+	       phase, b.device_info.dma_ops, b.device_info.iommu_group,
+	       domain_name(b.device_info.domain),
+	       b.device_info.iommu_driver[0] ? b.device_info.iommu_driver : "none",
+	       (unsigned long long)b.device_info.dma_mask,
+	       !!(b.device_info.flags & DMABENCH_DEVICE_NAMED),
+	       !!(b.device_info.flags & DMABENCH_DEVICE_SWIOTLB));
+	edu_phase(phase, addr);
+	devmap(phase, DMABENCH_MODE_SINGLE, 1, 1, DMABENCH_AS_IS);
+	devmap(phase, DMABENCH_MODE_SINGLE, 2, 1, DMABENCH_AS_IS);
+	devmap(phase, DMABENCH_MODE_SG, 1, 16, DMABENCH_AS_IS);
+	/* Under an IOMMU the mask only bounds the IOVA: 32 bits map as well.
+	 * 12 bits only where dma-direct refuses the mask: behind the SMMU a
+	 * failed allocation below 4 GiB marks the domain's 32-bit IOVA space
+	 * full (iova.c's max32_alloc_size), and on 6.1 the DMA to DMA-FQ switch
+	 * keeps the domain, so the next phase's 32-bit maps would all fail. */
+	devmap_bits(phase, DMABENCH_MODE_SINGLE, 1, 1, DMABENCH_AS_IS, 32);
+	if (!strcmp(b.device_info.dma_ops, "dma-direct"))
+		devmap_bits(phase, DMABENCH_MODE_SINGLE, 1, 1, DMABENCH_AS_IS, 12);
+	if ((e = req(DMABENCH_IOC_UNBIND, &u)))
+		printf("UNBIND %s error=%s\n", phase, strerrorname_np(e));
+	return b.device_info.iommu_group;
+}
+
+/* What UNBIND left: the override as it was, no driver. */
+static void leftovers(const char *addr)
+{
+	char path[256], value[64];
+	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", addr);
 	f = fopen(path, "r");
@@ -259,5 +280,35 @@ int main(int argc, char **argv)
 		fclose(f);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", addr);
 	printf("DRIVER %s %s\n", addr, access(path, F_OK) ? "none" : "bound");
-	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *phase, *type; } phases[] = {
+		{ "strict", "DMA" }, { "lazy", "DMA-FQ" }, { "identity", "identity" },
+	};
+	const char *addr = argc > 1 ? argv[1] : "0000:00:01.0";
+	char path[256];
+	int group = -1, bound;
+	size_t p, nphases = argc > 3 ? 1 : sizeof(phases) / sizeof(phases[0]);
+
+	fd = open(DMABENCH_DEVICE, O_RDWR);
+	if (fd < 0)
+		return perror("kmod_smmu: " DMABENCH_DEVICE), 1;
+	if (argc > 2 && strcmp(argv[2], "-"))
+		refuse(argv[2]);
+	for (p = 0; p < nphases; p++) {
+		if (group >= 0) {  /* unbound now: the group takes its new type */
+			snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", group);
+			write_file(path, phases[p].type);
+		}
+		bound = phase_run(argc > 3 ? argv[3] : phases[p].phase, addr);
+		group = bound >= 0 ? bound : group;
+	}
+	/* Unbound: the module's own device, whose coherence it may set; the
+	 * non-coherent sg map runs the kernel's cache maintenance per entry. */
+	devmap("own_coherent", DMABENCH_MODE_SG, 1, 16, DMABENCH_COHERENT);
+	devmap("own_noncoherent", DMABENCH_MODE_SG, 1, 16, DMABENCH_NONCOHERENT);
+	leftovers(addr);
+	return ticks_bad;
 }

@@ -68,7 +68,7 @@ static void stats(const char *what, const struct dmabench_stats *s)
 
 static const char *op_name[] = { "clean", "inval", "clean_inval" };
 
-/* What the module's local side ran for op (dmabench.c's CACHE rules). */
+/* What the module's local side ran for op (xen.c, with cache.c's routines). */
 static const char *local_how(const struct dmabench_info *info, unsigned op)
 {
 	static const char *direct[] = { "dcache_clean_poc", "dcache_inval_poc",
@@ -104,77 +104,104 @@ static void flush(const struct dmabench_info *info, unsigned op, uint64_t size, 
 	       r.local.median_ps ? (double)r.hypercall.median_ps / r.local.median_ps : 0.0);
 }
 
+/* The stamp every result repeats: the hypervisor as it answers, the domain,
+ * and TCG as dmabench's probe decides it (a QEMU virt machine: no KVM
+ * here); printed as the "context" line. */
+static void context(const struct dmabench_info *info, const struct dmabench_xen_call_req *call,
+		    int dom0)
+{
+	char hyp[32], compat[512];
+	struct utsname u;
+	int emulated;
+
+	read_text("/sys/hypervisor/type", hyp, sizeof(hyp));
+	read_text("/proc/device-tree/compatible", compat, sizeof(compat));
+	emulated = strstr(compat, "linux,dummy-virt") != NULL;
+	snprintf(stamp, sizeof(stamp), "Xen %lld.%lld %s, %s", (long long)(call->version >> 16),
+		 (long long)(call->version & 0xffff), dom0 ? "dom0" : "domU",
+		 emulated ? "EMULATED (qemu TCG)" : "hardware");
+	uname(&u);
+	printf("{\"context\": {\"platform\": \"%s\", \"hypervisor\": \"%s\", \"xen_version\": \"%lld.%lld\", "
+	       "\"domain\": \"%s\", \"emulated\": {\"value\": %s, \"how\": \"%s\"}, \"kernel\": \"%s\", "
+	       "\"counter_hz\": %llu, \"abi_version\": %u, \"cache_note\": \"%s\"}}\n",
+	       stamp, hyp, (long long)(call->version >> 16), (long long)(call->version & 0xffff),
+	       dom0 ? "dom0" : "domU", emulated ? "true" : "false",
+	       emulated ? "qemu-system TCG: QEMU virt machine (device tree linux,dummy-virt)"
+			: "no sign of translation",
+	       u.release, (unsigned long long)(info->counter_hz), info->abi_version, info->cache_note);
+}
+
+static void xen_version(const struct dmabench_xen_call_req *call)
+{
+	printf("{\"name\": \"kmod/xen_version\", \"platform\": \"%s\", \"samples\": %llu"
+	       ", \"batch\": %llu, \"version\": %lld", stamp, (unsigned long long)(call->hypercall.samples),
+	       (unsigned long long)(call->hypercall.batch), (long long)call->version);
+	stats("hypercall", &call->hypercall);
+	stats("call", &call->call);
+	printf(", \"ratio_to_call\": %.3f}\n",
+	       call->call.median_ps ? (double)call->hypercall.median_ps / call->call.median_ps : 0.0);
+}
+
+/* One op per page as Linux issues it; all the pages in one call. */
+static void flushes(const struct dmabench_info *info)
+{
+	static const uint64_t sizes[] = { 64, 4096, 65536, 1u << 20 };
+
+	for (unsigned op = 0; op < 3; op++)
+		for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			unsigned pages = (sizes[k] + 4095) / 4096;
+
+			flush(info, op, sizes[k], 1);
+			if (pages > 1)
+				flush(info, op, sizes[k], pages > 256 ? 256 : pages);
+		}
+}
+
+/* The module's own platform device: dma-direct, never Xen's ops. */
+static void own_map(void)
+{
+	static const char *name = "kmod/dma_map_page/size:4096/dir:to_device/coherent:yes";
+	struct dmabench_map_req map = { .size = 4096, .samples = 201, .batch = 16, .dir = 1,
+					.coherent = 1 };
+
+	if (request(name, DMABENCH_IOC_MAP, &map))
+		return;
+	printf("{\"name\": \"%s\", \"platform\": \"%s\", \"dma_ops\": \"dma-direct\", \"samples\": %llu"
+	       ", \"batch\": %llu", name, stamp, (unsigned long long)(map.map.samples),
+	       (unsigned long long)(map.map.batch));
+	stats("map", &map.map);
+	stats("unmap", &map.unmap);
+	printf("}\n");
+}
+
 int main(void)
 {
 	struct dmabench_info info = { 0 };
 	struct dmabench_xen_call_req call = { .samples = 1001, .batch = 16 };
 	struct dmabench_gnttab_flush_req probe = { .size = 64, .samples = 1, .per_call = 1 };
-	struct dmabench_map_req map = { .size = 4096, .samples = 201, .batch = 16, .dir = 1,
-					.coherent = 1 };
-	static const uint64_t sizes[] = { 64, 4096, 65536, 1u << 20 };
-	char hyp[32], compat[512], how[160];
-	int emulated, dom0;
-	struct utsname u;
+	char hyp[32];
+	int dom0;
 
 	fd = open(DMABENCH_DEVICE, O_RDWR);
 	if (fd < 0 || ioctl(fd, DMABENCH_IOC_INFO, &info)) {
 		printf("{\"error\": \"%s: %s\"}\n", DMABENCH_DEVICE, strerror(errno));
 		return 1;
 	}
-	/* The stamp: the hypervisor as it answers, the domain, and TCG as
-	 * dmabench's probe decides it (a QEMU virt machine: no KVM here). */
-	read_text("/sys/hypervisor/type", hyp, sizeof(hyp));
-	read_text("/proc/device-tree/compatible", compat, sizeof(compat));
-	emulated = strstr(compat, "linux,dummy-virt") != NULL;
-	snprintf(how, sizeof(how), "%s", emulated ? "qemu-system TCG: QEMU virt machine (device tree linux,dummy-virt)"
-						  : "no sign of translation");
 	if (ioctl(fd, DMABENCH_IOC_XEN_CALL, &call)) {
+		read_text("/sys/hypervisor/type", hyp, sizeof(hyp));
 		printf("{\"error\": \"XEN_CALL: %s (not a Xen domain: /sys/hypervisor/type '%s')\"}\n",
 		       strerror(errno), hyp);
 		return 1;
 	}
 	/* The module flushes by machine address in the initial domain only. */
 	dom0 = ioctl(fd, DMABENCH_IOC_GNTTAB_FLUSH, &probe) == 0;
-	snprintf(stamp, sizeof(stamp), "Xen %lld.%lld %s, %s", (long long)(call.version >> 16),
-		 (long long)(call.version & 0xffff), dom0 ? "dom0" : "domU",
-		 emulated ? "EMULATED (qemu TCG)" : "hardware");
-	uname(&u);
-	printf("{\"context\": {\"platform\": \"%s\", \"hypervisor\": \"%s\", \"xen_version\": \"%lld.%lld\", "
-	       "\"domain\": \"%s\", \"emulated\": {\"value\": %s, \"how\": \"%s\"}, \"kernel\": \"%s\", "
-	       "\"counter_hz\": %llu, \"abi_version\": %u, \"cache_note\": \"%s\"}}\n",
-	       stamp, hyp, (long long)(call.version >> 16), (long long)(call.version & 0xffff),
-	       dom0 ? "dom0" : "domU", emulated ? "true" : "false", how, u.release,
-	       (unsigned long long)(info.counter_hz), info.abi_version, info.cache_note);
-
-	printf("{\"name\": \"kmod/xen_version\", \"platform\": \"%s\", \"samples\": %llu"
-	       ", \"batch\": %llu, \"version\": %lld", stamp, (unsigned long long)(call.hypercall.samples),
-	       (unsigned long long)(call.hypercall.batch), (long long)call.version);
-	stats("hypercall", &call.hypercall);
-	stats("call", &call.call);
-	printf(", \"ratio_to_call\": %.3f}\n",
-	       call.call.median_ps ? (double)call.hypercall.median_ps / call.call.median_ps : 0.0);
-
-	/* One op per page as Linux issues it; all the pages in one call. */
-	for (unsigned op = 0; op < 3 && dom0; op++)
-		for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-			unsigned pages = (sizes[k] + 4095) / 4096;
-
-			flush(&info, op, sizes[k], 1);
-			if (pages > 1)
-				flush(&info, op, sizes[k], pages > 256 ? 256 : pages);
-		}
-	if (!dom0)
+	context(&info, &call, dom0);
+	xen_version(&call);
+	if (dom0)
+		flushes(&info);
+	else
 		printf("{\"name\": \"kmod/gnttab_flush\", \"platform\": \"%s\", \"skip\": "
 		       "\"not the initial domain: GNTTABOP_cache_flush takes machine addresses\"}\n", stamp);
-
-	/* The module's own platform device: dma-direct, never Xen's ops. */
-	if (!request("kmod/dma_map_page/size:4096/dir:to_device/coherent:yes", DMABENCH_IOC_MAP, &map)) {
-		printf("{\"name\": \"kmod/dma_map_page/size:4096/dir:to_device/coherent:yes\", "
-		       "\"platform\": \"%s\", \"dma_ops\": \"dma-direct\", \"samples\": %llu"
-		       ", \"batch\": %llu", stamp, (unsigned long long)(map.map.samples), (unsigned long long)(map.map.batch));
-		stats("map", &map.map);
-		stats("unmap", &map.unmap);
-		printf("}\n");
-	}
+	own_map();
 	return failed;
 }

@@ -54,7 +54,7 @@ std::vector<std::size_t> line_sizes() {
 
 TEST(CacheCoverage, EveryRoutineHasARecordingTwin) {
     int here = 0;
-    for (const auto& v : cache::variants) {
+    for (const auto& v : cache::routines) {
         if (v.arch != cache::this_arch || v.intrinsic) continue;
         ++here;
         EXPECT_NE(v.run, nullptr) << v.name;
@@ -75,7 +75,7 @@ TEST(CacheCoverage, EveryLineOnceAndNothingOutside) {
     std::vector<unsigned char> arena(8 * 4096 + 4096);
     auto base = (reinterpret_cast<std::uintptr_t>(arena.data()) + 4095) & ~std::uintptr_t(4095);
     std::size_t checked = 0;
-    for (const auto& v : cache::variants) {
+    for (const auto& v : cache::routines) {
         if (v.arch != cache::this_arch || !v.record) continue;
         for (std::size_t line : line_sizes()) {
             for (const auto& r : ranges(line)) {

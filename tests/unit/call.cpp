@@ -23,6 +23,37 @@ TEST(CallLoops, EveryPortableLoopReturns) {
     dmabench_call_loop_ops_table(1000, call::ops_device());
 }
 
+// paths.inc: every row of this arch (or C++) has its loop, the other arch's
+// rows none; the rows of one variant agree on all but their instruction.
+TEST(CallTable, EveryRowHasItsLoopWhereItsBodyIs) {
+    for (const call::Path& p : call::paths) {
+        SCOPED_TRACE(std::string(p.variant) + "/" + p.body);
+        EXPECT_GT(p.batch, 0u);
+        EXPECT_EQ(p.exit_rank >= 0, std::string_view(p.kind) == "exit") << "a rank is an exit's";
+        EXPECT_EQ(call::path_of_body(p.body), &p) << "two rows share a body";
+        for (const call::Path& q : call::paths)
+            if (std::string_view(q.variant) == p.variant) {
+                EXPECT_STREQ(q.kind, p.kind);
+                EXPECT_EQ(q.exit_rank, p.exit_rank);
+                EXPECT_EQ(q.probe, p.probe);
+            }
+    }
+    EXPECT_EQ(call::path_of_body("empty")->loop, &dmabench_call_loop_empty);
+    EXPECT_EQ(call::path_of_body("syscall_raw")->once, &dmabench_call_syscall_raw);
+    EXPECT_EQ(call::path_of_body("direct")->once, nullptr);
+    EXPECT_EQ(call::path_of_body("hvc")->loop, nullptr) << "HVC cannot run from EL0";
+    EXPECT_NE(call::path_of_body("ptp")->loop, nullptr) << "a C++ loop, on both arches";
+#if defined(__x86_64__)
+    EXPECT_EQ(call::path_of_body("cpuid")->once, &dmabench_call_cpuid);
+    EXPECT_EQ(call::hypercall_once(call::Hypercall::vmcall), &dmabench_call_vmcall);
+    EXPECT_EQ(call::hypercall_loop(call::Hypercall::vmmcall), &dmabench_call_loop_vmmcall);
+#else
+    EXPECT_EQ(call::path_of_body("cpuid")->loop, nullptr);
+    EXPECT_EQ(call::hypercall_loop(call::Hypercall::vmcall), nullptr);
+#endif
+    EXPECT_EQ(call::hypercall_once(call::Hypercall::none), nullptr);
+}
+
 TEST(CallLoops, OpsTableSlotIsTheEmptyFunction) {
     EXPECT_EQ(call::ops_device()->dma_ops->map_page, &dmabench_call_empty);
 }

@@ -1,15 +1,20 @@
 // The kmod/ family's user-space half and the module's shared core: argument
 // checks (kernels/kmod/dmabench_core.h, compiled here exactly as in the
-// module), tick conversion, selection and statistics, and the ioctl planning
-// and merging in runners/kmod_probe.
+// module), the request table's rows, tick conversion, the one quantile's
+// integer port and the statistics, and the request sizing and summaries in
+// runners/kmod_probe.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "kernels/kmod/dmabench_core.h"
 #include "runners/kmod_probe.hpp"
@@ -40,23 +45,23 @@ TEST(KmodCheck, CountsAreBoundedOnBothSides) {
     r.batch = 1;
     for (uint32_t n : {0u, DMABENCH_MAX_SAMPLES + 1}) {
         r.samples = n;
-        EXPECT_EQ(dmabench_check_call(&r), DMABENCH_BAD_SAMPLES) << n;
+        EXPECT_EQ(dmabench_check_call(&r, kPage), DMABENCH_BAD_SAMPLES) << n;
     }
     for (uint32_t n : {1u, DMABENCH_MAX_SAMPLES}) {
         r.samples = n;
-        EXPECT_EQ(dmabench_check_call(&r), DMABENCH_OK) << n;
+        EXPECT_EQ(dmabench_check_call(&r, kPage), DMABENCH_OK) << n;
     }
     r.samples = 1;
     for (uint32_t b : {0u, DMABENCH_MAX_BATCH + 1, 0xffffffffu}) {
         r.batch = b;
-        EXPECT_EQ(dmabench_check_call(&r), DMABENCH_BAD_BATCH) << b;
+        EXPECT_EQ(dmabench_check_call(&r, kPage), DMABENCH_BAD_BATCH) << b;
     }
     r.batch = DMABENCH_MAX_BATCH;
-    EXPECT_EQ(dmabench_check_call(&r), DMABENCH_OK);
+    EXPECT_EQ(dmabench_check_call(&r, kPage), DMABENCH_OK);
     r.flags = 1;
-    EXPECT_EQ(dmabench_check_call(&r), DMABENCH_BAD_FLAGS);
+    EXPECT_EQ(dmabench_check_call(&r, kPage), DMABENCH_BAD_FLAGS);
     r.flags = 0, r.reserved = 1;
-    EXPECT_EQ(dmabench_check_call(&r), DMABENCH_BAD_RESERVED);
+    EXPECT_EQ(dmabench_check_call(&r, kPage), DMABENCH_BAD_RESERVED);
 }
 
 TEST(KmodCheck, MapRejectsEachBadFieldByName) {
@@ -109,19 +114,101 @@ TEST(KmodCheck, CacheRejectsUnknownOpAndState) {
 TEST(KmodCheck, XenForeignRefusesDom0ReservedIdsAndGrants) {
     dmabench_xen_foreign_req r{};
     r.samples = 10, r.batch = 8, r.domid = 1, r.gref = 8;
-    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_OK);
+    EXPECT_EQ(dmabench_check_xen_foreign(&r, kPage), DMABENCH_OK);
     r.domid = 0;
-    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_BAD_DOMID);
+    EXPECT_EQ(dmabench_check_xen_foreign(&r, kPage), DMABENCH_BAD_DOMID);
     r.domid = 0x7ff0;
-    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_BAD_DOMID);
+    EXPECT_EQ(dmabench_check_xen_foreign(&r, kPage), DMABENCH_BAD_DOMID);
     r.domid = 0x7fef, r.gref = 7;
-    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_BAD_GREF);
+    EXPECT_EQ(dmabench_check_xen_foreign(&r, kPage), DMABENCH_BAD_GREF);
     r.gref = 0xffffffffu;
-    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_OK);
+    EXPECT_EQ(dmabench_check_xen_foreign(&r, kPage), DMABENCH_OK);
     r.coherent = 2;
-    EXPECT_EQ(dmabench_check_xen_foreign(&r), DMABENCH_BAD_COHERENT);
+    EXPECT_EQ(dmabench_check_xen_foreign(&r, kPage), DMABENCH_BAD_COHERENT);
     EXPECT_EQ(dmabench_bad_errno(DMABENCH_BAD_DOMID), EINVAL);
 }
+
+namespace {
+dmabench_devmap_req good_devmap() {
+    dmabench_devmap_req r{};
+    r.samples = 100, r.batch = 64, r.threads = 1, r.granule = 1, r.entries = 1;
+    r.mode = DMABENCH_MODE_SINGLE, r.dir = DMABENCH_DIR_TO_DEVICE;
+    return r;
+}
+}  // namespace
+
+// DEVMAP's rows (issue 20's rewrite, pattern, sizes among them), then its own
+// cross-field hook: entries with the mode, the mask's least, the bytes.
+TEST(KmodCheck, DevmapChecksItsRowsThenWhatSpansThem) {
+    auto ok = good_devmap();
+    EXPECT_EQ(dmabench_check_devmap(&ok, kPage), DMABENCH_OK);
+    struct Bad { void (*spoil)(dmabench_devmap_req&); dmabench_bad want; };
+    const Bad bad[] = {
+        {[](dmabench_devmap_req& r) { r.rewrite = 2; }, DMABENCH_BAD_REWRITE},
+        {[](dmabench_devmap_req& r) { r.pattern = DMABENCH_PATTERN_RX + 1; }, DMABENCH_BAD_PATTERN},
+        {[](dmabench_devmap_req& r) { r.sizes = DMABENCH_SIZES_MIXED + 1; }, DMABENCH_BAD_SIZES},
+        {[](dmabench_devmap_req& r) { r.reserved = 1ull << 40; }, DMABENCH_BAD_RESERVED},
+        {[](dmabench_devmap_req& r) { r.threads = 0; }, DMABENCH_BAD_THREADS},
+        {[](dmabench_devmap_req& r) { r.entries = 2; }, DMABENCH_BAD_ENTRIES},  // single: 1 entry
+        {[](dmabench_devmap_req& r) { r.dma_bits = 11; }, DMABENCH_BAD_DMA_BITS},
+        {[](dmabench_devmap_req& r) { r.granule = 256, r.batch = 5; }, DMABENCH_BAD_BATCH_BYTES},
+        {[](dmabench_devmap_req& r) { r.threads = 64, r.granule = 64, r.batch = 5; }, DMABENCH_BAD_BATCH_BYTES},
+        // A field's own bound comes before any cross-field check.
+        {[](dmabench_devmap_req& r) { r.entries = 2, r.flags = 1; }, DMABENCH_BAD_FLAGS},
+    };
+    for (auto& b : bad) {
+        auto r = good_devmap();
+        b.spoil(r);
+        EXPECT_EQ(dmabench_check_devmap(&r, kPage), b.want) << dmabench_bad_name(b.want);
+    }
+    auto r = good_devmap();
+    r.rewrite = 1, r.pattern = DMABENCH_PATTERN_RX, r.sizes = DMABENCH_SIZES_MIXED, r.dma_bits = 12;
+    r.mode = DMABENCH_MODE_SG, r.entries = 16, r.batch = 4, r.granule = 16, r.threads = 16;  // 4 MiB x 16
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_OK);  // valid: the module answers EOPNOTSUPP
+    EXPECT_EQ(dmabench_bad_errno(DMABENCH_BAD_PATTERN), EINVAL);
+}
+
+TEST(KmodCheck, BindNeedsATerminatedNonEmptyName) {
+    dmabench_bind_req r{};
+    EXPECT_EQ(dmabench_check_bind(&r, kPage), DMABENCH_BAD_DEVICE);  // empty
+    std::snprintf(r.device, sizeof r.device, "0000:00:01.0");
+    EXPECT_EQ(dmabench_check_bind(&r, kPage), DMABENCH_OK);
+    std::fill(std::begin(r.device), std::end(r.device), 'a');  // unterminated
+    EXPECT_EQ(dmabench_check_bind(&r, kPage), DMABENCH_BAD_DEVICE);
+    r.device[0] = 0, r.flags = 1;
+    EXPECT_EQ(dmabench_check_bind(&r, kPage), DMABENCH_BAD_FLAGS);
+}
+
+// The rows a request's timed operations come from: their count is a
+// constant, `ticks` is the first field of every request that has them, and
+// a request without them has no `ticks`.
+#define ROW_NAMES(S, name) #name,
+#define PTR_OFFSETS(S, name) offsetof(S, name),
+#define ROW_CASE(NAME, name, type, FIELDS, class)                                              \
+    {#NAME, DMABENCH_##NAME##_NSTATS,                                                          \
+     {FIELDS(type, DMABENCH_NO_IN, DMABENCH_NO_OUT, DMABENCH_NO_DATA, ROW_NAMES, DMABENCH_NO_PTR)}, \
+     {FIELDS(type, DMABENCH_NO_IN, DMABENCH_NO_OUT, DMABENCH_NO_DATA, DMABENCH_NO_STATS, PTR_OFFSETS)}},
+TEST(KmodTable, StatsRowsAreCountedAndGetTicks) {
+    struct Row {
+        const char* name;
+        unsigned nstats;
+        std::vector<std::string> stats;
+        std::vector<std::size_t> ptrs;
+    };
+    const Row rows[] = {DMABENCH_IOCTLS(ROW_CASE)};
+    for (auto& r : rows) {
+        EXPECT_EQ(r.nstats, r.stats.size()) << r.name;
+        EXPECT_LE(r.nstats, 4u) << r.name;
+        EXPECT_EQ(r.ptrs, r.stats.empty() ? std::vector<std::size_t>{} : std::vector<std::size_t>{0}) << r.name;
+    }
+    static_assert(DMABENCH_CALL_NSTATS == 3 && DMABENCH_DEVMAP_NSTATS == 2 && DMABENCH_CACHE_NSTATS == 1);
+    static_assert(DMABENCH_XEN_FOREIGN_NSTATS == 4 && DMABENCH_BIND_NSTATS == 0 && DMABENCH_INFO_NSTATS == 0);
+    EXPECT_EQ(rows[1].stats, (std::vector<std::string>{"timer", "call", "hypercall"}));
+    EXPECT_EQ(rows[11].stats, (std::vector<std::string>{"local_map", "local_unmap", "foreign_map", "foreign_unmap"}));
+}
+#undef ROW_CASE
+#undef PTR_OFFSETS
+#undef ROW_NAMES
 
 TEST(KmodCheck, BuffersAreWholePowerOfTwoBlocks) {
     EXPECT_EQ(dmabench_buffer_bytes(1, 4096), 4096u);
@@ -167,6 +254,37 @@ TEST(KmodStats, SelectFindsEveryRank) {
     }
 }
 
+// The port of the one quantile (Hyndman and Fan's type 7) against every
+// case the Python report and the C++ core are tested with: den x Q exactly.
+TEST(KmodStats, QuantileMatchesEverySharedVector) {
+    std::ifstream in(std::string(DMABENCH_SOURCE_DIR) + "/tests/stats/quantile_vectors.json");
+    ASSERT_TRUE(in) << "tests/stats/quantile_vectors.json";
+    auto doc = nlohmann::json::parse(in);
+    ASSERT_GE(doc["cases"].size(), 50u);
+    for (auto& c : doc["cases"]) {
+        auto v = c["x"].get<std::vector<__u64>>();
+        uint32_t num = c["p"][0], den = c["p"][1];
+        ASSERT_EQ(dmabench_quantile_x(v.data(), v.size(), num, den), c["q_times_den"].get<__u64>())
+            << c.dump();
+    }
+}
+
+// Beside the vectors: random samples against the formula over a full sort.
+TEST(KmodStats, QuantileIsTypeSevenOverTheSortedSamples) {
+    std::mt19937_64 rng(19);
+    for (std::size_t n : {1u, 2u, 3u, 10u, 101u, 1000u}) {
+        for (auto [num, den] : {std::pair{1u, 2u}, {99u, 100u}, {0u, 1u}, {1u, 1u}, {1u, 3u}}) {
+            std::vector<__u64> v(n);
+            for (auto& x : v) x = rng() % 100000;
+            auto sorted = v;
+            std::sort(sorted.begin(), sorted.end());
+            uint64_t h = uint64_t(num) * (n - 1), k = h / den, frac = h % den;
+            uint64_t want = den * sorted[k] + (frac ? frac * (sorted[k + 1] - sorted[k]) : 0);
+            ASSERT_EQ(dmabench_quantile_x(v.data(), n, num, den), want) << n << " " << num << "/" << den;
+        }
+    }
+}
+
 TEST(KmodStats, SummariseGivesPerSampleTicksAndPerOpPicoseconds) {
     std::vector<__u64> v = {40, 10, 30, 20, 1000};  // ticks per sample of 4 ops
     dmabench_stats s{};
@@ -174,74 +292,65 @@ TEST(KmodStats, SummariseGivesPerSampleTicksAndPerOpPicoseconds) {
     EXPECT_EQ(s.samples, 5u);
     EXPECT_EQ(s.batch, 4u);
     EXPECT_EQ(s.min_ticks, 10u);
-    EXPECT_EQ(s.median_ticks, 30u);
     EXPECT_EQ(s.max_ticks, 1000u);
     EXPECT_EQ(s.sum_ticks, 1100u);
     EXPECT_EQ(s.min_ps, 10u * 16000 / 4);
     EXPECT_EQ(s.median_ps, 30u * 16000 / 4);
+    EXPECT_EQ(s.p99_ps, (40u * 16000 + 96u * 960 * 16000 / 100) / 4);  // 40 + 0.96 x 960 ticks
     EXPECT_EQ(s.max_ps, 1000u * 16000 / 4);
     EXPECT_EQ(s.mean_ps, 1100u * 16000 / 20);
-    // Even count: the upper median (rank n/2).
+    // Even count: the mean of the middle two, as numpy; p99 between the top two.
     std::vector<__u64> e = {4, 1, 3, 2};
     dmabench_summarise(&s, e.data(), e.size(), 1, 1'000'000'000);
-    EXPECT_EQ(s.median_ticks, 3u);
+    EXPECT_EQ(s.median_ps, 2500u);
+    EXPECT_EQ(s.p99_ps, 3970u);
+    // Per operation, floored: 2.5 ticks over a batch of 3 at 1 GHz.
+    std::vector<__u64> f = {2, 3};
+    dmabench_summarise(&s, f.data(), f.size(), 3, 1'000'000'000);
+    EXPECT_EQ(s.median_ps, 833u);
 }
 
-TEST(KmodPlan, BatchTouchesAboutAQuarterMebibyteWithinLimits) {
-    EXPECT_EQ(kmod::batch_for(64, 4096), 64u);
-    EXPECT_EQ(kmod::batch_for(4096, 4096), 64u);
-    EXPECT_EQ(kmod::batch_for(16384, 4096), 16u);
-    EXPECT_EQ(kmod::batch_for(65536, 4096), 4u);
-    EXPECT_EQ(kmod::batch_for(1 << 20, 4096), 1u);
-    EXPECT_EQ(kmod::batch_for(64, 65536), 4u);
+TEST(KmodPlan, BuffersTouchAboutAQuarterMebibyteWithinLimits) {
+    EXPECT_EQ(kmod::buffers_per_sample(64, 4096), 64u);
+    EXPECT_EQ(kmod::buffers_per_sample(4096, 4096), 64u);
+    EXPECT_EQ(kmod::buffers_per_sample(16384, 4096), 16u);
+    EXPECT_EQ(kmod::buffers_per_sample(65536, 4096), 4u);
+    EXPECT_EQ(kmod::buffers_per_sample(1 << 20, 4096), 1u);
+    EXPECT_EQ(kmod::buffers_per_sample(64, 65536), 4u);
     for (uint64_t size : {1ull, 64ull, 4097ull, 300000ull, 1ull << 20})
         for (uint32_t page : {4096u, 16384u, 65536u})
-            EXPECT_EQ(dmabench_check_buffers(size, kmod::batch_for(size, page), page), DMABENCH_OK)
+            EXPECT_EQ(dmabench_check_buffers(size, kmod::buffers_per_sample(size, page), page), DMABENCH_OK)
                 << size << " / " << page;
 }
 
-TEST(KmodPlan, ChunksCoverTheOpsWithinTheSampleLimit) {
-    for (uint64_t ops : {1ull, 31ull, 32ull, 33ull, 1'000'000ull, 2'097'152ull, 2'097'153ull, 50'000'000ull}) {
-        auto c = kmod::chunks_for(ops, 32);
-        EXPECT_GE(c.calls, 1u);
-        EXPECT_GE(c.samples, 1u);
-        EXPECT_LE(c.samples, DMABENCH_MAX_SAMPLES) << ops;
-        EXPECT_GE(uint64_t(c.samples) * c.calls * 32, ops) << ops;
-        EXPECT_LT(uint64_t(c.samples) * c.calls * 32, ops + 32ull * c.calls + 32) << ops;
+// One quantile: the user side's figures from the samples the module copies
+// out agree with the module's own statistics of the same samples (which
+// floor to whole picoseconds).
+TEST(KmodPlan, UserSummaryAgreesWithTheModulesStatistics) {
+    std::mt19937_64 rng(23);
+    for (std::size_t n : {1u, 2u, 7u, 100u, 1001u}) {
+        for (uint32_t batch : {1u, 8u, 64u}) {
+            std::vector<__u64> v(n);
+            for (auto& x : v) x = 20 + rng() % 5000;
+            dmabench_stats s{};
+            auto copy = v;
+            dmabench_summarise(&s, copy.data(), n, batch, 62'500'000);
+            auto o = kmod::summarise(std::vector<uint64_t>(v.begin(), v.end()), batch, 62'500'000);
+            EXPECT_EQ(o.samples, n);
+            EXPECT_EQ(o.batch, batch);
+            for (auto [ns, ps] : {std::pair{o.ns_min, s.min_ps}, {o.ns_median, s.median_ps},
+                                  {o.ns_p99, s.p99_ps}, {o.ns_mean, s.mean_ps}, {o.ns_max, s.max_ps}})
+                EXPECT_NEAR(ns * 1e3, double(ps), 1.0) << n << " x " << batch;
+        }
     }
-    EXPECT_EQ(kmod::chunks_for(2'097'152, 32).calls, 1u);  // exactly 65536 samples
-    EXPECT_EQ(kmod::chunks_for(2'097'153, 32).calls, 2u);
-}
-
-TEST(KmodPlan, CombineIsExactForOnePartAndMergesSeveral) {
-    std::vector<__u64> a = {10, 20, 30}, b = {100, 200, 300, 400, 500};
-    dmabench_stats sa{}, sb{};
-    dmabench_summarise(&sa, a.data(), a.size(), 2, 1'000'000'000);
-    dmabench_summarise(&sb, b.data(), b.size(), 2, 1'000'000'000);
-    auto one = kmod::combine({sa});
-    EXPECT_EQ(one.samples, 3u);
-    EXPECT_DOUBLE_EQ(one.ticks_min, 5);
-    EXPECT_DOUBLE_EQ(one.ticks_median, 10);
-    EXPECT_DOUBLE_EQ(one.ticks_mean, 10);
-    EXPECT_DOUBLE_EQ(one.ticks_max, 15);
-    EXPECT_DOUBLE_EQ(one.ns_median, 10);  // 1 GHz: a tick is a ns
-    auto both = kmod::combine({sa, sb});
-    EXPECT_EQ(both.samples, 8u);
-    EXPECT_DOUBLE_EQ(both.ticks_min, 5);
-    EXPECT_DOUBLE_EQ(both.ticks_max, 250);
-    EXPECT_DOUBLE_EQ(both.ticks_mean, (60.0 + 1500.0) / 16);
-    EXPECT_NEAR(both.ns_mean, (60.0 + 1500.0) / 16, 1e-9);
-    // 3 samples around 10 ticks/op, 5 around 150: half of all lie in the second.
-    EXPECT_DOUBLE_EQ(both.ticks_median, 150);
-    EXPECT_EQ(kmod::combine({}).samples, 0u);
 }
 
 TEST(KmodDevice, AbsentOrForeignDeviceIsASkipWithTheReason) {
-    auto gone = kmod::open_device("/nonexistent/dmabench");
+    auto gone = kmod::open_module("/nonexistent/dmabench");
     EXPECT_EQ(gone.fd, -1);
     EXPECT_NE(gone.skip.find("absent"), std::string::npos) << gone.skip;
     EXPECT_NE(gone.skip.find("dmabench.ko"), std::string::npos) << gone.skip;
-    auto other = kmod::open_device("/dev/null");  // opens, but is not the module
+    auto other = kmod::open_module("/dev/null");  // opens, but is not the module
     EXPECT_EQ(other.fd, -1);
     EXPECT_NE(other.skip.find("DMABENCH_IOC_INFO"), std::string::npos) << other.skip;
 }
@@ -279,7 +388,7 @@ TEST(KmodDevice, DeviceArgIsAPciAddressAPlatformDeviceOrASysfsPathEndingInOne) {
 }
 
 TEST(KmodDevice, BindWithoutTheModuleIsOneLineNamingIt) {
-    if (kmod::device().skip.empty()) GTEST_SKIP() << "dmabench.ko is loaded here";
+    if (kmod::module().skip.empty()) GTEST_SKIP() << "dmabench.ko is loaded here";
     dmabench_device d{};
     std::string why = kmod::bind("0000:00:01.0", d);
     EXPECT_NE(why.find("--device 0000:00:01.0"), std::string::npos) << why;
@@ -322,14 +431,4 @@ TEST(KmodPlan, DevmapBatchStaysWithinEveryLimit) {
             EXPECT_LE(uint64_t(b) * bytes, DMABENCH_MAX_BATCH_BYTES);
             EXPECT_LE(uint64_t(b) * bytes * t, DMABENCH_MAX_DEVMAP_BYTES);
         }
-}
-
-TEST(KmodPlan, CombineGivesTheP99) {
-    std::vector<__u64> a(100);
-    std::iota(a.begin(), a.end(), 1);  // 1..100 ticks per sample
-    dmabench_stats s{};
-    dmabench_summarise(&s, a.data(), a.size(), 1, 1'000'000'000);
-    auto o = kmod::combine({s});
-    EXPECT_DOUBLE_EQ(o.ticks_p99, 99);  // rank ceil(0.99 x 100) - 1
-    EXPECT_DOUBLE_EQ(o.ns_p99, 99);
 }

@@ -454,6 +454,28 @@ TEST(LookupSynthetic, SeedNamesOneMap) {
     EXPECT_NE(a.regions.back().base, c.regions.back().base);
     EXPECT_THROW(synthetic_map(0, 1), std::invalid_argument);
     EXPECT_EQ(a.name, "regions-256");
-    EXPECT_EQ(replica("memblock").uses_map, true);
+    EXPECT_STREQ(replica("memblock").kind, "pfn_valid");
     EXPECT_THROW(replica("nope"), std::out_of_range);
+}
+
+// The table's columns say what each replica reads and which are eras: the
+// experiments' era list comes from it, not from a list of names.
+TEST(LookupTable, KindsAndErasComeFromTheRows) {
+    std::set<std::string> names;
+    for (const Replica& r : replicas) {
+        EXPECT_TRUE(names.insert(r.name).second) << "duplicate " << r.name;
+        const std::string kind = r.kind;
+        EXPECT_TRUE(kind == "pfn_valid" || kind == "p2m" || kind == "alternative") << r.name << ": " << kind;
+        EXPECT_NE(std::string(r.models), "") << r.name;
+        EXPECT_NE(std::string(r.description), "") << r.name;
+        EXPECT_EQ(&replica(r.name), &r);
+        EXPECT_EQ(is_era(r.name), r.era) << r.name;
+        if (kind == "alternative") {
+            EXPECT_FALSE(r.era) << r.name << ": an alternative is no era";
+        }
+    }
+    EXPECT_TRUE(is_era("memblock"));
+    EXPECT_TRUE(is_era("xen_p2m"));
+    EXPECT_FALSE(is_era("xen_p2m_walk")) << "the walk without its lock is a part of an era, timed alone";
+    EXPECT_FALSE(is_era("nope"));
 }

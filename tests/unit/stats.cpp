@@ -20,6 +20,25 @@ TEST(Stats, MedianMadCvOfKnownSamples) {
     EXPECT_DOUBLE_EQ(summarise({1, 2, 3, 4}).median, 2.5);
 }
 
+// The one quantile, against the vectors report/stats.py and the module's
+// integer port are held to.
+TEST(Stats, QuantileMatchesTheSharedVectors) {
+    std::ifstream f(std::string(DMABENCH_SOURCE_DIR) + "/tests/stats/quantile_vectors.json");
+    ASSERT_TRUE(f) << "tests/stats/quantile_vectors.json";
+    const auto doc = nlohmann::json::parse(f);
+    ASSERT_GT(doc["cases"].size(), 50u);
+    for (const auto& c : doc["cases"]) {
+        std::vector<double> x;
+        for (const auto& v : c["x"]) x.push_back(v.get<double>());
+        const double p = c["p"][0].get<double>() / c["p"][1].get<double>();
+        const double want = c["q"].get<double>();
+        EXPECT_NEAR(quantile(x, p), want, 1e-9 * std::max(1.0, std::fabs(want))) << c.dump();
+    }
+    std::vector<double> none;
+    EXPECT_TRUE(std::isnan(quantile(none, 0.5)));
+    EXPECT_DOUBLE_EQ(median({4, 1, 3, 2}), 2.5);  // the mean of the middle two
+}
+
 TEST(Stats, MedianCiRanksMatchTheBinomialTable) {
     // Known values (1-based ranks of the 95 % interval for the median):
     // n=6: 1..6, n=10: 2..9, n=20: 6..15, n=30: 10..21.

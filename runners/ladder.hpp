@@ -1,5 +1,6 @@
-// Calibration outside Google Benchmark: quick enough to run before and after
-// every run, so frequency drift during a run is seen rather than guessed.
+// The add ladder's line: what calibration (bench/calibrate.hpp times it,
+// before and after every run) makes of the rungs' times, so frequency drift
+// during a run is seen rather than guessed.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -14,18 +15,11 @@ struct Ladder {
     bool linear() const { return r2 >= 0.99; }
 };
 
-// Times every rung of the ladder with the fine clock (the fastest of
-// `samples` batches of at least `calls` calls) and fits a line through them.
-Ladder ladder(int samples = 31, int calls = 200);
-
 // Least-squares line through (x, y): slope, intercept and R^2.
 Ladder fit(const std::vector<double>& xs, const std::vector<double>& ys);
 
 // |after - before| / before of the slope.
 double drift(const Ladder& before, const Ladder& after);
-
-// The empty kernel per call, in ns (fastest batch): the harness floor.
-double empty_ns(int samples = 31, int calls = 2000);
 
 nlohmann::json to_json(const Ladder& l);
 
