@@ -52,44 +52,37 @@ u64 dmabench_time_cache_direct(struct dmabench_buffers *b, u32 op)
 	size_t size = b->size;
 	u64 t = 0;
 #define BUF(i) ((unsigned long)page_address(b->page[i]))
+#define ROUTINE(op_, call)                              \
+	case op_:                                       \
+		t = DMABENCH_TIME_BATCH(n, call);       \
+		break;
 
 	switch (op) {
 #if defined(CONFIG_ARM64)
 #ifdef DMABENCH_HAVE_DCACHE_CLEAN_POC
-	case DMABENCH_CACHE_CLEAN:
-		t = DMABENCH_TIME_BATCH(n, dcache_clean_poc(BUF(i__), BUF(i__) + size));
-		break;
+	ROUTINE(DMABENCH_CACHE_CLEAN, dcache_clean_poc(BUF(i__), BUF(i__) + size))
 #endif
 #ifdef DMABENCH_HAVE_DCACHE_INVAL_POC
-	case DMABENCH_CACHE_INVAL:
-		t = DMABENCH_TIME_BATCH(n, dcache_inval_poc(BUF(i__), BUF(i__) + size));
-		break;
+	ROUTINE(DMABENCH_CACHE_INVAL, dcache_inval_poc(BUF(i__), BUF(i__) + size))
 #endif
 #ifdef DMABENCH_HAVE_DCACHE_CLEAN_INVAL_POC
-	case DMABENCH_CACHE_CLEAN_INVAL:
-		t = DMABENCH_TIME_BATCH(n, dcache_clean_inval_poc(BUF(i__), BUF(i__) + size));
-		break;
+	ROUTINE(DMABENCH_CACHE_CLEAN_INVAL, dcache_clean_inval_poc(BUF(i__), BUF(i__) + size))
 #endif
 #ifdef DMABENCH_HAVE_CACHES_CLEAN_INVAL_POU
-	case DMABENCH_CACHE_CLEAN_INVAL_POU:
-		t = DMABENCH_TIME_BATCH(n, caches_clean_inval_pou(BUF(i__), BUF(i__) + size));
-		break;
+	ROUTINE(DMABENCH_CACHE_CLEAN_INVAL_POU, caches_clean_inval_pou(BUF(i__), BUF(i__) + size))
 #endif
 #else
 #if defined(DMABENCH_HAVE_ARCH_WB_CACHE_PMEM) && defined(CONFIG_ARCH_HAS_PMEM_API)
-	case DMABENCH_CACHE_CLEAN:
-		t = DMABENCH_TIME_BATCH(n, arch_wb_cache_pmem((void *)BUF(i__), size));
-		break;
+	ROUTINE(DMABENCH_CACHE_CLEAN, arch_wb_cache_pmem((void *)BUF(i__), size))
 #endif
 #ifdef DMABENCH_HAVE_CLFLUSH_CACHE_RANGE
-	case DMABENCH_CACHE_CLEAN_INVAL:
-		t = DMABENCH_TIME_BATCH(n, clflush_cache_range((void *)BUF(i__), size));
-		break;
+	ROUTINE(DMABENCH_CACHE_CLEAN_INVAL, clflush_cache_range((void *)BUF(i__), size))
 #endif
 #endif
 	default:
 		break;
 	}
+#undef ROUTINE
 #undef BUF
 	return t;
 }

@@ -9,6 +9,7 @@ out. Exit 1 when any is found, so the tree keeps to STYLE.md's limit.
 import ast
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -21,7 +22,8 @@ KINDS = {"function", "macro"}
 def c_functions(root):
     files = [str(p) for d in SOURCES for p in (root / d).rglob("*")
              if p.suffix in C_SUFFIXES and p.is_file()]
-    out = subprocess.run(["ctags", "--output-format=json", "--fields=+ne", "--languages=C,C++,Asm",
+    ctags = shutil.which("ctags-universal") or "ctags"  # Debian's universal-ctags
+    out = subprocess.run([ctags, "--output-format=json", "--fields=+ne", "--languages=C,C++,Asm",
                           "--langmap=C++:+.inc", "-o", "-", *files],
                          capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():

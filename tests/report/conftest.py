@@ -32,6 +32,12 @@ def run_report(*args, env_extra=None, pythonpath=None):
                           env=env, timeout=300, cwd=REPO)
 
 
+def read(out, name):
+    """A rendered file's text."""
+    with open(os.path.join(out, name), encoding="utf-8") as f:
+        return f.read()
+
+
 def load_json(path):
     with open(path) as f:
         return json.load(f)

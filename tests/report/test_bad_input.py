@@ -29,41 +29,40 @@ def write(tmp_path, name, text):
     return str(p)
 
 
+def render_refused(tmp_path, name, text, *words):
+    """Writes text as name, renders it, and asserts the one-line refusal."""
+    bad = write(tmp_path, name, text)
+    out = str(tmp_path / "out")
+    r = run_report("render", bad, "-o", out)
+    assert_refused(r, out, *words)
+    return bad, out, r
+
+
 def test_truncated_json(tmp_path):
     text = open(fixture(RUN)).read()
-    bad = write(tmp_path, "cut.json", text[: len(text) // 2])
-    out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "cut.json", "truncated JSON",
+    render_refused(tmp_path, "cut.json", text[: len(text) // 2], "cut.json", "truncated JSON",
                    "expected")
 
 
 def test_malformed_json(tmp_path):
-    bad = write(tmp_path, "bad.json", '{"context": {}, "benchmarks": [1, 2,, 3]}')
-    out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "bad.json", "malformed JSON",
-                   "line 1")
+    render_refused(tmp_path, "bad.json", '{"context": {}, "benchmarks": [1, 2,, 3]}', "bad.json",
+                   "malformed JSON", "line 1")
 
 
 def test_not_a_google_benchmark_file(tmp_path):
-    bad = write(tmp_path, "other.json", '{"hello": "world"}')
-    out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "other.json",
+    render_refused(tmp_path, "other.json", '{"hello": "world"}', "other.json",
                    "not a Google Benchmark result")
 
 
 def test_empty_file(tmp_path):
-    bad = write(tmp_path, "empty.json", "")
-    out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "empty.json", "file is empty")
+    render_refused(tmp_path, "empty.json", "", "empty.json", "file is empty")
 
 
 def test_empty_run(tmp_path):
     doc = load_json(fixture(RUN))
     doc["benchmarks"] = []
     doc["context"]["dmabench"]["skipped"] = []
-    bad = write(tmp_path, "none.json", json.dumps(doc))
-    out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "none.json", "empty run")
+    render_refused(tmp_path, "none.json", json.dumps(doc), "none.json", "empty run")
 
 
 def test_run_with_only_errors(tmp_path):
@@ -72,9 +71,7 @@ def test_run_with_only_errors(tmp_path):
                           "run_type": "iteration", "error_occurred": True,
                           "error_message": "boom"}]
     doc["context"]["dmabench"]["skipped"] = []
-    bad = write(tmp_path, "errs.json", json.dumps(doc))
-    out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "errs.json", "empty run",
+    render_refused(tmp_path, "errs.json", json.dumps(doc), "errs.json", "empty run",
                    "errors")
 
 
@@ -87,10 +84,8 @@ def test_missing_file(tmp_path):
 def test_a_future_schema_version_is_refused(tmp_path):
     doc = load_json(fixture(RUN))
     doc["context"]["dmabench"]["schema_version"] = 3
-    bad = write(tmp_path, "v3.json", json.dumps(doc))
-    out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "v3.json", "schema_version is 3",
-                   "accepted: 1, 2", "newer dmabench")
+    bad, out, _ = render_refused(tmp_path, "v3.json", json.dumps(doc), "v3.json", "schema_version is 3",
+                                 "accepted: 1, 2", "newer dmabench")
     # The same for compare, whichever side holds it.
     assert_refused(run_report("compare", fixture(RUN), bad, "-o", out), out, "v3.json",
                    "schema_version is 3")
@@ -100,19 +95,15 @@ def test_a_future_schema_version_is_refused(tmp_path):
 def test_a_schema_version_that_is_not_one_is_refused(tmp_path, version):
     doc = load_json(fixture(RUN))
     doc["context"]["dmabench"]["schema_version"] = version
-    bad = write(tmp_path, "odd.json", json.dumps(doc))
-    out = str(tmp_path / "out")
-    r = run_report("render", bad, "-o", out)
-    assert_refused(r, out, f"schema_version is {version!r}", "accepted: 1, 2")
+    _, _, r = render_refused(tmp_path, "odd.json", json.dumps(doc), f"schema_version is {version!r}",
+                             "accepted: 1, 2")
     assert "newer dmabench" not in r.stderr  # that hint is for a higher number only
 
 
 def test_unknown_time_unit(tmp_path):
     doc = load_json(fixture(RUN))
     doc["benchmarks"][0]["time_unit"] = "fortnights"
-    bad = write(tmp_path, "unit.json", json.dumps(doc))
-    out = str(tmp_path / "out")
-    assert_refused(run_report("render", bad, "-o", out), out, "'fortnights'",
+    render_refused(tmp_path, "unit.json", json.dumps(doc), "'fortnights'",
                    "accepted: ns, us, ms, s")
 
 

@@ -8,18 +8,13 @@ import statistics
 
 import pytest
 
-from conftest import fixture, load_json, run_report, text_rows
+from conftest import fixture, load_json, read, run_report, text_rows
 from report import cli, findings, stats, textfmt
 from report.model import load
 
 X86 = "x86_quick.json"
 CALL_EXIT = "call/vm_exit/exit:cpuid/manual_time"
 CALL_DIRECT = "call/direct/manual_time"
-
-
-def read(out, name):
-    with open(os.path.join(out, name), encoding="utf-8") as f:
-        return f.read()
 
 
 def reps(doc, name, key):

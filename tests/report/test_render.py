@@ -9,17 +9,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import fixture, load_json, run_report, text_rows, with_schema, write_json
+from conftest import fixture, load_json, read, run_report, text_rows, with_schema, write_json
 from report import textfmt
 
 X86 = "x86_quick.json"
 ARM = "arm64_quick.json"
 PLAIN = "plain_gbench.json"
-
-
-def read(out, name):
-    with open(os.path.join(out, name), encoding="utf-8") as f:
-        return f.read()
 
 
 def iteration_names(path):
@@ -185,12 +180,16 @@ def test_each_family_has_its_plot(rendered):
         assert any(p.startswith(fam) for p in plots), fam
 
 
-def test_call_bars_carry_the_ratio_to_direct(rendered):
-    names = iteration_names(fixture(X86))
-    if not any(n.startswith("call/direct") for n in names):
-        pytest.skip("no call family in this fixture")
+def plot_of(rendered, prefix, plot):
+    """X86's rendering and one of its plots; skips when the fixture has no prefix case."""
+    if not any(n.startswith(prefix) for n in iteration_names(fixture(X86))):
+        pytest.skip(f"no {prefix} cases in this fixture")
     _, out = rendered(X86)
-    svg = read(out, "plots/call.svg")
+    return out, read(out, plot)
+
+
+def test_call_bars_carry_the_ratio_to_direct(rendered):
+    out, svg = plot_of(rendered, "call/direct", "plots/call.svg")
     # Text in the SVG is drawn as paths; its source string is kept in a comment or id.
     assert "direct" in svg
     text = read(out, "tables.txt")
@@ -314,11 +313,7 @@ def test_an_experiment_record_shows_its_claim_verdict_and_comparisons(rendered):
 
 
 def test_composed_paths_are_drawn_as_stacked_components(rendered):
-    names = iteration_names(fixture(X86))
-    if not any(n.startswith("dmamap/") for n in names):
-        pytest.skip("no dmamap family in this fixture")
-    _, out = rendered(X86)
-    svg = read(out, "plots/dmamap_components.svg")
+    out, svg = plot_of(rendered, "dmamap/", "plots/dmamap_components.svg")
     doc = load_json(fixture(X86))
     pieces = {k[len("share_"):] for e in doc["benchmarks"] if e["run_name"].startswith("dmamap/")
               for k in e if k.startswith("share_")}

@@ -5,6 +5,8 @@
 // runners/kmod_probe.
 #include <gtest/gtest.h>
 
+#include "tests/unit/vectors.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -257,11 +259,7 @@ TEST(KmodStats, SelectFindsEveryRank) {
 // The port of the one quantile (Hyndman and Fan's type 7) against every
 // case the Python report and the C++ core are tested with: den x Q exactly.
 TEST(KmodStats, QuantileMatchesEverySharedVector) {
-    std::ifstream in(std::string(DMABENCH_SOURCE_DIR) + "/tests/stats/quantile_vectors.json");
-    ASSERT_TRUE(in) << "tests/stats/quantile_vectors.json";
-    auto doc = nlohmann::json::parse(in);
-    ASSERT_GE(doc["cases"].size(), 50u);
-    for (auto& c : doc["cases"]) {
+    for (auto& c : shared_vectors("quantile_vectors.json", 50)) {
         auto v = c["x"].get<std::vector<__u64>>();
         uint32_t num = c["p"][0], den = c["p"][1];
         ASSERT_EQ(dmabench_quantile_x(v.data(), v.size(), num, den), c["q_times_den"].get<__u64>())

@@ -75,44 +75,42 @@ TEST(CpuList, RefusesBadInputNamingIt) {
     }
 }
 
-TEST(Emulation, QemuUserIsSeenFromAForeignCpuinfo) {
+// What the probe would read on a machine of arch with this /proc/cpuinfo.
+probe::Evidence seen(const char* arch, const char* cpuinfo) {
     probe::Evidence e;
-    e.arch = "arm64";
-    e.cpuinfo = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t: fpu\n";
+    e.arch = arch;
+    e.cpuinfo = cpuinfo;
+    return e;
+}
+
+TEST(Emulation, QemuUserIsSeenFromAForeignCpuinfo) {
+    probe::Evidence e = seen("arm64", "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t: fpu\n");
     auto v = probe::emulated(e);
     EXPECT_TRUE(v.value);
     EXPECT_NE(v.how.find("qemu-user"), std::string::npos);
 }
 
 TEST(Emulation, NativeArm64IsNotEmulated) {
-    probe::Evidence e;
-    e.arch = "arm64";
-    e.cpuinfo = "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd0c\n";
+    probe::Evidence e = seen("arm64", "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd0c\n");
     EXPECT_FALSE(probe::emulated(e).value);
     EXPECT_FALSE(probe::virtualised(e).value);
 }
 
 TEST(Emulation, QemuSystemTcgOnArm64AndX86) {
-    probe::Evidence a;
-    a.arch = "arm64";
-    a.cpuinfo = "CPU implementer\t: 0x41\n";
+    probe::Evidence a = seen("arm64", "CPU implementer\t: 0x41\n");
     a.dt_compatible = "linux,dummy-virt";
     EXPECT_TRUE(probe::emulated(a).value);
     a.kvm_ptp = true;  // the same machine under KVM is virtualised, not emulated
     EXPECT_FALSE(probe::emulated(a).value);
     EXPECT_TRUE(probe::virtualised(a).value);
 
-    probe::Evidence x;
-    x.arch = "x86_64";
-    x.cpuinfo = "vendor_id\t: AuthenticAMD\n";
+    probe::Evidence x = seen("x86_64", "vendor_id\t: AuthenticAMD\n");
     x.hypervisor_signature = "TCGTCGTCGTCG";
     EXPECT_TRUE(probe::emulated(x).value);
 }
 
 TEST(Hypervisor, KvmSignatureIsVirtualisedNotEmulated) {
-    probe::Evidence x;
-    x.arch = "x86_64";
-    x.cpuinfo = "vendor_id\t: GenuineIntel\n";
+    probe::Evidence x = seen("x86_64", "vendor_id\t: GenuineIntel\n");
     x.hypervisor_signature = "KVMKVMKVM";
     EXPECT_FALSE(probe::emulated(x).value);
     EXPECT_TRUE(probe::virtualised(x).value);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/vectors.hpp"
+
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -23,11 +25,7 @@ TEST(Stats, MedianMadCvOfKnownSamples) {
 // The one quantile, against the vectors report/stats.py and the module's
 // integer port are held to.
 TEST(Stats, QuantileMatchesTheSharedVectors) {
-    std::ifstream f(std::string(DMABENCH_SOURCE_DIR) + "/tests/stats/quantile_vectors.json");
-    ASSERT_TRUE(f) << "tests/stats/quantile_vectors.json";
-    const auto doc = nlohmann::json::parse(f);
-    ASSERT_GT(doc["cases"].size(), 50u);
-    for (const auto& c : doc["cases"]) {
+    for (const auto& c : shared_vectors("quantile_vectors.json", 50)) {
         std::vector<double> x;
         for (const auto& v : c["x"]) x.push_back(v.get<double>());
         const double p = c["p"][0].get<double>() / c["p"][1].get<double>();
@@ -108,11 +106,7 @@ TEST(Stats, HlRatioFindsAKnownShiftAndRarelyAnAbsentOne) {
 // The same vectors report/stats.py is checked against: the two
 // implementations of the one method cannot drift apart.
 TEST(Stats, HlRatioMatchesTheSharedVectors) {
-    std::ifstream f(std::string(DMABENCH_SOURCE_DIR) + "/tests/stats/hl_vectors.json");
-    ASSERT_TRUE(f) << "tests/stats/hl_vectors.json";
-    auto doc = nlohmann::json::parse(f);
-    ASSERT_GE(doc["cases"].size(), 6u);
-    for (auto& c : doc["cases"]) {
+    for (auto& c : shared_vectors("hl_vectors.json", 6)) {
         SCOPED_TRACE(c["why"].get<std::string>());
         auto b = c["baseline"].get<std::vector<double>>(), s = c["subject"].get<std::vector<double>>();
         auto r = hl_ratio(s, b);
