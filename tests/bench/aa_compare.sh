@@ -53,6 +53,10 @@ for base, new in (("old1", "new1"), ("old2", "new2")):
         mark = "  MOVED" if c in moved else ""
         print(f"  {c.name}: {v.verdict} {v.ratio:.3f} [{v.ci_lo:.3f}, {v.ci_hi:.3f}]{mark}")
     ok = ok and len(hit) <= limit
+# The machine's drift between runs, seen from the new binary alone: when it
+# calls as many as new-vs-old, the calls are time, not code.
+nn, nn_called = calls("new1", "new2")
+print(f"new-vs-new (new1, new2), drift alone: {len(nn_called)} of {len(nn)} called")
 print("within the yardstick" if ok else "MORE CALLS THAN THE YARDSTICK ALLOWS")
 sys.exit(0 if ok else 1)
 PY
