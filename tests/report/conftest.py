@@ -50,14 +50,19 @@ def write_json(tmp_path, doc, name):
     return str(p)
 
 
-def with_schema(tmp_path, src, version, name):
-    """The record src with context.dmabench.schema_version set (None: removed)."""
+def with_schema(tmp_path, src, version, name, families=None):
+    """The record src with context.dmabench.schema_version set (None: removed),
+    and only the benchmarks of `families` when given (a quicker render)."""
     doc = load_json(src)
     ctx = doc["context"]["dmabench"]
     if version is None:
         del ctx["schema_version"]
     else:
         ctx["schema_version"] = version
+    if families:
+        kept = lambda name: name.split("/")[0] in families
+        doc["benchmarks"] = [b for b in doc["benchmarks"] if kept(b.get("run_name", b["name"]))]
+        ctx["cases"] = {k: v for k, v in ctx.get("cases", {}).items() if kept(k)}
     return write_json(tmp_path, doc, name)
 
 
