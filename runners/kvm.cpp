@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <vector>
 
@@ -208,15 +209,40 @@ std::map<std::string, uint64_t> Vm::stats() const {
     }
 }
 
+// The loaded module whose name starts kvm_ (kvm_intel, kvm_amd, kvm_arm is built in).
+std::string kvm_module() {
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator("/sys/module", ec)) {
+        std::string name = e.path().filename().string();
+        if (name.rfind("kvm_", 0) == 0) return name;
+    }
+    return "";
+}
+
+// The guest's empty loop, 64 times: an emulator counts each of its instructions.
+std::string emulation_evidence(Vm& vm, const std::string& module) {
+    constexpr uint64_t n = 64;
+    const auto before = vm.stats();
+    vm.run(vm::index_of(*vm::op_named("empty")), n);
+    const auto after = vm.stats();
+    auto a = after.find("insn_emulation"), b = before.find("insn_emulation");
+    if (a == after.end() || b == before.end() || a->second - b->second < n) return "";
+    return "KVM emulates the guest's every instruction here (" + (module.empty() ? "kvm" : module) +
+           "): its insn_emulation statistic rose by " + std::to_string(a->second - b->second) + " over " +
+           std::to_string(n) + " iterations of the guest's empty loop";
+}
+
 Host probe_host(const std::string& device) {
     Host h;
     int kvm = open_kvm(device, h.skip);
     if (kvm < 0) return h;
+    h.module = kvm_module();
     try {
         Vm vm(device);
         h.counter_hz = vm.counter_hz();
         h.midr = vm.midr();
         if (vm.stats().empty()) h.stats_missing = "no KVM binary statistics (KVM_GET_STATS_FD: Linux 5.14 and later)";
+        h.emulated = emulation_evidence(vm, h.module);
     } catch (const std::exception& e) {
         h.skip = e.what();
     }

@@ -36,6 +36,11 @@ struct Host {
     std::string kvm_mode;        // arm64: vhe, nvhe, protected, or "unknown: why"; x86 ""
     uint64_t midr = 0;           // arm64: the vCPU's MIDR_EL1
     double counter_hz = 0;       // the guest's counter: CNTFRQ_EL0, or the vCPU's TSC rate
+    std::string module;          // the kernel module serving /dev/kvm: kvm_intel, kvm_amd, kvm_pvm...
+    // Why the guest's instructions are emulated one by one, not run by the
+    // CPU ("" they are not): then no instruction but an MMIO exit to user
+    // space leaves the guest. x86 only (KVM's insn_emulation statistic).
+    std::string emulated;
 };
 Host probe_host(const std::string& device);
 const Host& host();  // probe_host(device_path()), once
