@@ -91,6 +91,8 @@ std::string stamp_of(const vm::Op& op, const kvm::Host& h, const json& hv) {
         s += std::string("; every exit proved by KVM's ") + op.stat + " statistic";
     if (hv.value("present", false)) s += "; nested: this host is itself a " + hv.value("name", std::string("?")) + " guest";
     if (!h.emulated.empty()) s = "EMULATED (" + h.emulated + "): " + s;
+    if (const json& em = probe::platform()["emulated"]; em.value("value", false))
+        s = "EMULATED (" + em.value("how", std::string("qemu")) + "): " + s;
     if (control()) s = "CONTROL (DMABENCH_VM_CONTROL=no_exit: the instruction replaced by a nop): " + s;
     return s;
 }

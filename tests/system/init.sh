@@ -3,8 +3,8 @@
 # Each result goes to the serial console as base64 between
 #   DMABENCH-BEGIN <name>   and   DMABENCH-END <name> rc=<status>
 # which boot.sh cuts out; then the machine powers off.
-# The kernel command line picks the work: dmabench.mode=full, pmu, fuzz, smmu
-# or xen (dmabench.seed=N seeds the fuzz test).
+# The kernel command line picks the work: dmabench.mode=full, pmu, fuzz, smmu,
+# xen or kvm (dmabench.seed=N seeds the fuzz test).
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -182,6 +182,14 @@ full)
     emit run.log /dmabench/dmabench run --quick --out /tmp/result.json
     emit result.json cat /tmp/result.json
     ;;
+kvm)  # system.arm64_kvm: vm/ in a KVM guest of this kernel, then its control
+    emit kvm-mode sh -c 'dmesg | grep "kvm \\["; ls -l /dev/kvm'
+    emit vm-run.log /dmabench/dmabench run --quick --filter '^vm/' --out /tmp/vm.json
+    emit vm.json cat /tmp/vm.json
+    emit vm-control.log env DMABENCH_VM_CONTROL=no_exit /dmabench/dmabench run --quick --filter '^vm/exit:hvc' \
+        --out /tmp/vm-control.json
+    emit vm-control.json cat /tmp/vm-control.json
+    ;;
 pmu)
     emit info.json /dmabench/dmabench info --json
     emit pmu-run.log /dmabench/dmabench run --quick --filter '^calib/empty' \
@@ -189,7 +197,7 @@ pmu)
     emit pmu-result.json cat /tmp/pmu.json
     ;;
 *)
-    echo "init: dmabench.mode='$mode': accepted: full, pmu, fuzz, smmu or xen" >/tmp/mode
+    echo "init: dmabench.mode='$mode': accepted: full, pmu, kvm, fuzz, smmu or xen" >/tmp/mode
     emit mode cat /tmp/mode
     ;;
 esac
