@@ -213,10 +213,12 @@ const Experiment& find_experiment(const std::string& name) {
 // --- What runs here, found while the run registers its cases.
 
 // The best way out to a hypervisor that runs here: vm/'s first (dmabench's
-// own guest times both sides), then the lowest exit_rank.
+// own guest times both sides) unless KVM emulates that guest instruction by
+// instruction (guest_emulated), then the lowest exit_rank.
 struct BestExit {
     int rank = -1;  // -1: none runs
     std::string name, stamp, family;
+    bool first = false;  // vm/, taken ahead of every other family
     bool own_guest() const { return family == "vm"; }
 };
 BestExit find_best_exit(const Registry& reg) {
@@ -226,8 +228,9 @@ BestExit find_best_exit(const Registry& reg) {
         json t = reg.tags_json(c);
         int rank = t.value("exit_rank", -1);
         if (!c.skip.empty() || !is_exit(t) || rank < 0) continue;
-        if (b.rank >= 0 && order(c.family == "vm", rank) >= order(b.own_guest(), b.rank)) continue;
-        b = {rank, reg.reported_name(c), t.value("exit_stamp", ""), c.family};
+        const bool own = c.family == "vm" && t.value("guest_emulated", std::string()).empty();
+        if (b.rank >= 0 && order(own, rank) >= order(b.own_guest() && b.first, b.rank)) continue;
+        b = {rank, reg.reported_name(c), t.value("exit_stamp", ""), c.family, own};
     }
     return b;
 }
@@ -273,9 +276,9 @@ RunArgs run_args(const Experiment& e, const RunArgs& base, FILE* say, Here& here
         const BestExit& best = here.best_exit = find_best_exit(reg);
         std::fprintf(say, "path       %s\n", best.rank < 0 ? "none: no way out to a hypervisor runs here"
                                                            : (best.name + ": " + best.stamp).c_str());
-        // The best exit alone; from vm/, with only its own guest's call beside it.
+        // The best exit alone; from vm/, with only its own guest's call beside it, else no vm/ case.
         return [sel = e.select, best](const json& t) {
-            if (best.own_guest() && !in(t, "family", {"vm"})) return false;
+            if (best.own_guest() != in(t, "family", {"vm"})) return false;
             return sel(t) && (!is_exit(t) || (t.value("exit_rank", -1) == best.rank && in(t, "family", {best.family})));
         };
     };
