@@ -189,6 +189,8 @@ kvm)  # system.arm64_kvm: vm/ in a KVM guest of this kernel, then its control
     emit vm-control.log env DMABENCH_VM_CONTROL=no_exit /dmabench/dmabench run --quick --filter '^vm/exit:hvc' \
         --out /tmp/vm-control.json
     emit vm-control.json cat /tmp/vm-control.json
+    emit vm-experiment.log /dmabench/dmabench experiment hypercall-vs-call --quick --out /tmp/vm-experiment.json
+    emit vm-experiment.json cat /tmp/vm-experiment.json
     ;;
 pmu)
     emit info.json /dmabench/dmabench info --json

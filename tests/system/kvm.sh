@@ -3,8 +3,8 @@
 # virtualization=on starts at EL2 as a KVM host (TCG: every figure EMULATED);
 # dmabench runs vm/ there, its own guest making real KVM arm64 exits (hvc,
 # an MMIO exit to user space, the vGICv3's GICD_IIDR), each counted by
-# KVM's statistics. The control, in the same boot: the guest's hvc loop with
-# a nop for its hvc must fail the check. Not folded into system.arm64_boot:
+# KVM's statistics; hypercall-vs-call takes vm/exit:hvc. The control, in the
+# same boot: the guest's hvc loop with a nop for its hvc must fail the check. Not folded into system.arm64_boot:
 # virtualization=on moves QEMU's PSCI conduit to SMC, which changes what
 # kmod/hypercall times there.
 #
@@ -62,6 +62,12 @@ for n in want:
 cb = {b["name"].removesuffix("/manual_time"): b for b in c["benchmarks"]}.get("vm/exit:hvc", {})
 msg = cb.get("error_message", "")
 check(cb.get("error_occurred") and "hvc_exit_stat counted 0 exits" in msg, f"control: the guest without hvc fails: {msg}")
+e = load("vm-experiment.json")["context"]["dmabench"]["experiment"]
+path = e.get("path", {}).get("name", "")
+check(path.startswith("vm/exit:hvc") and e["verdict"] == "supported" and e["comparisons"] and
+      all(c["baseline"].startswith("vm/guest:direct") for c in e["comparisons"]),
+      f"hypercall-vs-call takes vm/: {path}, {e['verdict']}, " +
+      ", ".join(f"{c['ratio']:.0f}x {c['baseline']}" for c in e["comparisons"]))
 sys.exit(1 if fails else 0)
 PY
 step "arm64 KVM system test passed"
