@@ -33,14 +33,16 @@ namespace {
 
 using nlohmann::json;
 
-// DMABENCH_VM_CONTROL=no_exit: every exit runs the guest's no_exit loop (a
-// nop where the instruction was), so its check must fail: the system test's control.
-bool control() {
+// DMABENCH_VM_CONTROL=<a control row of ops.inc>: every exit runs that loop
+// instead (no_exit: a nop where the instruction was, so its check must fail;
+// stuck: a loop the watchdog must stop). The tests' controls; nullptr unset.
+const vm::Op* control() {
     const char* v = std::getenv("DMABENCH_VM_CONTROL");
-    if (!v || !*v) return false;
-    if (std::string_view(v) != "no_exit")
-        throw BadInput(std::string("DMABENCH_VM_CONTROL '") + v + "': accepted: no_exit, or unset");
-    return true;
+    if (!v || !*v) return nullptr;
+    const vm::Op* op = vm::op_named(v);
+    if (!op || std::string_view(op->key) != "control")
+        throw BadInput(std::string("DMABENCH_VM_CONTROL '") + v + "': accepted: no_exit, stuck, or unset");
+    return op;
 }
 
 bool is_exit(const vm::Op& op) { return std::string_view(op.key) == "exit"; }
@@ -93,7 +95,7 @@ std::string stamp_of(const vm::Op& op, const kvm::Host& h, const json& hv) {
     if (!h.emulated.empty()) s = "EMULATED (" + h.emulated + "): " + s;
     if (const json& em = probe::platform()["emulated"]; em.value("value", false))
         s = "EMULATED (" + em.value("how", std::string("qemu")) + "): " + s;
-    if (control()) s = "CONTROL (DMABENCH_VM_CONTROL=no_exit: the instruction replaced by a nop): " + s;
+    if (const vm::Op* c = control()) s = std::string("CONTROL (DMABENCH_VM_CONTROL=") + c->name + ": " + c->text + "): " + s;
     return s;
 }
 
@@ -217,7 +219,8 @@ Work setup(const vm::Op& op, const std::string& device) {
     auto r = std::make_shared<Running>();
     r->vm = std::make_unique<kvm::Vm>(kvm::device_path());
     r->op = &op;
-    r->loop = is_exit(op) && control() ? vm::index_of(*vm::op_named("no_exit")) : vm::index_of(op);
+    const vm::Op* stand_in = is_exit(op) ? control() : nullptr;
+    r->loop = vm::index_of(stand_in ? *stand_in : op);
     r->device = device;
     // Found once per case and kept: Google Benchmark wants every repetition
     // of a case to run batches of one size.

@@ -85,6 +85,9 @@ empty_function:
 .macro body_no_exit
         nop
 .endm
+.macro body_stuck
+0:      b       0b
+.endm
 
 // COUNT operations between two reads of the virtual counter, each after an
 // ISB, as kvm-unit-tests' arm/micro-bench.

@@ -56,6 +56,9 @@ empty_function:
 .macro body_no_exit
         nop
 .endm
+.macro body_stuck
+0:      jmp     0b
+.endm
 
 // COUNT operations between two fenced TSC reads (lfence keeps rdtsc from
 // passing, or being passed by, the loop), as kvm-unit-tests' x86/vmexit.

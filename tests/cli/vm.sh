@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vm/ end to end: every operation is listed; where /dev/kvm works each runs
 # with KVM's count of its exits matching its operations (or is skipped with
-# the evidence), and a guest without its exit instructions fails that check;
+# the evidence), a guest without its exit instructions fails that check and
+# a stuck one is stopped;
 # without a KVM device every case is skipped with the reason and the run goes on.
 # Usage: vm.sh <dmabench command...>
 set -uo pipefail
@@ -52,8 +53,13 @@ if $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not any("/e
     DMABENCH_VM_CONTROL=no_exit "${DB[@]}" run --quick --filter '^vm/exit' --out "$work/control.json" >/dev/null 2>&1
     $PY "$work/check.py" "$work/control.json" control >"$work/check.txt" 2>&1 &&
         ok "control: a guest without its exits fails the check" || bad "control passed: $(tail -5 "$work/check.txt")"
+    # A stuck vCPU is stopped within the bound, and the case fails naming it.
+    SECONDS=0
+    DMABENCH_VM_CONTROL=stuck "${DB[@]}" run --quick --filter '^vm/exit:mmio_user' --out "$work/stuck.json" >/dev/null 2>&1
+    $PY -c 'import json,sys; b=json.load(open(sys.argv[1]))["benchmarks"][0]; sys.exit(not (b.get("error_occurred") and "stuck" in b["error_message"]))' \
+        "$work/stuck.json" && ((SECONDS < 30)) && ok "a stuck vCPU is stopped (${SECONDS}s)" || bad "stuck vCPU: $(head -c 300 "$work/stuck.json")"
 else
-    ok "control not run: no exit runs here"
+    ok "controls not run: no exit runs here"
 fi
 
 DMABENCH_KVM_DEVICE=/nonexistent "${DB[@]}" run --quick --filter '^vm/' --out "$work/nokvm.json" >/dev/null 2>&1 ||
