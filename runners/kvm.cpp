@@ -113,14 +113,17 @@ int create_gic(int vm, bool test, std::string& why) {
         for (int i = 0; i < 2; ++i) {
             kvm_device_attr a{.flags = 0, .group = KVM_DEV_ARM_VGIC_GRP_ADDR, .attr = k.addr_type[i],
                               .addr = reinterpret_cast<uint64_t>(&k.addr[i])};
-            must(d.fd, KVM_SET_DEVICE_ATTR, "vGIC address", &a);
+            if (ioctl(int(d.fd), KVM_SET_DEVICE_ATTR, &a) < 0) {
+                why = errno_text("vGIC address");
+                close(int(d.fd));
+                throw std::runtime_error(why);
+            }
         }
         return int(d.fd);
     }
     return -1;
 }
 #endif
-
 
 #if defined(__x86_64__)
 // 32-bit protected mode, flat: every segment base 0, limit 4 GiB; no paging.
