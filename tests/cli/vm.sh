@@ -32,8 +32,11 @@ if mode == "control":  # every exit that ran must fail its check, naming both co
     exits = [n for n in ran if "/exit:" in n]
     assert exits and all("counted" in errors.get(n, "") for n in exits), (exits, errors)
     sys.exit(0)
-assert not errors, errors
+# A hypercall the host never returns from (DESIGN.md: a nested Intel host) may
+# fail, stopped by the watchdog and named; nothing else may.
+assert all("/exit:vm" in n and "stuck" in m for n, m in errors.items()), errors
 for n, b in ran.items():
+    if n in errors: continue
     tags = ctx["cases"][n]
     assert tags["family"] == "vm" and tags["vm_op"] and "host_nested" in tags, tags
     assert b["real_time"] > 0 and b["guest_ns"] > 0 and b["exits_total_per_op"] >= 0, b
