@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -23,7 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-// --- Case names: LAVA makes each a directory and a URL path, so a name is
+// --- TestCase names: LAVA makes each a directory and a URL path, so a name is
 // written in [-_.A-Za-z0-9]: '/' as '.', ':' as '-', and any other byte
 // (a literal '.', '-', a space) as _HH (upper-case hex). A literal '_'
 // before an upper-case hex digit is written _5F, so that decoding is exact
@@ -91,13 +92,13 @@ constexpr std::array<Figure, 4> figures{{
     {"map_unmap_ns", "ns", is_map_unmap, false},
 }};
 
-struct Case {
+struct TestCase {
     std::string name, result;
     double measurement = 0;
     std::string units;  // empty: no measurement (fail, skip)
 };
 
-std::string case_line(const Case& c) {
+std::string case_line(const TestCase& c) {
     std::string line = "lava-test-case " + c.name + " --result " + c.result;
     if (!c.units.empty()) {
         char num[32];
@@ -125,13 +126,13 @@ Timed timed(const json& doc, const json& cases) {
     return t;
 }
 
-std::vector<Case> figure_cases(const json& doc) {
+std::vector<TestCase> figure_cases(const json& doc) {
     const json& cases = doc["context"]["dmabench"]["cases"];
     Timed t = timed(doc, cases);
     std::map<std::string, std::string> direct;  // family -> its direct call
     for (auto& [name, tags] : cases.items())
         if (is_direct_call(tags) && t.samples.count(name)) direct.emplace(tag(tags, "family"), name);
-    std::vector<Case> out;
+    std::vector<TestCase> out;
     for (const Figure& f : figures) {
         for (auto& [name, tags] : cases.items()) {
             if (!f.selects(tags)) continue;
@@ -148,32 +149,37 @@ std::vector<Case> figure_cases(const json& doc) {
     return out;
 }
 
-// A word for a case name: each run of characters outside [-_A-Za-z0-9] as one
+// A word for a case name (a file name: also '.'): each run of characters outside [-_A-Za-z0-9] as one
 // '_' ("not supported: indistinguishable" -> not_supported_indistinguishable).
-std::string slug(const std::string& text) {
+std::string slug(const std::string& text, const char* also = "-") {
     std::string out;
     for (char c : text)
-        if (kept(c) || c == '-') out += c;
+        if (kept(c) || std::strchr(also, c)) out += c;
         else if (out.empty() || out.back() != '_') out += '_';
+    while (!out.empty() && out.back() == '_') out.pop_back();
     return out;
 }
 
-// An experiment's verdict: pass once judged (the verdict in the name, the
-// median ratio of its comparisons as the measurement), skip when nothing
-// could be compared here. An error never writes a record: the definition
-// reports it as fail.
-Case experiment_case(const json& e) {
-    std::string verdict = e.value("verdict", "none");
-    Case c{"experiment." + slug(e.value("name", "?")) + "." + slug(verdict), "skip"};
-    std::vector<double> ratios;
-    for (auto& cmp : e.value("comparisons", json::array()))
-        if (cmp.contains("ratio") && cmp["ratio"].is_number()) ratios.push_back(cmp["ratio"].get<double>());
-    if (!ratios.empty() && verdict != "nothing to compare") {
-        c.result = "pass";
-        c.measurement = results::median(ratios);
-        c.units = "x";
+// An experiment's verdicts, one case per group (the baseline or era the
+// verdict is given per): pass once judged, with the verdict in the name
+// (experiment.NAME.GROUP.VERDICT) and the median ratio of the group's
+// comparisons as the measurement; one skip case (experiment.NAME) when
+// nothing could be compared here. An error writes no record: the
+// definition reports it as fail.
+std::vector<TestCase> experiment_cases(const json& e) {
+    std::string name = "experiment." + slug(e.value("name", "?"));
+    std::vector<TestCase> out;
+    for (auto& g : e.value("groups", json::array())) {
+        std::vector<double> ratios;
+        for (auto& c : e.value("comparisons", json::array()))
+            if (c.value("group", "") == g.value("group", "") && c["ratio"].is_number())
+                ratios.push_back(c["ratio"].get<double>());
+        if (ratios.empty()) continue;
+        out.push_back({name + "." + slug(g.value("group", "?")) + "." + slug(g.value("verdict", "?")), "pass",
+                       results::median(ratios), "x"});
     }
-    return c;
+    if (out.empty()) out.push_back({name, "skip"});
+    return out;
 }
 
 // --- The record in the log: gzip (zlib), base64, 76 columns, between
@@ -269,20 +275,19 @@ std::string read_run(const std::string& path, json& doc) {
 }  // namespace
 
 int cmd_lava(const std::vector<std::string>& runs) {
-    std::vector<std::pair<std::string, json>> read;  // every file checked before a line is printed
-    for (auto& path : runs) read.emplace_back(path, json());
+    // Every file is read and checked before a line is printed.
+    std::vector<std::pair<std::string, json>> docs(runs.size());
     std::vector<std::string> texts;
-    for (auto& [path, doc] : read) texts.push_back(read_run(path, doc));
-    for (std::size_t i = 0; i < read.size(); ++i) {
-        const json& db = read[i].second["context"]["dmabench"];
-        std::vector<Case> cases;
+    for (std::size_t i = 0; i < runs.size(); ++i) texts.push_back(read_run(runs[i], docs[i].second));
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const json& db = docs[i].second["context"]["dmabench"];
+        std::vector<TestCase> cases;
         if (db.contains("experiment") && db["experiment"].is_object())
-            cases.push_back(experiment_case(db["experiment"]));
+            cases = experiment_cases(db["experiment"]);
         else if (db.contains("cases") && db["cases"].is_object())
-            cases = figure_cases(read[i].second);
-        for (const Case& c : cases) std::printf("%s\n", case_line(c).c_str());
-        std::string path = read[i].first;
-        std::string name = lava_name(path.substr(path.find_last_of('/') + 1)) + ".gz";
+            cases = figure_cases(docs[i].second);
+        for (const TestCase& c : cases) std::printf("%s\n", case_line(c).c_str());
+        std::string name = slug(runs[i].substr(runs[i].find_last_of('/') + 1), "-.") + ".gz";
         std::printf("DMABENCH-BEGIN %s bytes=%zu sha256=%s\n", name.c_str(), texts[i].size(),
                     sha256(texts[i]).c_str());
         for (auto& line : base64_lines(gzip(texts[i]))) std::printf("%s\n", line.c_str());

@@ -24,7 +24,7 @@ LAVA_HINT = ("a LAVA job output of the kit's test definition (lava-run's stderr,
              "`lavacli jobs logs --raw JOB`)")
 
 # bench/lava.cpp's figures: case name prefix -> units. A case is
-# "<figure>.<benchmark name, encoded>" or "experiment.<name>.<verdict>".
+# "<figure>.<benchmark name, encoded>", or "experiment.<name>.<group>.<verdict>".
 FIGURES = {"hypercall_ns": "ns", "hypercall_ratio": "x", "flush_ns_per_line": "ns",
            "map_unmap_ns": "ns"}
 EXPERIMENT = "experiment"
@@ -254,11 +254,15 @@ def figures(run) -> dict:
 
 
 def verdicts(run) -> dict:
-    """{experiment: verdict or result} from the job's experiment cases."""
+    """{experiment or experiment/group: verdict, or the case's result} from the
+    job's experiment cases (experiment.NAME.GROUP.VERDICT, or experiment.NAME)."""
     out = {}
-    for r in getattr(run, "lava", []):
+    for r in run.lava:
         parts = r.case.split(".")
-        if parts[0] == EXPERIMENT and len(parts) >= 2:
-            out[parts[1]] = parts[2].replace("_", " ") if len(parts) > 2 and r.result == "pass" \
-                else r.result
+        if parts[0] != EXPERIMENT or len(parts) < 2:
+            continue
+        if len(parts) == 4 and r.result == "pass":
+            out[f"{parts[1]}/{parts[2]}"] = parts[3].replace("_", " ")
+        else:
+            out[parts[1]] = r.result
     return out

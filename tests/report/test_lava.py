@@ -43,7 +43,7 @@ def case(name, result="pass", value=None, units=None):
 
 CASES = [("flush_ns_per_line.cache.civac_dsb_sy.size-4096.state-dirty.manual_5Ftime", 812.5, "ns"),
          ("map_unmap_ns.dmamap.native.dir-bidirectional.size-64.manual_time", 40.25, "ns"),
-         ("experiment.lazy-unmap.supported", 0.5, "x")]
+         ("experiment.lazy-unmap.unmap_batch_64.supported", 0.5, "x")]
 
 
 def job_log(tmp_path, name="job.log", record=None, **damage):
@@ -73,7 +73,7 @@ def test_record_comes_back_whole(tmp_path):
     assert [r.case for r in run.lava][:2] == [c for c, _, _ in CASES[:2]]
     assert run.lava[0].measurement == 812.5 and run.lava[0].units == "ns"
     assert all(r.case != "job" for r in run.lava)  # LAVA's own cases are not the board's
-    assert lava.verdicts(run) == {"lazy-unmap": "supported", "hypercall-vs-call": "skip"}
+    assert lava.verdicts(run) == {"lazy-unmap/unmap_batch_64": "supported", "hypercall-vs-call": "skip"}
 
 
 @pytest.mark.parametrize("damage", [{"cut": True}, {"corrupt": True}])
