@@ -12,6 +12,7 @@ from . import identity, lava, plots, textfmt
 from .doc import Figure, Heading, Para, Table
 
 UNKNOWN = "identity unknown"
+SPREAD = "; spread: slowest / fastest board of one CPU, minus 1"
 
 
 def _cpu(run) -> str:
@@ -86,8 +87,7 @@ def figure_blocks(runs, outdir) -> list:
             row = {i: f[figure][n] for i, f in enumerate(per_run) if n in f[figure]}
             rows.append((n, [make(row) for make in makers]))
         blocks.append(Table("benchmark", heads, rows, text_headers=theads,
-                            caption=f"{title}; median per board; spread: slowest / fastest "
-                                    "board of one CPU, minus 1"))
+                            caption=f"{title}; median per board" + SPREAD * (len(grouped) < len(runs))))
         by_board = {i: f[figure] for i, f in enumerate(per_run) if f[figure]}
         blocks += _rank_plot(figure, by_board, runs, outdir)
     return blocks

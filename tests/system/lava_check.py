@@ -4,11 +4,12 @@ report's own parser (report/lava.py):
     lava_check.py JOB.log           every case with its measurement and units,
                                     the figures the --quick job must give, the
                                     record recovered whole
-    lava_check.py --fleet SUMMARY   the fleet report's headline tables
+    lava_check.py --fleet OUTDIR    the fleet report's headline tables and plot
 
 Prints one FAIL line per fault; exit 1 when any.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -45,16 +46,22 @@ def job_faults(path):
     return faults
 
 
-def fleet_faults(path):
-    with open(path, encoding="utf-8") as f:
+def fleet_faults(out):
+    """The fleet's tables name both boards, and the map/unmap row of each size
+    has a figure from each (M1 the job, M2 the run file)."""
+    with open(os.path.join(out, "tables.txt"), encoding="utf-8") as f:
         text = f.read()
     faults = []
     if "Fleet: headline figures per board" not in text:
-        faults.append("fleet: no headline section in the summary")
+        faults.append("fleet: no headline section")
     for figure in NEEDED:
-        title = lava.FIGURE_TITLES[figure]
-        if title not in text:
-            faults.append(f"fleet: no table '{title}'")
+        if lava.FIGURE_TITLES[figure] not in text:
+            faults.append(f"fleet: no table '{lava.FIGURE_TITLES[figure]}'")
+    both = re.findall(r"size:(64|4096)/manual_time\s+([0-9.]+)\s+([0-9.]+)\s*$", text, re.M)
+    if len(both) < 4:  # native and swiotlb, each size
+        faults.append(f"fleet: {len(both)} map/unmap rows with a figure from both boards, expected 4")
+    if not os.path.exists(os.path.join(out, "plots", "fleet_map_unmap_ns.png")):
+        faults.append("fleet: no plot ranking the boards by map/unmap time")
     return faults
 
 

@@ -21,8 +21,7 @@ PARAMETERS = {"KIT_DIR": "/dmabench", "SUITE": "--quick",
 DEVICE = {
     "device_type": "qemu", "available_architectures": ["arm64"],
     "constants": {
-        "posix": {"lava_test_sh_cmd": "/bin/sh", "lava_test_results_dir": "/lava-%s",
-                  "lava_test_shell_file": None},
+        "posix": {"lava_test_sh_cmd": "/bin/sh", "lava_test_results_dir": "/lava-%s"},
         "kernel-start-message": "Linux version [0-9]",
         "default-shell-prompt": "lava-test: # ", "spawn_maxread": 4092,
         "failure_retry": 1, "boot_retry": 1},
@@ -50,7 +49,7 @@ def job(name, kernel, initrd, definition):
         "timeouts": {"job": {"minutes": 4}, "action": {"minutes": 3},
                      "connection": {"minutes": 2}},
         "actions": [
-            {"deploy": {"to": "tmpfs", "timeout": {"minutes": 1}, "images": {
+            {"deploy": {"to": "tmpfs", "os": "oe", "timeout": {"minutes": 1}, "images": {
                 "kernel": {"url": f"file://{kernel}", "image_arg": '-kernel {kernel} -append "console=ttyAMA0 panic=-1"'},
                 "initrd": {"url": f"file://{initrd}", "image_arg": "-initrd {initrd}",
                            "format": "cpio.newc", "overlays": {"lava": True}}}}},
