@@ -241,8 +241,7 @@ struct Cli {
         compare->add_option("runs", runs, "BASE.json NEW.json")->required()->expected(2);
         compare->add_option("-o,--out-dir", report_dir, "output directory");
         lava = sub("lava", "a run's headline figures as LAVA test cases, and the run for the job log",
-                   "Examples:\n  dmabench lava results/runs/board-20260101T000000Z.json\n"
-                   "  dmabench lava run.json results/runs/board-20260101T000000Z-lazy-unmap.json");
+                   "Examples:\n  dmabench lava run.json\n  dmabench lava run.json lazy-unmap.json");
         lava->add_option("runs", runs, "result files of run or experiment")->required();
     }
 };

@@ -21,8 +21,8 @@ from .model import BadInput, load, load_many
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO_ROOT, "report", "out")
 MARKER = ".dmabench-report"
-USAGE = ("usage: python3 -m report render RUN [RUN...] [-o DIR] (RUN: a result file, a "
-         "LAVA job output or a folder of them) | "
+USAGE = ("usage: python3 -m report render RUN.json|JOB.log|DIR [...] [-o DIR] (result files, "
+         "LAVA job outputs, folders of them) | "
          "python3 -m report compare BASE.json NEW.json [-o DIR]")
 
 
@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python3 -m report", description="dmabench reports")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("render", help="report of one run, or a board of runs from several machines")
-    r.add_argument("runs", nargs="+", metavar="RUN",
+    r.add_argument("runs", nargs="+", metavar="RUN.json|JOB.log|DIR",
                    help="result files, LAVA job outputs, or folders of them")
     r.add_argument("-o", "--out", metavar="DIR",
                    help="output directory (default: report/out/<stem of the first run>)")
