@@ -20,8 +20,8 @@ env=$(bash "$here/fetch_kernel.sh" arm64 "$cache" --image)
 # shellcheck disable=SC1090
 . "$env"
 rm -rf "$work/kit" "$work/root"
-cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
-    { cat "$work/kit.log" >&2; echo "lava.sh: cpack failed" >&2; exit 1; }
+cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/cpack.log" 2>&1 ||
+    { cat "$work/cpack.log" >&2; echo "lava.sh: cpack failed" >&2; exit 1; }
 mkdir -p "$work/root"/{bin,proc,sys,dev,tmp,dmabench}
 cp /bin/busybox "$work/root/bin/busybox"
 tar xzf "$work"/kit/dmabench-*-arm64.tar.gz -C "$work/root/dmabench" --strip-components=1
@@ -51,13 +51,13 @@ job() {
 }
 
 step "lava-run: the kit's definition, --quick"
-job kit
-"$python" "$here/lava_check.py" "$work/kit.log"
+job suite
+"$python" "$here/lava_check.py" "$work/suite.log"
 
 # A fleet of two boards: this job's output and a run file of another machine.
 step "the fleet report from the job output and a run file"
 rm -rf "$work/fleet"
-(cd "$here/../.." && "$python" -m report render "$work/kit.log" tests/report/fixtures/x86_quick.json \
+(cd "$here/../.." && "$python" -m report render "$work/suite.log" tests/report/fixtures/x86_quick.json \
     -o "$work/fleet" >"$work/fleet.out")
 "$python" "$here/lava_check.py" --fleet "$work/fleet"
 
