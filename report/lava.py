@@ -73,7 +73,7 @@ def _loader():
     return Loader
 
 
-def _entries(path: str, text: str) -> list:
+def entries(text: str) -> list:
     """The log's mappings ({lvl, msg}), or [] when the text is not a LAVA log."""
     import yaml
     loader = _loader()
@@ -178,10 +178,9 @@ def _measured_run(path: str, res: list) -> Run:
 def load(path: str, raw: bytes) -> list:
     """The runs of one job output: the suite's record (the first that is no
     experiment's), or else its measurements; each run keeps the job's results."""
-    text = raw.decode("utf-8", "replace")
-    entries = _entries(path, text)
-    res = results(entries)
-    recs = records(console_lines(entries))
+    log = entries(raw.decode("utf-8", "replace"))
+    res = results(log)
+    recs = records(console_lines(log))
     if not res and not recs:
         raise BadInput(f"{path}: no lava-test-case results and no DMABENCH-BEGIN record; "
                        f"expected {LAVA_HINT}")

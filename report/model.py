@@ -424,12 +424,12 @@ def from_document(path: str, raw) -> Run:
     return Run(path=path, context=context, benches=benches, dmabench=dmabench)
 
 
-RUN_SUFFIXES = (".json", ".log", ".yaml", ".yml", ".txt")
+RUN_SUFFIXES = (".json", ".log", ".yaml", ".yml")
 
 
 def load_many(paths) -> list:
     """Runs from result files, LAVA job outputs (report/lava.py) and folders of
-    them (their *.json, *.log, *.yaml, *.yml, *.txt, by name)."""
+    them (their *.json, *.log, *.yaml, *.yml, by name)."""
     runs = []
     for path in paths:
         if os.path.isdir(path):

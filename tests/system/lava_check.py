@@ -22,8 +22,8 @@ NEEDED = ("flush_ns_per_line", "map_unmap_ns")
 def job_faults(path):
     with open(path, "rb") as f:
         raw = f.read()
-    entries = lava._entries(path, raw.decode("utf-8", "replace"))
-    res = lava.results(entries)
+    log = lava.entries(raw.decode("utf-8", "replace"))
+    res = lava.results(log)
     faults = []
     for r in res:
         figure = r.case.split(".")[0]
@@ -38,7 +38,7 @@ def job_faults(path):
             faults.append(f"{figure}: missing (no passing case)")
     if not any(r.case.startswith("experiment.") for r in res):
         faults.append("experiment: missing (no case)")
-    recs = lava.records(lava.console_lines(entries))
+    recs = lava.records(lava.console_lines(log))
     if not any(r.text for r in recs):
         faults.append("record: missing (no DMABENCH-BEGIN/END section came back whole)")
     faults += [f"record {r.name}: {r.why}" for r in recs if r.text is None]
