@@ -8,7 +8,9 @@ import datetime
 import decimal
 import gzip
 import hashlib
+import json
 import os
+import re
 import shutil
 
 import pytest
@@ -124,16 +126,26 @@ def test_same_cpu_grouped_with_spread():
     assert fleet.spread([100.0]) == "-"
 
 
+def headline_run(tmp_path) -> str:
+    """x86_quick.json cut to the families of the headline figures (a quick render)."""
+    doc = json.load(open(fixture("x86_quick.json")))
+    keep = re.compile(r"^(call/|dmamap/(native|swiotlb)/|cache/clwb_sfence/size:4096/)")
+    doc["benchmarks"] = [b for b in doc["benchmarks"] if keep.match(b["run_name"])]
+    path = tmp_path / "x86_headline.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
 def test_fleet_renders_a_job_beside_run_files(tmp_path):
-    raw = open(fixture("x86_quick.json"), "rb").read()
+    run_file = headline_run(tmp_path)
     folder = tmp_path / "fleet"
     folder.mkdir()
-    job_log(folder, "board-a.log", record=raw)
+    job_log(folder, "board-a.log", record=open(run_file, "rb").read())
     job_log(folder, "board-b.log")                       # measurements only
-    shutil.copy(fixture("arm64_quick.json"), folder / "board-c.json")
+    shutil.copy(fixture("plain_gbench.json"), folder / "board-c.json")
     (folder / "notes.md").write_text("not a run")        # not read: not a run's suffix
     out = str(tmp_path / "out")
-    r = run_report("render", str(folder), fixture("x86_quick.json"), "-o", out)
+    r = run_report("render", str(folder), run_file, "-o", out)
     assert r.returncode == 0, r.stderr
     summary = read(out, "summary.txt")
     assert "Fleet: headline figures per board" in summary
