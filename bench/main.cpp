@@ -234,7 +234,7 @@ struct Cli {
 
         report = sub("report", "render runs into HTML, Markdown, text and plots",
                      "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
-        report->add_option("runs", runs, "result files (default: the latest run)");
+        report->add_option("runs", runs, "result files, LAVA job outputs, or folders of them (default: the latest run)");
         report->add_option("-o,--out-dir", report_dir, "output directory");
         compare = sub("compare", "A/B: NEW against BASE, with verdicts",
                       "Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
