@@ -121,8 +121,9 @@ def notes(runs) -> list:
 
 
 def blocks(runs, outdir) -> list:
-    """The fleet section of a board; [] for one run."""
-    if len(runs) < 2:
+    """The fleet section of a board, or of one LAVA job whose record did not
+    come back (its measurements are all there is); [] for one run otherwise."""
+    if len(runs) < 2 and not (runs[0].dmabench is None and runs[0].lava):
         return []
     body = figure_blocks(runs, outdir) + _verdict_blocks(runs)
     if not body:

@@ -513,8 +513,9 @@ def build(runs: list, outdir: str) -> Doc:
             doc.add(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
                          text_only=True))
         doc.add(*findings_blocks(runs[0]))
+    doc.add(*fleet.blocks(runs, outdir))
     if len(runs) > 1:
-        doc.add(*fleet.blocks(runs, outdir), *_run_notes(runs))
+        doc.add(*_run_notes(runs))
     doc.summary_end = len(doc.blocks)
     doc.add(*machine[cut:])
     for i, run in enumerate(runs):

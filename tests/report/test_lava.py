@@ -162,3 +162,12 @@ def test_other_suite_version_is_said(tmp_path):
     a.label, b.label = "a", "b"
     text = " ".join(p.text for p in fleet.notes([a, b, load(fixture("x86_quick.json"))]))
     assert "suite version 0.0.1" in text and "not pooled" in text
+
+
+def test_one_job_without_its_record_renders_its_measurements(tmp_path):
+    out = str(tmp_path / "out")
+    r = run_report("render", job_log(tmp_path), "-o", out)
+    assert r.returncode == 0, r.stderr
+    summary = " ".join(read(out, "summary.txt").split())
+    assert "only the LAVA job's measurements came back" in summary
+    assert "dmamap/native/dir:bidirectional/size:64/manual_time 40.25" in summary
