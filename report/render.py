@@ -257,8 +257,9 @@ def family_tables(runs, family) -> dict:
 def schema_blocks(named) -> tuple:
     """The schema label of the runs [(who, run)] (identity.schema_line), said
     once: a line for the text under the machine lines, a note for the page.
-    ([], []) when every record is of the current schema."""
-    line = identity.schema_line(named)
+    ([], []) when every record is of the current schema. A LAVA job's
+    measurements without their record have no schema to speak of."""
+    line = identity.schema_line([(w, r) for w, r in named if r.dmabench is not None or not r.lava])
     if not line:
         return [], []
     return [Text(textfmt.wrap(line), text_only=True)], [Para(line, kind="note", page_only=True)]
