@@ -25,7 +25,7 @@ namespace {
 
 using nlohmann::json;
 
-// --- TestCase names: LAVA makes each a directory and a URL path, so a name is
+// --- Case names: LAVA makes each a directory and a URL path, so a name is
 // written in [-_.A-Za-z0-9]: '/' as '.', ':' as '-', and any other byte
 // (a literal '.', '-', a space) as _HH (upper-case hex). A literal '_'
 // before an upper-case hex digit is written _5F, so that decoding is exact
@@ -127,7 +127,7 @@ Timed timed(const json& doc, const json& cases) {
     for (auto& [name, tags] : cases.items()) units.insert(tag(tags, "unit"));
     for (auto& unit : units)
         for (auto& [name, v] : results::samples(doc, "ns_per_" + unit))
-            if (tag(cases[name], "unit") == unit) t.samples[name] = v;
+            if (auto c = cases.find(name); c != cases.end() && tag(*c, "unit") == unit) t.samples[name] = v;
     for (auto& b : doc["benchmarks"])
         if (b.value("error_occurred", false)) t.errors.insert(b.value("run_name", b.value("name", "")));
     return t;
@@ -271,7 +271,8 @@ std::string read_run(const std::string& path, json& doc) {
     std::ostringstream text;
     text << in.rdbuf();
     doc = json::parse(text.str(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("benchmarks") ||
+    if (doc.is_discarded() || !doc.is_object() || !doc["benchmarks"].is_array() ||
+        !std::all_of(doc["benchmarks"].begin(), doc["benchmarks"].end(), [](auto& b) { return b.is_object(); }) ||
         !doc["context"].is_object() || !doc["context"].contains("dmabench") ||
         !doc["context"]["dmabench"].is_object())
         throw BadInput(path + ": not a dmabench record (JSON with context.dmabench and benchmarks); "

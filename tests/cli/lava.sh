@@ -75,4 +75,6 @@ PY
 
 check_bad "no such file" lava "$work/none.json"
 check_bad "a record without the dmabench context" lava "$fixtures/plain_gbench.json"
+echo '{"context": {"dmabench": {}}, "benchmarks": [1]}' >"$work/entry.json"
+check_bad "a benchmarks entry that is not an object" lava "$work/entry.json"
 exit $fail
