@@ -21,4 +21,8 @@ int run_report(const std::vector<std::string>& args);
 struct RunArgs;
 int run_experiment(const std::string& name, bool list, const RunArgs& base);
 
+// `dmabench lava RUN.json...`: each run's headline figures as lava-test-case
+// lines, then the run gzipped and base64-encoded between DMABENCH-BEGIN/END.
+int cmd_lava(const std::vector<std::string>& runs);
+
 }  // namespace dmabench

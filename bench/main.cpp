@@ -160,7 +160,7 @@ std::string subcommand_names(const CLI::App& app) {
 // What the command line asked for, filled in by CLI11.
 struct Cli {
     CLI::App app{"dmabench: microbenchmarks for the DMA-mapping path (arm64, x86_64)"};
-    CLI::App *info, *list, *calibrate, *experiment, *run, *report, *compare;
+    CLI::App *info, *list, *calibrate, *experiment, *run, *report, *compare, *lava;
     bool json_out = false;
     std::string exp_name;
     bool exp_list = false;
@@ -234,12 +234,15 @@ struct Cli {
 
         report = sub("report", "render runs into HTML, Markdown, text and plots",
                      "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
-        report->add_option("runs", runs, "result files (default: the latest run)");
+        report->add_option("runs", runs, "result files, LAVA job outputs, or folders of them (default: the latest run)");
         report->add_option("-o,--out-dir", report_dir, "output directory");
         compare = sub("compare", "A/B: NEW against BASE, with verdicts",
                       "Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
         compare->add_option("runs", runs, "BASE.json NEW.json")->required()->expected(2);
         compare->add_option("-o,--out-dir", report_dir, "output directory");
+        lava = sub("lava", "a run's headline figures as LAVA test cases, and the run for the job log",
+                   "Examples:\n  dmabench lava run.json\n  dmabench lava run.json lazy-unmap.json");
+        lava->add_option("runs", runs, "result files of run or experiment")->required();
     }
 };
 
@@ -280,6 +283,7 @@ int dispatch(Cli& c, int argc, char** argv) {
     if (*c.experiment) return cmd_experiment(c);
     if (*c.list) return cmd_list(c.ra.filter, c.json_out, c.ra.quick, c.ra.full);
     if (*c.run) return cmd_run(c, argc, argv);
+    if (*c.lava) return dmabench::cmd_lava(c.runs);
     return cmd_report(c);
 }
 

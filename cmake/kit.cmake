@@ -18,7 +18,8 @@ if(CMAKE_INSTALL_PREFIX_INITIALIZED_TO_DEFAULT)
   set(CMAKE_INSTALL_PREFIX ${PROJECT_BINARY_DIR}/kit-root CACHE PATH "where the kit is installed" FORCE)
 endif()
 
-# The kit's layout is the install tree: the launcher and README at the top,
+# The kit's layout is the install tree: the launcher, README and LAVA test
+# definition (lava.yaml, lava.sh) at the top,
 # bin/dmabench, lib/ (libraries and loader), kmod/ (module sources),
 # results/runs/ (where runs go) and the marker dmabench looks for.
 set(KIT_MACHINE ${CMAKE_SYSTEM_PROCESSOR})  # uname -m on the board: aarch64, x86_64
@@ -39,6 +40,9 @@ install(TARGETS dmabench RUNTIME DESTINATION bin)
 install(PROGRAMS ${PROJECT_BINARY_DIR}/kit/dmabench DESTINATION .)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/kit/README.md ${PROJECT_BINARY_DIR}/kit/.dmabench-kit
         DESTINATION .)
+# The LAVA test definition and its script (the README's "In a board farm").
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/kit/lava.yaml DESTINATION .)
+install(PROGRAMS ${CMAKE_CURRENT_LIST_DIR}/kit/lava.sh DESTINATION .)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/kernels/kmod/ DESTINATION kmod
         FILES_MATCHING PATTERN "*.c" PATTERN "*.h" PATTERN "Kbuild" PATTERN "Makefile"
                        PATTERN "README.md")

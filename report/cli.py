@@ -16,12 +16,13 @@ import sys
 import tempfile
 import warnings
 
-from .model import BadInput, load
+from .model import BadInput, load, load_many
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO_ROOT, "report", "out")
 MARKER = ".dmabench-report"
-USAGE = ("usage: python3 -m report render RUN.json [RUN.json...] [-o DIR] | "
+USAGE = ("usage: python3 -m report render RUN.json|JOB.log|DIR [...] [-o DIR] (result files, "
+         "LAVA job outputs, folders of them) | "
          "python3 -m report compare BASE.json NEW.json [-o DIR]")
 
 
@@ -52,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python3 -m report", description="dmabench reports")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("render", help="report of one run, or a board of runs from several machines")
-    r.add_argument("runs", nargs="+", metavar="RUN.json")
+    r.add_argument("runs", nargs="+", metavar="RUN.json|JOB.log|DIR",
+                   help="result files, LAVA job outputs, or folders of them")
     r.add_argument("-o", "--out", metavar="DIR",
                    help="output directory (default: report/out/<stem of the first run>)")
     c = sub.add_parser("compare", help="A/B: NEW against BASE with a verdict per benchmark")
@@ -175,7 +177,7 @@ def main(argv) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.command == "render":
-            runs = [load(p) for p in args.runs]
+            runs = load_many(args.runs)
             default = os.path.join(DEFAULT_OUT, runs[0].stem)
         else:
             runs = [load(args.base), load(args.new)]
@@ -198,7 +200,7 @@ def main(argv) -> int:
                            "accepted: a directory path whose parent is writable")
         tmp = None
         for r in runs:
-            if r.dmabench is None:
+            if r.dmabench is None and not r.lava:
                 sys.stderr.write(f"report: note: {r.path} has no dmabench context; the report "
                                  "says what is missing\n")
         if args.command == "compare":

@@ -237,6 +237,8 @@ class Run:
     benches: dict                  # run_name -> Bench, in file order
     dmabench: dict | None          # context.dmabench, None for a plain Google Benchmark file
     label: str = ""                # short machine name for tables and legends (set by caller)
+    lava: list = field(default_factory=list)       # a LAVA job's results (report/lava.py)
+    lava_lost: list = field(default_factory=list)  # records the job log did not bring back whole
 
     @property
     def stem(self) -> str:
@@ -281,6 +283,10 @@ class Run:
     def missing_note(self) -> str:
         if self.dmabench is not None:
             return ""
+        if self.lava:
+            return (f"{os.path.basename(self.path)}: only the LAVA job's measurements came back "
+                    "(no record): the machine identity, emulation and virtualisation status "
+                    "are unknown, and it is grouped with no other board.")
         return (f"{os.path.basename(self.path)} has no dmabench context: the machine "
                 "identity, emulation and virtualisation status, pinning, PMU events and "
                 "skipped variants are unknown; only what Google Benchmark recorded is shown.")
@@ -398,7 +404,12 @@ def _add_entry(benches: dict, where: str, e, dmabench) -> None:
 
 def load(path: str) -> Run:
     """Reads and checks one result file; raises BadInput with one line on any fault."""
-    doc = _parse(path, _read(path))
+    return from_document(path, _read(path))
+
+
+def from_document(path: str, raw) -> Run:
+    """A run from the text of a result file (path names it in errors)."""
+    doc = _parse(path, raw if isinstance(raw, bytes) else raw.encode("utf-8"))
     context, dmabench = _context(path, doc)
     benches = {}
     for i, e in enumerate(doc["benchmarks"]):
@@ -411,3 +422,25 @@ def load(path: str) -> Run:
                        "holding at least one measured or skipped benchmark")
     # A run whose every case was skipped is still a record: of why nothing ran.
     return Run(path=path, context=context, benches=benches, dmabench=dmabench)
+
+
+RUN_SUFFIXES = (".json", ".log", ".yaml", ".yml")
+
+
+def load_many(paths) -> list:
+    """Runs from result files, LAVA job outputs (report/lava.py) and folders of
+    them (their *.json, *.log, *.yaml, *.yml, by name)."""
+    runs = []
+    for path in paths:
+        if os.path.isdir(path):
+            inside = sorted(n for n in os.listdir(path)
+                            if n.endswith(RUN_SUFFIXES) and not n.startswith("."))
+            if not inside:
+                raise BadInput(f"{path}: a folder with no run in it (no file ending "
+                               f"{', '.join(RUN_SUFFIXES)}); expected {FORMAT_HINT}")
+            runs += load_many([os.path.join(path, n) for n in inside])
+            continue
+        raw = _read(path)
+        from . import lava
+        runs += lava.load(path, raw) if lava.is_lava_output(raw) else [from_document(path, raw)]
+    return runs

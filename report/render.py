@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from . import findings, identity, plots, stats, textfmt
+from . import findings, fleet, identity, plots, stats, textfmt
 from .doc import Banner, Doc, Figure, Heading, Para, Table, Text
 from .model import Run
 
@@ -257,8 +257,9 @@ def family_tables(runs, family) -> dict:
 def schema_blocks(named) -> tuple:
     """The schema label of the runs [(who, run)] (identity.schema_line), said
     once: a line for the text under the machine lines, a note for the page.
-    ([], []) when every record is of the current schema."""
-    line = identity.schema_line(named)
+    ([], []) when every record is of the current schema. A LAVA job's
+    measurements without their record have no schema to speak of."""
+    line = identity.schema_line([(w, r) for w, r in named if r.dmabench is not None or not r.lava])
     if not line:
         return [], []
     return [Text(textfmt.wrap(line), text_only=True)], [Para(line, kind="note", page_only=True)]
@@ -313,7 +314,8 @@ def machine_blocks(runs) -> list:
                          for i, r in enumerate(runs)], page_only=True)]
     whos = [""] if len(runs) == 1 else [f"M{i + 1}" for i in range(len(runs))]
     schema_text, schema_page = schema_blocks(list(zip(whos, runs)))
-    blocks += schema_text + _stamp_banners(runs) + schema_page + _run_notes(runs)
+    # A board's run notes follow its fleet tables (build).
+    blocks += schema_text + _stamp_banners(runs) + schema_page + (_run_notes(runs) if len(runs) == 1 else [])
     for i, run in enumerate(runs):
         heading = "Machine and run" if len(runs) == 1 else f"M{i + 1}: {run.label}"
         blocks.append(Heading(2 if len(runs) == 1 else 3, heading, page_only=True))
@@ -512,10 +514,13 @@ def build(runs: list, outdir: str) -> Doc:
             doc.add(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
                          text_only=True))
         doc.add(*findings_blocks(runs[0]))
+    doc.add(*fleet.blocks(runs, outdir))
+    if len(runs) > 1:
+        doc.add(*_run_notes(runs))
     doc.summary_end = len(doc.blocks)
     doc.add(*machine[cut:])
     for i, run in enumerate(runs):
-        if not any(b.iterations or b.aggregates for b in run.benches.values()):
+        if not run.lava and not any(b.iterations or b.aggregates for b in run.benches.values()):
             who = "" if len(runs) == 1 else f"M{i + 1}: "
             doc.add(Para(f"{who}Nothing was measured in {os.path.basename(run.path)}: every "
                          "benchmark selected was skipped here; what and why is listed under "

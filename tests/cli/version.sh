@@ -11,7 +11,7 @@ v=$("${DB[@]}" --version) && [[ $v =~ $re ]] \
 # Control: the pattern rejects what an unversioned build would print.
 [[ "dmabench  (git )" =~ $re ]] && bad "control: an empty version passes the check"
 
-for sub in info list calibrate experiment run report compare; do
+for sub in info list calibrate experiment run report compare lava; do
     "${DB[@]}" "$sub" --help >"$work/$sub.help" 2>&1 || { bad "$sub --help exit"; continue; }
     # The lines after the last "Examples:", each "  dmabench <sub> ...".
     ex=$(sed -n '/^Examples:$/,$p' "$work/$sub.help" | tail -n +2 | sed '/^$/d')
@@ -28,7 +28,7 @@ known() {  # known SUB LINE: each -x/--xx of LINE is in SUB's help
         grep -qE "^ +(-[a-z], *)?${word}( |,|$)" "$work/$1.help" || return 1
     done
 }
-for sub in info list calibrate experiment run report compare; do
+for sub in info list calibrate experiment run report compare lava; do
     while read -r line; do
         known "$sub" "$line" && ok "options exist: ${line# }" || bad "unknown option in: ${line# }"
     done < <(grep "^  dmabench $sub\b" "$work/$sub.help")

@@ -76,7 +76,7 @@ step "unpack"
 mkdir "$work/unpacked"
 tar xzf "$tarball" -C "$work/unpacked"
 kit=$work/unpacked/dmabench-$ver-$arch
-for f in dmabench README.md bin/dmabench kmod/Makefile kmod/Kbuild kmod/main.c results/runs; do
+for f in dmabench README.md lava.yaml lava.sh bin/dmabench kmod/Makefile kmod/Kbuild kmod/main.c results/runs; do
     [[ -e $kit/$f ]] || fail "kit lacks $f"
 done
 loader=$(echo "$kit"/lib/ld-linux*.so.*)
