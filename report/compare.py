@@ -8,21 +8,19 @@ from . import identity, plots, render, stats, textfmt
 from .doc import Banner, Doc, Figure, Heading, Para, Table, Text
 from .model import BadInput, Run
 
-METHOD = ("How to read: NEW/BASE is the Hodges-Lehmann ratio, exp(median of "
-          "log(new/base) over all pairs of repetitions); the 95% interval comes from "
-          "inverting the exact two-sided Mann-Whitney U test, so it excludes 1 exactly when "
-          "the test finds a shift at the 5% level. Below 1 NEW is faster, above 1 slower; "
-          "a shift under 1% is not called either way (timer quantisation and runs of "
-          "identical code differ by that much). "
-          "The time compared is the family's ns_per_<unit> counter when it has one, else "
-          "the real time per iteration.")
-
-
-A_A = ("The interval reflects the noise between repetitions within each run. Two runs "
-       "of the same code can still differ (placement in memory, clock, other load), "
-       "more so in a VM: compare BASE with a rerun of BASE (an A/A test) to see how "
-       "large that difference is on this machine before trusting a small verdict.")
-
+METHOD = ("How to read: NEW/BASE is the ratio of the geometric means over repetitions "
+          "(with one repetition a side, of the two times). Each benchmark is tested against "
+          "its own spread (Welch's t over the repetitions, or the harness's 95% half-width "
+          "over the batches of a single repetition) plus the run-to-run spread between the "
+          "two runs: two processes of the same code differ by more than either one's spread "
+          "shows (placement, alignment), with tails far heavier than normal. That spread is "
+          "a Student t (location 0; scale and degrees of freedom by maximum likelihood) "
+          "fitted to the benchmarks of the other families, so that a change in one family "
+          "cannot widen its own yardstick. The calls are then made by the Benjamini-Hochberg "
+          "procedure at a 5% false-discovery rate over every benchmark compared, and a "
+          "shift under 1% is not called either way. The 95% intervals use the same scale "
+          "and degrees of freedom. The time compared is the family's ns_per_<unit> counter "
+          "when it has one, else the real time per iteration.")
 
 @dataclass
 class Compared:
@@ -32,7 +30,8 @@ class Compared:
     unit: str
     base: stats.Description
     new: stats.Description
-    verdict: stats.Verdict
+    evidence: stats.Evidence | None
+    verdict: stats.Verdict = None
 
 
 def _pair_metric(b, n):
@@ -57,25 +56,78 @@ def _pairs(base: Run, new: Run) -> list:
     return out
 
 
-def _judge(b, n) -> Compared | None:
-    """NEW against BASE for one case; None when either has no samples."""
-    mb, mn = _pair_metric(b, n)
-    if not mb.samples or not mn.samples:
-        return None
-    # Runs that kept only aggregates give no repetitions to compare.
-    sb = [] if b.aggregates_only else mb.samples
-    sn = [] if n.aggregates_only else mn.samples
-    v = stats.shift(sb, sn)
+def _rel95(bench) -> float:
+    """The harness's 95 % half-width over the mean of one repetition; 0 when unrecorded."""
+    x = [v for v in bench.samples("ci95_relative")]
+    return stats.median(x) if x else 0.0
+
+
+def _evidence(b, n, mb, mn):
+    """log(NEW/BASE) and its own variance; None when the runs kept only aggregates."""
     if b.aggregates_only or n.aggregates_only:
-        r = stats.median(mn.samples) / stats.median(mb.samples)
-        v = stats.Verdict(v.n_base, v.n_new, r, math.nan, math.nan, math.nan, stats.TOO_FEW)
-    return Compared(b.text, b.family, mb.unit, stats.describe(mb.samples),
-                    stats.describe(mn.samples), v)
+        return None
+    e = stats.welch_log(mb.samples, mn.samples)
+    if e is not None:
+        return e
+    vb, vn = stats.median(mb.samples), stats.median(mn.samples)
+    if not (vb > 0 and vn > 0):
+        return None
+    return stats.one_repetition(vb, _rel95(b), vn, _rel95(n))
+
+
+def _described(base: Run, new: Run) -> list:
+    """[Compared] without verdicts, for the cases both runs hold, in BASE's order."""
+    out = []
+    for b, n in _pairs(base, new):
+        mb, mn = _pair_metric(b, n)
+        if mb.samples and mn.samples:
+            out.append(Compared(b.text, b.family, mb.unit, stats.describe(mb.samples),
+                                stats.describe(mn.samples), _evidence(b, n, mb, mn)))
+    return out
+
+
+def nulls(rows: list) -> dict:
+    """{family: Null}: the run-to-run spread fitted to the other families' benchmarks."""
+    out = {}
+    for fam in dict.fromkeys(r.family for r in rows):
+        other = [r.evidence for r in rows if r.family != fam and r.evidence is not None]
+        out[fam] = stats.fit_null([e.log_ratio for e in other], [e.var for e in other])
+    return out
+
+
+def _verdict(r, null, called: bool) -> stats.Verdict:
+    e = r.evidence
+    if e is None:
+        ratio = r.new.median / r.base.median if r.base.median > 0 else math.nan
+        return stats.Verdict(r.base.n, r.new.n, ratio, math.nan, math.nan, math.nan,
+                             stats.TOO_FEW)
+    ratio = math.exp(e.log_ratio)
+    lo, hi = stats.interval(e, null)
+    word = stats.NO_CHANGE
+    if called and ratio >= 1 + stats.MIN_EFFECT:
+        word = stats.SLOWER
+    elif called and ratio <= 1 / (1 + stats.MIN_EFFECT):
+        word = stats.FASTER
+    return stats.Verdict(r.base.n, r.new.n, ratio, lo, hi, stats.p_value(e, null), word)
+
+
+def judged(base: Run, new: Run) -> tuple:
+    """([Compared] with verdicts, {family: Null}): every benchmark tested
+    against its spread and the run-to-run null, the calls made by
+    Benjamini-Hochberg over all of them at once."""
+    rows = _described(base, new)
+    by_family = nulls(rows)
+    tested = [r for r in rows if r.evidence is not None]
+    ps = [stats.p_value(r.evidence, by_family[r.family]) for r in tested]
+    calls = dict(zip(map(id, tested), stats.benjamini_hochberg(ps)))
+    for r in rows:
+        r.verdict = _verdict(r, by_family[r.family], calls.get(id(r), False))
+    return rows, by_family
 
 
 def compared(base: Run, new: Run) -> list:
     """[Compared] for the cases both runs hold, in BASE's order."""
-    return [c for c in (_judge(b, n) for b, n in _pairs(base, new)) if c is not None]
+    return judged(base, new)[0]
 
 
 def ratio_text(x: float) -> str:
