@@ -175,28 +175,80 @@ def _header_blocks(base: Run, new: Run, title: str) -> list:
     return blocks
 
 
-def _count_blocks(rows: list) -> list:
-    """How many of each verdict, and what too few repetitions or many tests mean."""
-    counts = {k: 0 for k in (stats.FASTER, stats.SLOWER, stats.NO_CHANGE, stats.TOO_FEW)}
+# Changes the summary lists before pointing to tables.txt for the rest.
+SUMMARY_CHANGES = 8
+
+
+def _called(rows: list) -> list:
+    """The benchmarks called faster or slower, largest change first."""
+    hit = [r for r in rows if r.verdict.verdict in (stats.FASTER, stats.SLOWER)]
+    return sorted(hit, key=lambda r: -abs(math.log(r.verdict.ratio)))
+
+
+def _change_lines(r, suffix: str) -> list:
+    """A change as a reviewer pastes it: the name (wrapped at '/'), then its
+    ratio, 95 % interval and both absolute times."""
+    v, unit = r.verdict, r.unit
+    name = r.name[:-len(suffix)] if suffix and r.name.endswith(suffix) else r.name
+    figures = (f"    {v.verdict} {ratio_text(v.ratio)}x (95% {_ci(v)}): "
+               f"{textfmt.num(r.base.median)} -> {textfmt.num(r.new.median)} {unit}")
+    return textfmt.wrap_name(name, textfmt.WIDTH, hang="    ") + [figures[:textfmt.WIDTH]]
+
+
+def _changes_blocks(rows: list, suffix: str, limit=None) -> list:
+    """What changed, largest first: text lines for the summary (at most
+    `limit`), a table for the page."""
+    hit = _called(rows)
+    if not hit:
+        return [Para("No benchmark changed (see the counts and the method below).")]
+    shown = hit if limit is None else hit[:limit]
+    lines = ["Changed, largest first:"]
+    for r in shown:
+        lines += _change_lines(r, suffix)
+    if len(hit) > len(shown):
+        lines.append(f"... and {len(hit) - len(shown)} more changes: tables.txt (and index.html).")
+    page = [(r.name, [r.verdict.verdict, ratio_text(r.verdict.ratio), _ci(r.verdict),
+                      textfmt.num(r.base.median), textfmt.num(r.new.median), r.unit]) for r in hit]
+    return [Text(lines, text_only=True),
+            Table("benchmark", ["verdict", "NEW/BASE", "95% interval", "BASE", "NEW", "unit"],
+                  page, caption="What changed, largest first", page_only=True)]
+
+
+def _count_blocks(rows: list, by_family: dict, suffix: str) -> list:
+    """How many of each verdict; the procedure, its null, and what chance gives."""
+    counts = {k: 0 for k in (stats.SLOWER, stats.FASTER, stats.NO_CHANGE, stats.TOO_FEW)}
     for r in rows:
         counts[r.verdict.verdict] += 1
     blocks = [Para(f"{len(rows)} benchmarks compared: "
-                   + ", ".join(f"{c} {k}" for k, c in counts.items() if c) + ".")]
+                   + ", ".join(f"{c} {k}" for k, c in counts.items() if c)
+                   + (f"; every name ends in {suffix}, left off above." if suffix else "."))]
+    tested = len(rows) - counts[stats.TOO_FEW]
+    fitted = [n for n in by_family.values() if n.fitted_on]
+    if fitted:
+        spread = stats.median([n.spread for n in fitted])
+        df = stats.median([n.df for n in fitted])
+        null = (f"plus the run-to-run spread between the two runs, fitted to the other "
+                f"families (scale {textfmt.pct(spread)}, Student t with {df:.1f} df)")
+    else:
+        null = ("alone: too few benchmarks outside each family to fit the run-to-run "
+                "spread, so compare a rerun of BASE with BASE (A/A) before trusting a "
+                "small call")
+    called = counts[stats.FASTER] + counts[stats.SLOWER]
+    false = (f"; of these {called} calls, at most about {called / 20:.1f} are expected to be "
+             "false" if called else "")
+    blocks.append(Para(f"Calls: Benjamini-Hochberg at a 5% false-discovery rate over all "
+                       f"{tested} benchmarks tested, each against its own spread {null}. "
+                       "Chance alone: with nothing changed, no call at all in at least 95% of "
+                       f"such pairs{false}."))
     if counts[stats.TOO_FEW]:
-        need = stats.min_repetitions()
-        blocks.append(Para(f"'{stats.TOO_FEW}': with fewer than {need} repetitions on each side "
-                           "no result can reach 95% confidence; run both with "
-                           f"`dmabench run --repetitions {need + 2}` or more.", kind="note"))
-    decided = len(rows) - counts[stats.TOO_FEW]
-    if decided >= 20:
-        blocks.append(Para(f"Each verdict is a test at the 5% level: among {decided} benchmarks "
-                           f"that did not change, about {decided / 20:.0f} would still be called "
-                           "faster or slower by chance.", kind="note"))
+        blocks.append(Para(f"'{stats.TOO_FEW}': runs that kept only aggregates give nothing "
+                           "to test; rerun without --aggregates-only.", kind="note"))
     return blocks
 
 
-def _family_blocks(family: str, rows: list, outdir: str) -> list:
-    """One family's forest plot and verdict table."""
+def _family_blocks(family: str, rows: list, suffix: str, outdir: str) -> list:
+    """One family's forest plot and verdict table (tables.txt and the page); the
+    text leaves off the suffix every name carries."""
     blocks = [Heading(2, family)]
     stem = plots.forest([(r.name, r.verdict) for r in rows], f"{family}: NEW / BASE", outdir,
                         plots.safe_stem(f"compare_{family}"))
@@ -210,10 +262,12 @@ def _family_blocks(family: str, rows: list, outdir: str) -> list:
         page_rows.append((r.name, [ratio_text(v.ratio), _ci(v), p, v.verdict,
                                    textfmt.num(r.base.median), textfmt.num(r.new.median), r.unit,
                                    f"{v.n_base}/{v.n_new}"]))
-        text_rows.append((r.name, [ratio_text(v.ratio), _ci(v), v.verdict]))
-    blocks.append(Table("benchmark", ["NEW/BASE", "95% CI", "p", "verdict", "BASE median",
+        short = r.name[:-len(suffix)] if suffix and r.name.endswith(suffix) else r.name
+        text_rows.append((short, [ratio_text(v.ratio), _ci(v), v.verdict]))
+    blocks.append(Table("benchmark", ["NEW/BASE", "95% interval", "p", "verdict", "BASE median",
                                       "NEW median", "unit", "n BASE/NEW"], page_rows,
-                        text_headers=["NEW/BASE", "95% CI", "verdict"], text_rows=text_rows))
+                        text_headers=["NEW/BASE", "95% interval", "verdict"],
+                        text_rows=text_rows))
     return blocks
 
 
@@ -229,16 +283,24 @@ def _unpaired_blocks(base: Run, new: Run) -> list:
 
 def build(base: Run, new: Run, outdir: str) -> Doc:
     base.label, new.label = "BASE", "NEW"
-    rows = compared(base, new)
+    rows, by_family = judged(base, new)
     if not rows:
         raise BadInput(f"{base.path} and {new.path} have no measured benchmark name in common; "
                        "accepted: two runs of the same benchmarks (same names)")
     title = "dmabench A/B: NEW against BASE"
+    suffix = textfmt.common_suffix([r.name for r in rows])
     doc = Doc(title)
-    doc.add(*_header_blocks(base, new, title), *_count_blocks(rows))
+    # summary.txt: who, what changed (largest first), the counts and the method;
+    # tables.txt and the page: every benchmark.
+    doc.add(*_header_blocks(base, new, title),
+            *_changes_blocks(rows, suffix, SUMMARY_CHANGES), *_count_blocks(rows, by_family, suffix))
+    doc.summary_end = len(doc.blocks)
+    if len(_called(rows)) > SUMMARY_CHANGES:
+        doc.add(Heading(2, "Every change"),
+                *[b for b in _changes_blocks(rows, suffix) if isinstance(b, Text)])
     for family in dict.fromkeys(r.family for r in rows):
-        doc.add(*_family_blocks(family, [r for r in rows if r.family == family], outdir))
+        doc.add(*_family_blocks(family, [r for r in rows if r.family == family], suffix,
+                                 outdir))
     doc.add(*_unpaired_blocks(base, new))
-    doc.add(Para(A_A, kind="note"))
     doc.add(Para(METHOD))
     return doc

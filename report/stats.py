@@ -275,16 +275,18 @@ NO_NULL = Null(0.0, math.inf, 0)
 
 
 def fit_null(log_ratios, variances) -> Null:
-    """Maximum likelihood over (spread, df), location 0: timings differ between
-    processes by more than either process's own spread shows (placement,
-    alignment), and with tails far heavier than normal, which a fitted df
-    follows. Each benchmark keeps its own variance."""
+    """Maximum likelihood over (spread, df): timings differ between processes
+    by more than either process's own spread shows (placement, alignment),
+    with tails far heavier than normal, which a fitted df follows. Fitted
+    about the median, so that a shift of every benchmark does not widen it
+    (and is then called); each benchmark keeps its own variance."""
     d = np.asarray(log_ratios, dtype=float)
     v = np.asarray(variances, dtype=float)
     ok = np.isfinite(d) & np.isfinite(v)
     d, v = d[ok], v[ok]
     if d.size < MIN_NULL:
         return NO_NULL
+    d = d - np.median(d)
     tiny = 1e-12
 
     def nll(theta):
