@@ -15,9 +15,10 @@ METHOD = ("How to read: NEW/BASE is the ratio of the geometric means over repeti
           "two runs: two processes of the same code differ by more than either one's spread "
           "shows (placement, alignment), with tails far heavier than normal. That spread is "
           "a Student t (location 0; scale and degrees of freedom by maximum likelihood) "
-          "fitted to the benchmarks of the other families, so that a change in one family "
-          "cannot widen its own yardstick. The calls are then made by the Benjamini-Hochberg "
-          "procedure at a 5% false-discovery rate over every benchmark compared, and a "
+          "fitted to the family's own log ratios about their median, so that a change of "
+          "the whole family does not widen its own yardstick (a family of fewer than "
+          f"{stats.MIN_NULL} benchmarks borrows the other families'). The calls are then made "
+          "by the Benjamini-Hochberg procedure at a 5% false-discovery rate over every benchmark compared, and a "
           "shift under 1% is not called either way. The 95% intervals use the same scale "
           "and degrees of freedom. The time compared is the family's ns_per_<unit> counter "
           "when it has one, else the real time per iteration.")
@@ -87,11 +88,16 @@ def _described(base: Run, new: Run) -> list:
 
 
 def nulls(rows: list) -> dict:
-    """{family: Null}: the run-to-run spread fitted to the other families' benchmarks."""
+    """{family: Null}: the run-to-run spread fitted to the family's own
+    benchmarks about their median (a change of the whole family moves the
+    median, not the spread), or to the other families' when it has fewer than
+    stats.MIN_NULL."""
     out = {}
     for fam in dict.fromkeys(r.family for r in rows):
-        other = [r.evidence for r in rows if r.family != fam and r.evidence is not None]
-        out[fam] = stats.fit_null([e.log_ratio for e in other], [e.var for e in other])
+        own = [r.evidence for r in rows if r.family == fam and r.evidence is not None]
+        if len(own) < stats.MIN_NULL:
+            own = [r.evidence for r in rows if r.family != fam and r.evidence is not None]
+        out[fam] = stats.fit_null([e.log_ratio for e in own], [e.var for e in own])
     return out
 
 
@@ -227,8 +233,8 @@ def _count_blocks(rows: list, by_family: dict, suffix: str) -> list:
     if fitted:
         spread = stats.median([n.spread for n in fitted])
         df = stats.median([n.df for n in fitted])
-        null = (f"plus the run-to-run spread between the two runs, fitted to the other "
-                f"families (scale {textfmt.pct(spread)}, Student t with {df:.1f} df)")
+        null = (f"plus the run-to-run spread between the two runs, fitted per family "
+                f"(median scale {textfmt.pct(spread)}, Student t with {df:.1f} df: heavy tails)")
     else:
         null = ("alone: too few benchmarks outside each family to fit the run-to-run "
                 "spread, so compare a rerun of BASE with BASE (A/A) before trusting a "
@@ -242,7 +248,7 @@ def _count_blocks(rows: list, by_family: dict, suffix: str) -> list:
                        f"such pairs{false}."))
     if counts[stats.TOO_FEW]:
         blocks.append(Para(f"'{stats.TOO_FEW}': runs that kept only aggregates give nothing "
-                           "to test; rerun without --aggregates-only.", kind="note"))
+                           "to test; rerun without --benchmark_report_aggregates_only.", kind="note"))
     return blocks
 
 
