@@ -246,15 +246,14 @@ def _exit_finding(run, key, title, subject, baseline, pair_key, intro) -> Findin
     if not pairs:
         return None
     b, o, c, oc, r = pairs[0]
-    lead = (f"{intro}{_exit_name(b)} costs {figure(c)}, {times(r.value)} "
-            f"{'the' if b.family == 'vm' else 'a'} {o.tags.get('variant', 'direct')} call "
-            f"({ns_text(oc.value)}).")
+    per_op = b.samples("exits_per_op")  # KVM's own count of the op's exits
+    lead = (f"{intro}{_exit_name(b)} costs {figure(c)}"
+            + (f", {textfmt.num(stats.median(per_op))} exits/op by KVM" if per_op else "")
+            + f", {times(r.value)} {'the' if b.family == 'vm' else 'a'} "
+            f"{o.tags.get('variant', 'direct')} call ({ns_text(oc.value)}).")
     if len(pairs) > 1:
         lead += " Also " + "; ".join(f"{_exit_name(x)} {ns_text(xc.value)}, {times(xr.value)}"
                                      for x, _, xc, _, xr in pairs[1:]) + "."
-    per_op = b.samples("exits_per_op")
-    if per_op:
-        lead += f" KVM counted {textfmt.num(stats.median(per_op))} exits per op."
     more = []
     rows = [Row(_exit_name(x), [xc, xr], note=y.text) for x, y, xc, _, xr in pairs]
     return Finding(key, title, lead, more, ["time", "ratio"], rows)
@@ -269,10 +268,10 @@ def _exit_keys():
          lambda b: (b.tags.get("kind") == "call" and b.tags.get("variant") == "direct")
          or (b.family == "kmod" and b.tags.get("variant") == "call"),
          lambda b: b.case_key("variant", "exit"), "A "),
-        ("vm", "Guest exits (dmabench's own VM)",
+        ("vm", "Guest exits (vm/)",
          lambda b: b.family == "vm" and b.tags.get("kind") == "exit",
          lambda b: b.family == "vm" and b.tags.get("kind") == "call",
-         lambda b: b.family, "In dmabench's guest, an exit by "),
+         lambda b: b.family, "In dmabench's own guest, "),
     ]
 
 
@@ -331,10 +330,15 @@ def per_doubling(points) -> float:
     return sum((a - mx) * (b - my) for a, b in zip(x, y)) / den if den else math.nan
 
 
+def span(lo: float, hi: float) -> str:
+    """'2.49-2.90x', or '1.09x' when both ends read the same."""
+    a, b = times(lo), times(hi)
+    return a if a == b else f"{a[:-1]}-{b}"
+
+
 def _sweep_item(era, pts) -> str:
-    lo, hi = times(pts[0][3].value), times(pts[-1][3].value)
-    return f"{era} {lo} flat" if lo == hi else \
-        f"{era} {lo}-{hi} ({per_doubling(pts):+.2f}x)"
+    s = span(pts[0][3].value, pts[-1][3].value)
+    return f"{era} {s} flat" if "-" not in s else f"{era} {s} ({per_doubling(pts):+.2f}x)"
 
 
 def _pfn_lead(era, pts) -> str:
@@ -377,8 +381,11 @@ def _pfn_finding(run) -> Finding | None:
             f"{k}:{v}" for k, v in fixed.args.items() if k != "map") + ")", []))
     else:
         b, f, r = max(rows, key=lambda x: x[2].value)
+        lo = min(rows, key=lambda x: x[2].value)
         lead = (f"pfn_valid() as {b.variant} costs {figure(cost(b))} a lookup on map "
-                f"{tag(b, 'args.map')}, {figure(r)} the flag ({ns_text(cost(f).value)}).")
+                f"{tag(b, 'args.map')}, {times(r.value)} the flag ({ns_text(cost(f).value)}); "
+                f"the least of every era and map {times(lo[2].value)} ({lo[0].variant}, "
+                f"{tag(lo[0], 'args.map')}).")
     if boards:
         lo = min(boards, key=lambda x: x[2].value)
         hi = max(boards, key=lambda x: x[2].value)
@@ -418,6 +425,15 @@ def _per_line(x) -> str:
     return x if isinstance(x, str) else textfmt.num(cost(x).value) if x else "-"
 
 
+def _both(small, big) -> str:
+    """'2.621 and 0.619 ns' (4 KiB and 1 MiB), or the one measured."""
+    if small and big:
+        return f"{_per_line(small)} and {_per_line(big)} ns"
+    if small or big:
+        return f"{_per_line(small or big)} ns at {'4 KiB' if small else '1 MiB'}"
+    return ""
+
+
 def _cache_finding(run, gone) -> Finding | None:
     ops = _flush_cells(run, gone)
     if not ops:
@@ -429,9 +445,10 @@ def _cache_finding(run, gone) -> Finding | None:
         lead = f"Flushing a 4 KiB buffer with {op}: the dirty lines were {d or 'not measured'}."
     else:
         r = ratio(d, c) if c is not None and not isinstance(c, str) else None
-        lead = (f"{op} flushes a dirty line in {figure(cost(d))} at 4 KiB, "
-                f"{_per_line(by.get((big, 'dirty')))} ns at 1 MiB; a cold one in "
-                f"{_per_line(c)} and {_per_line(by.get((big, 'cold')))} ns"
+        big_dirty, cold = by.get((big, "dirty")), _both(c, by.get((big, "cold")))
+        lead = (f"{op}: a dirty line {figure(cost(d))} at 4 KiB"
+                + (f", {_per_line(big_dirty)} ns at 1 MiB" if big_dirty else "")
+                + (f"; a cold one {cold}" if cold else "")
                 + (f": dirty {times(r.value)} cold." if r else "."))
     more = []
     if len(ops) > 1:
@@ -485,8 +502,8 @@ def _map_finding(run) -> Finding | None:
     if len(by) > 1:
         spans = [(min(xs, key=lambda x: x[2].value), max(xs, key=lambda x: x[2].value))
                  for xs in by.values()]
-        more.append("Others over native, lowest to highest: " + "; ".join(
-            f"{a[0].variant} {times(a[2].value)}-{times(z[2].value)}"
+        more.append("Others over native: " + "; ".join(
+            f"{a[0].variant} {span(a[2].value, z[2].value)}"
             for a, z in spans if a[0].variant != path) + ".")
     table = [Row(_label(b), [cost(b), cost(n), r]) for b, n, r in rows]
     return Finding("dmamap", "Map/unmap paths", lead, more, ["path", "native", "ratio"], table)
@@ -514,10 +531,15 @@ def _peer_text(b) -> str:
         return ""
     g = lambda k: stats.median(b.samples(k)) if b.samples(k) else math.nan
     us = lambda k: ns_text(g(k) * 100)
-    return (f" The kernel's {PEER} on the same device: map {us('peer_map_mean_100ns')} "
-            f"(sd {us('peer_map_sd_100ns')}), unmap {us('peer_unmap_mean_100ns')} "
-            f"(sd {us('peer_unmap_sd_100ns')}); dmabench / {PEER}: map "
-            f"{times(g('peer_ratio_map'))}, unmap {times(g('peer_ratio_unmap'))}.")
+    return (f"; {PEER}: map {us('peer_map_mean_100ns')} (sd {us('peer_map_sd_100ns')}), "
+            f"unmap {us('peer_unmap_mean_100ns')} (sd {us('peer_unmap_sd_100ns')}), "
+            f"dmabench {times(g('peer_ratio_map'))} and {times(g('peer_ratio_unmap'))} of it")
+
+
+def _differs(b, ref) -> str:
+    """The args of b that differ from ref's: 'domain:identity'."""
+    a, r = b.tags.get("args") or {}, ref.tags.get("args") or {}
+    return " ".join(f"{k}:{v}" for k, v in a.items() if r.get(k) != v)
 
 
 def _device_finding(run) -> Finding | None:
@@ -531,14 +553,12 @@ def _device_finding(run) -> Finding | None:
         b = dev[0]
         name = (b.tags.get("device") or {}).get("name", "the bound device") \
             if isinstance(b.tags.get("device"), dict) else "the bound device"
-        lead = (f"Through {name}'s own DMA ops (IOMMU domain {tag(b, 'args.domain', '?')}), a "
-                f"{tag(b, 'args.mode', 'single')} {_where(b)} map+unmap pair costs "
-                f"{figure(cost(b))}." + _peer_text(b))
+        lead = (f"On {name} (IOMMU domain {tag(b, 'args.domain', '?')}) a "
+                f"{tag(b, 'args.mode', 'single')} {_where(b)} map+unmap costs "
+                f"{figure(cost(b))}" + _peer_text(b) + ".")
         others = [x for x in dev[1:] if x.case_key("domain", "burst") == b.case_key("domain", "burst")]
-        if others:
-            more.append("Same point, other domain or burst: " + "; ".join(
-                f"{_label(x, 'mode', 'threads', 'granule', 'dir', 'size')} "
-                f"{ns_text(cost(x).value)}, {times(ratio(x, b).value)}" for x in others) + ".")
+        also = [f"{_differs(x, b)} {ns_text(cost(x).value)} ({times(ratio(x, b).value)})"
+                for x in others]
     elif pairs:
         lo, hi = (min(pairs, key=lambda x: cost(x).value), max(pairs, key=lambda x: cost(x).value))
         lead = (f"The module's map+unmap pairs cost {figure(cost(lo))} ({_label(lo)}) to "
@@ -547,8 +567,10 @@ def _device_finding(run) -> Finding | None:
         lead = f"The module measured {len(kmod)} case(s); no map+unmap pair among them."
     if dev and pairs:
         lo, hi = (min(pairs, key=lambda x: cost(x).value), max(pairs, key=lambda x: cost(x).value))
-        more.append(f"The module's own pairs: {ns_text(cost(lo).value)} ({_label(lo)}) to "
-                    f"{ns_text(cost(hi).value)} ({_label(hi)}).")
+        also.append(f"{_label(lo)} {ns_text(cost(lo).value)}" + (
+            f" to {_label(hi)} {ns_text(cost(hi).value)}" if hi is not lo else ""))
+    if dev and also:
+        more.append("Also: " + "; ".join(also) + ".")
     rows = [Row(_label(b), [cost(b)], note=b.metric().unit) for b in kmod]
     return Finding("device", "Device and IOMMU path (module)", lead, more, ["time"], rows)
 
@@ -566,9 +588,17 @@ def _verdicts(run, f: Finding) -> list:
            "device": "kmod", "vm": "vm"}[f.key]
     if own not in fams:
         return []
-    what = exp.get("finding") or exp.get("why") or ""
-    return [f"Experiment {exp.get('name', '?')}: {str(exp.get('verdict', '?')).upper()}"
-            + (f": {what}" if what else "") + "."]
+    return [f"Experiment {exp.get('name', '?')}: {verdict_text(exp)}"]
+
+
+def verdict_text(exp: dict) -> str:
+    """'Verdict: SPLIT: supported for ...; not supported for ...: indistinguishable (n ...)'."""
+    comps = [c for c in exp.get("comparisons", []) or [] if isinstance(c, dict)]
+    counts = ", ".join(f"{exp.get(k, 0)} {k}" for k in ("supports", "contradicts", "inconclusive"))
+    finding = f": {exp['finding']}" if exp.get("finding") else ""
+    why = f": {exp['why']}" if exp.get("why") else ""
+    return (f"Verdict: {str(exp.get('verdict', '?')).upper()}{why or finding} "
+            f"({len(comps)} comparisons: {counts}).")
 
 
 def findings(run) -> list:

@@ -343,9 +343,15 @@ def findings_blocks(run: Run, outdir: str = "") -> list:
     page adds every configuration's row and the curves. The text must fit
     the summary's 40 x 72."""
     fs = findings.findings(run)
+    exp = run.get("experiment")
+    blocks = []
+    if isinstance(exp, dict) and not any(f.verdicts for f in fs):
+        # No finding of the family it judged: the experiment's answer leads alone.
+        blocks.append(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
+                           text_only=True))
     if not fs:
-        return []
-    blocks = [Heading(2, "Findings", page_only=True),
+        return blocks
+    blocks += [Heading(2, "Findings", page_only=True),
               Text(["FINDINGS (95% CI/HL: over repetitions; batch p10-p90: not a CI)"] +
                    findings.text_lines(fs), text_only=True)]
     for f in fs:
@@ -380,14 +386,7 @@ PAGE_BASIS = ("Findings are chosen by the cases' tags and never pool configurati
               "wider than a 95% interval and not one.")
 
 
-def verdict_text(exp: dict) -> str:
-    """'Verdict: SPLIT: supported for ...; not supported for ...: indistinguishable (n ...)'."""
-    comps = [c for c in exp.get("comparisons", []) or [] if isinstance(c, dict)]
-    counts = ", ".join(f"{exp.get(k, 0)} {k}" for k in ("supports", "contradicts", "inconclusive"))
-    finding = f": {exp['finding']}" if exp.get("finding") else ""
-    why = f": {exp['why']}" if exp.get("why") else ""
-    return (f"Verdict: {str(exp.get('verdict', '?')).upper()}{why or finding} "
-            f"({len(comps)} comparisons: {counts}).")
+verdict_text = findings.verdict_text
 
 
 @dataclass
@@ -522,10 +521,6 @@ def build(runs: list, outdir: str) -> Doc:
     cut = next((i for i, b in enumerate(machine) if isinstance(b, Heading)), len(machine))
     doc.add(*machine[:cut])
     if len(runs) == 1:
-        exp = runs[0].get("experiment")
-        if isinstance(exp, dict):  # the experiment's answer leads
-            doc.add(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
-                         text_only=True))
         doc.add(*findings_blocks(runs[0], outdir))
     doc.summary_end = len(doc.blocks)
     doc.add(*machine[cut:])
