@@ -17,11 +17,12 @@ METHOD = ("How to read: NEW/BASE is the ratio of the geometric means over repeti
           "a Student t (location 0; scale and degrees of freedom by maximum likelihood) "
           "fitted to the family's own log ratios about their median, so that a change of "
           "the whole family does not widen its own yardstick (a family of fewer than "
-          f"{stats.MIN_NULL} benchmarks borrows the other families'). The calls are then made "
-          "by the Benjamini-Hochberg procedure at a 5% false-discovery rate over every benchmark compared, and a "
-          "shift under 1% is not called either way. The 95% intervals use the same scale "
+          f"{stats.MIN_NULL} benchmarks borrows the other families'). The calls are then "
+          "made by the Benjamini-Hochberg procedure at a 5% false-discovery rate over every "
+          "benchmark compared, and a shift under 1% is not called either way. The 95% intervals use the same scale "
           "and degrees of freedom. The time compared is the family's ns_per_<unit> counter "
           "when it has one, else the real time per iteration.")
+
 
 @dataclass
 class Compared:

@@ -286,7 +286,7 @@ def fit_null(log_ratios, variances) -> Null:
     d, v = d[ok], v[ok]
     if d.size < MIN_NULL:
         return NO_NULL
-    d = d - np.median(d)
+    d = d - median(d)
     tiny = 1e-12
 
     def nll(theta):
