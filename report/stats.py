@@ -13,6 +13,12 @@ exact Mann-Whitney U test, so the interval excludes 1 exactly when the test
 rejects "no shift" at 5 %. A shift under 1 % (MIN_EFFECT) is not called
 either way. With too few repetitions no interval can reach 95 %, and the
 verdict says so instead of guessing.
+
+The A/B over a whole run (compare.py) is the part after "A/B over many
+benchmarks": each benchmark's log ratio with its own variance (Welch over
+repetitions, or the harness's batch interval of one repetition), a
+run-to-run null fitted by maximum likelihood (Student t: two processes of one
+binary differ with heavy tails), and Benjamini-Hochberg over all of them.
 """
 from __future__ import annotations
 
@@ -195,8 +201,9 @@ class Evidence:
 
 
 def welch_log(base, new) -> Evidence | None:
-    """Student's (Welch's) comparison of the mean log time: the repetitions
-    carry the run-to-run spread. None below two repetitions a side."""
+    """Student's (Welch's) comparison of the mean log time over repetitions
+    (within one process each: placement between processes is the null's).
+    None below two repetitions a side."""
     b = np.log([x for x in base if x > 0])
     w = np.log([x for x in new if x > 0])
     if b.size < 2 or w.size < 2:
