@@ -230,12 +230,12 @@ def _count_blocks(rows: list, by_family: dict, suffix: str) -> list:
                    + ", ".join(f"{c} {k}" for k, c in counts.items() if c)
                    + (f"; every name ends in {suffix}, left off above." if suffix else "."))]
     tested = len(rows) - counts[stats.TOO_FEW]
-    fitted = [n for n in by_family.values() if n.fitted_on]
+    fitted = {f: n for f, n in by_family.items() if n.fitted_on}
     if fitted:
-        spread = stats.median([n.spread for n in fitted])
-        df = stats.median([n.df for n in fitted])
-        null = (f"plus the run-to-run spread between the two runs, fitted per family "
-                f"(median scale {textfmt.pct(spread)}, Student t with {df:.1f} df: heavy tails)")
+        df = lambda n: "normal" if math.isinf(n.df) else f"{n.df:.1f} df"
+        null = ("plus the run-to-run spread between the two runs, a Student t fitted per "
+                "family (scale, df: " + "; ".join(f"{f} {n.spread:.2%}, {df(n)}"
+                                                   for f, n in fitted.items()) + ")")
     else:
         null = ("alone: too few benchmarks outside each family to fit the run-to-run "
                 "spread, so compare a rerun of BASE with BASE (A/A) before trusting a "

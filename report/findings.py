@@ -456,6 +456,8 @@ def _cache_finding(run, gone) -> Finding | None:
             f"{o} {_per_line(b.get((small, 'dirty')))}/{_per_line(b.get((big, 'dirty')))}, "
             f"{_per_line(b.get((small, 'cold')))}/{_per_line(b.get((big, 'cold')))}"
             for o, b in list(ops.items())[1:]) + ".")
+    if any(v == "evicted" for b in ops.values() for v in b.values()):
+        more.append("evicted: written back before the flush, not a dirty-line cost.")
     rows = [Row(f"{o} {_size(sz)}", [b.get((sz, st)) if isinstance(b.get((sz, st)), str)
                                      else cost(b[(sz, st)]) if b.get((sz, st)) else None
                                      for st in FLUSH_STATES])
