@@ -206,8 +206,7 @@ def main(argv) -> int:
         if args.command == "compare":
             sys.stdout.write(text)
         sys.stdout.write(f"report: wrote {os.path.join(out, 'index.html')}, report.md, "
-                         "summary.txt, tables.txt and plots/\n"
-                         if args.command == "render" else "summary.txt and plots/\n")
+                         "summary.txt, tables.txt and plots/\n")
         return 0
     except BadInput as e:
         sys.stderr.write("report: " + " ".join(str(e).splitlines()) + "\n")

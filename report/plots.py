@@ -466,6 +466,32 @@ def forest(rows, title: str, outdir: str, stem: str, colours=None,
     return save(fig, outdir, stem)
 
 
+def ratio_curves(curves: dict, title: str, outdir: str, stem: str):
+    """A finding's ratio against its swept parameter (regions, log2 axis), one
+    line per series with its interval as a band: the curve the text gives by
+    its ends and slope. curves: {series: [(x, Interval)]}."""
+    curves = {k: v for k, v in curves.items() if len(v) >= 2}
+    if not curves:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for name, pts in curves.items():
+        x = [p[0] for p in pts]
+        line, = ax.plot(x, [p[1].value for p in pts], "o-", label=name, markersize=4)
+        lo, hi = [p[1].lo for p in pts], [p[1].hi for p in pts]
+        if all(math.isfinite(v) for v in lo + hi):
+            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15, linewidth=0)
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    basis = next(iter(curves.values()))[0][1].label or "no interval"
+    ax.set_xlabel("regions in the map (log2 scale)")
+    ax.set_ylabel(f"ratio (band: {basis})")
+    ax.set_title(title)
+    fig.tight_layout()
+    _legend_below(fig, *ax.get_legend_handles_labels())
+    return save(fig, outdir, stem)
+
+
 def metric_of(bench: Bench) -> Metric | None:
     m = bench.metric()
     return m if m.samples else None

@@ -339,42 +339,56 @@ def _pair_label(subject: str, baseline: str) -> str:
     return label + (f" ({'/'.join(shared)})" if shared else "")
 
 
-def findings_blocks(run: Run) -> list:
-    """The answers first: one table per finding on the page, one block of
-    preformatted lines in the text (it must fit the summary's 40 x 72)."""
+def findings_blocks(run: Run, outdir: str = "") -> list:
+    """The answers first, the same on every page: each finding's paragraph
+    (lead sentence, condensed lines, an experiment's verdict beside it); the
+    page adds every configuration's row and the curves. The text must fit
+    the summary's 40 x 72."""
     fs = findings.findings(run)
+    exp = run.get("experiment")
+    blocks = []
+    if isinstance(exp, dict) and not any(f.verdicts for f in fs):
+        # No finding of the family it judged: the experiment's answer leads alone.
+        blocks.append(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
+                           text_only=True))
     if not fs:
-        return []
-    blocks = [Heading(2, "Findings", page_only=True)]
+        return blocks
+    blocks += [Heading(2, "Findings", page_only=True),
+              Text(["FINDINGS (95% CI/HL: over repetitions; batch p10-p90: not a CI)"] +
+                   findings.text_lines(fs), text_only=True)]
     for f in fs:
-        rows = [(r.label, findings.cells(f, r)) for r in f.rows]
-        blocks.append(Table("", f.columns, rows, caption=f.title, page_only=True))
-    blocks.append(Text(["FINDINGS  (95% interval; basis: reps, or batch p10-p90; xN: N points)"]
-                       + findings.text_lines(fs), text_only=True))
+        blocks.append(Para(f"{f.title}: {f.lead}", kind="strong", page_only=True))
+        if f.more:
+            blocks.append(Para(" ".join(m.strip() for m in f.more), page_only=True))
+        blocks += [Para(v, kind="note", page_only=True) for v in f.verdicts]
     gone = findings.evicted(run)
     if gone:
         blocks.append(Para(f"evicted: {len(gone)} state:dirty case(s) were not significantly "
                            f"dearer than state:clean of the same size: {findings.EVICTED}; "
-                           "their times are not dirty-line costs.", kind="note"))
+                           "their times are not dirty-line costs.", kind="note", page_only=True))
+    for f in fs:  # below the paragraphs: the full tables and curves, page only
+        rows = [(r.label, findings.cells(f, r)) for r in f.rows]
+        blocks.append(Table("", f.columns, rows, caption=f"{f.title}: every configuration",
+                            page_only=True))
+        stem = plots.ratio_curves(f.curves, f"{f.title}: ratio by region count", outdir,
+                                  plots.safe_stem(f"finding_{f.key}")) if f.curves and outdir else ""
+        if stem:
+            blocks.append(Figure(stem, f"{f.title}: each era over the flag by region count, "
+                                       "with its interval as labelled in the table."))
     blocks.append(Para(PAGE_BASIS, page_only=True))
     return blocks
 
 
-PAGE_BASIS = ("Findings are chosen by the cases' tags. Ratios with 'reps' are Hodges-Lehmann "
-              "estimates over repetitions with the exact Mann-Whitney 95% interval; costs with "
-              "'reps' are medians with the order-statistic 95% interval; 'batches' means too "
-              "few repetitions, and the interval is built from the per-batch p10 and p90 "
-              "inside each case, wider than a 95% interval.")
+PAGE_BASIS = ("Findings are chosen by the cases' tags and never pool configurations: a ratio "
+              "that depends on a parameter is given at the ends of its sweep, with its slope. "
+              "'95% HL' is a Hodges-Lehmann ratio over repetitions with the exact Mann-Whitney "
+              "95% interval; '95% CI' a median over repetitions with its order-statistic 95% "
+              "interval; 'batch p10-p90' means too few repetitions: the 10th to 90th "
+              "percentile of one run's batches (for a ratio, the widest the two bands allow), "
+              "wider than a 95% interval and not one.")
 
 
-def verdict_text(exp: dict) -> str:
-    """'Verdict: SPLIT: supported for ...; not supported for ...: indistinguishable (n ...)'."""
-    comps = [c for c in exp.get("comparisons", []) or [] if isinstance(c, dict)]
-    counts = ", ".join(f"{exp.get(k, 0)} {k}" for k in ("supports", "contradicts", "inconclusive"))
-    finding = f": {exp['finding']}" if exp.get("finding") else ""
-    why = f": {exp['why']}" if exp.get("why") else ""
-    return (f"Verdict: {str(exp.get('verdict', '?')).upper()}{why or finding} "
-            f"({len(comps)} comparisons: {counts}).")
+verdict_text = findings.verdict_text
 
 
 @dataclass
@@ -509,11 +523,7 @@ def build(runs: list, outdir: str) -> Doc:
     cut = next((i for i, b in enumerate(machine) if isinstance(b, Heading)), len(machine))
     doc.add(*machine[:cut])
     if len(runs) == 1:
-        exp = runs[0].get("experiment")
-        if isinstance(exp, dict):  # the experiment's answer leads
-            doc.add(Para(f"Experiment {exp.get('name', '?')}: " + verdict_text(exp),
-                         text_only=True))
-        doc.add(*findings_blocks(runs[0]))
+        doc.add(*findings_blocks(runs[0], outdir))
     doc.add(*fleet.blocks(runs, outdir))
     if len(runs) > 1:
         doc.add(*_run_notes(runs))

@@ -13,6 +13,12 @@ exact Mann-Whitney U test, so the interval excludes 1 exactly when the test
 rejects "no shift" at 5 %. A shift under 1 % (MIN_EFFECT) is not called
 either way. With too few repetitions no interval can reach 95 %, and the
 verdict says so instead of guessing.
+
+The A/B over a whole run (compare.py) is the part after "A/B over many
+benchmarks": each benchmark's log ratio with its own variance (Welch over
+repetitions, or the harness's batch interval of one repetition), a
+run-to-run null fitted by maximum likelihood (Student t: two processes of one
+binary differ with heavy tails), and Benjamini-Hochberg over all of them.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats as sps
+from scipy import optimize, stats as sps
 
 ALPHA = 0.05
 # A shift must also be at least this large to be called: timings quantised
@@ -180,3 +186,123 @@ def median_ci_ranks(n: int, alpha: float = ALPHA):
         term *= (n - j) / (j + 1)
         j += 1
     return None if j == 0 else (j - 1, n - j)
+
+
+# ---- A/B over many benchmarks -------------------------------------------------
+
+@dataclass
+class Evidence:
+    """log(NEW/BASE) for one benchmark, with the variance of that estimate
+    and its degrees of freedom (math.inf: a normal reference)."""
+    log_ratio: float
+    var: float
+    df: float
+    basis: str          # "reps" (Welch over repetitions) or "batches" (one repetition)
+
+
+def welch_log(base, new) -> Evidence | None:
+    """Student's (Welch's) comparison of the mean log time over repetitions
+    (within one process each: placement between processes is the null's).
+    None below two repetitions a side."""
+    b = np.log([x for x in base if x > 0])
+    w = np.log([x for x in new if x > 0])
+    if b.size < 2 or w.size < 2:
+        return None
+    vb, vw = b.var(ddof=1) / b.size, w.var(ddof=1) / w.size
+    var = vb + vw
+    df = var ** 2 / (vb ** 2 / (b.size - 1) + vw ** 2 / (w.size - 1)) if var > 0 else math.inf
+    return Evidence(float(w.mean() - b.mean()), float(var), float(df), "reps")
+
+
+def one_repetition(base: float, base_rel95: float, new: float, new_rel95: float) -> Evidence:
+    """One time a side, each with the harness's 95 % half-width over its mean
+    (ci95_relative, over the batches of that one process; 0 when unknown)."""
+    z = float(sps.norm.ppf(1 - ALPHA / 2))
+    var = (base_rel95 / z) ** 2 + (new_rel95 / z) ** 2
+    return Evidence(math.log(new / base), var, math.inf, "batches")
+
+
+def _scale_df(e: Evidence, null) -> tuple:
+    """The estimate's scale with the run-to-run spread added, and the df that
+    applies: the fitted null's, else the estimate's own."""
+    return math.sqrt(e.var + null.spread ** 2), (null.df if null.fitted_on else e.df)
+
+
+def p_value(e: Evidence, null) -> float:
+    """Two-sided p of "no shift" against the null (NO_NULL: the estimate alone)."""
+    scale, df = _scale_df(e, null)
+    if scale <= 0:
+        return 1.0 if e.log_ratio == 0 else 0.0
+    t = abs(e.log_ratio) / scale
+    return float(2 * (sps.norm.sf(t) if math.isinf(df) else sps.t.sf(t, df)))
+
+
+def interval(e: Evidence, null, level: float = 1 - ALPHA) -> tuple:
+    """(lo, hi) of NEW/BASE at `level`, from the same scale and df as p_value."""
+    scale, df = _scale_df(e, null)
+    q = sps.norm.ppf(0.5 + level / 2) if math.isinf(df) else sps.t.ppf(0.5 + level / 2, df)
+    return math.exp(e.log_ratio - q * scale), math.exp(e.log_ratio + q * scale)
+
+
+def benjamini_hochberg(pvalues, q: float = ALPHA) -> list:
+    """Which hypotheses the step-up procedure rejects, keeping the expected
+    share of false calls among all calls at q (Benjamini and Hochberg 1995)."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    m, k = len(pvalues), 0
+    for rank, i in enumerate(order, 1):
+        if pvalues[i] <= q * rank / m:
+            k = rank
+    chosen = set(order[:k])
+    return [i in chosen for i in range(m)]
+
+
+def null_spread(log_ratios) -> float:
+    """The run-to-run spread seen across a comparison (an empirical null, after
+    Efron): 1.4826 x the median |log ratio|, robust to the few that changed."""
+    x = [abs(v) for v in log_ratios if math.isfinite(v)]
+    return MAD_TO_SIGMA * median(x) if x else 0.0
+
+
+# Fewest benchmarks outside a family for a fitted run-to-run null; with fewer,
+# the verdict rests on the benchmarks' own spread alone.
+MIN_NULL = 20
+
+
+@dataclass
+class Null:
+    """The run-to-run spread between two runs: log(NEW/BASE) of an unchanged
+    benchmark is Student t with `df` degrees of freedom and scale
+    sqrt(own variance + spread^2)."""
+    spread: float
+    df: float
+    fitted_on: int      # benchmarks it was fitted to (0: none, spread 0)
+
+
+NO_NULL = Null(0.0, math.inf, 0)
+
+
+def fit_null(log_ratios, variances) -> Null:
+    """Maximum likelihood over (spread, df): timings differ between processes
+    by more than either process's own spread shows (placement, alignment),
+    with tails far heavier than normal, which a fitted df follows. Fitted
+    about the median, so that a shift of every benchmark does not widen it
+    (and is then called); each benchmark keeps its own variance."""
+    d = np.asarray(log_ratios, dtype=float)
+    v = np.asarray(variances, dtype=float)
+    ok = np.isfinite(d) & np.isfinite(v)
+    d, v = d[ok], v[ok]
+    if d.size < MIN_NULL:
+        return NO_NULL
+    d = d - median(d)
+    tiny = 1e-12
+
+    def nll(theta):
+        s, df = math.exp(theta[0]), math.exp(min(theta[1], 7.0))
+        scale = np.sqrt(v + s * s) + tiny
+        return -float(np.sum(sps.t.logpdf(d / scale, df) - np.log(scale)))
+
+    start = [math.log(null_spread(d) + 1e-6), 0.0]
+    best = optimize.minimize(nll, start, method="Nelder-Mead",
+                             options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 2000})
+    s, df = math.exp(best.x[0]), math.exp(min(best.x[1], 7.0))
+    return Null(s if s > 1e-9 else 0.0, df if df < 1000 else math.inf, int(d.size))

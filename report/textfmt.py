@@ -130,3 +130,26 @@ def table(label_header: str, headers: list, rows: list, right=None, width: int =
             else:
                 out.append(line(label, cells))
     return out
+
+
+def wrap_name(name: str, width: int = WIDTH, hang: str = "  ") -> list:
+    """A benchmark name over lines of at most width, broken only after a '/'
+    (never inside a token); continuation lines start with hang. A single
+    token wider than the page stays whole."""
+    lines, cur = [], ""
+    for part in [p + "/" for p in name.split("/")[:-1]] + [name.split("/")[-1]]:
+        room = width - (len(hang) if lines else 0)
+        if cur and len(cur) + len(part) > room:
+            lines.append(cur)
+            cur = ""
+        cur += part
+    lines.append(cur)
+    return [lines[0]] + [hang + l for l in lines[1:]]
+
+
+def common_suffix(names) -> str:
+    """The last '/'-segment every name carries ('/manual_time'), or ''."""
+    tails = {n.rsplit("/", 1)[-1] for n in names if "/" in n}
+    if len(tails) != 1 or any("/" not in n for n in names):
+        return ""
+    return "/" + tails.pop()

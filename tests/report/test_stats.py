@@ -205,3 +205,35 @@ def test_u_critical_matches_a_brute_force_count():
         c = max(u for u in range(m * n + 1) if sum(x <= u for x in us) / total <= 0.025)
         assert stats.u_critical(m, n) == c, (m, n)
     assert stats.u_critical(3, 3) is None  # control: 1/20 per tail is above 2.5 %
+
+
+# ---- the A/B over many benchmarks ---------------------------------------------
+
+def test_benjamini_hochberg_steps_up_from_the_largest_p_that_passes():
+    # Sorted: 0.02 > 0.05 * 1/3, but 0.03 <= 0.05 * 2/3: both smaller are called.
+    assert stats.benjamini_hochberg([0.02, 0.5, 0.03]) == [True, False, True]
+    assert stats.benjamini_hochberg([0.01, 0.04, 0.03, 0.005]) == [True] * 4
+    # Control: one test at 5 % each would call the first; the family-wide rule does not.
+    assert stats.benjamini_hochberg([0.04] + [0.9] * 19) == [False] * 20
+
+
+def test_welch_on_log_times_is_scipys():
+    from scipy import stats as sps
+    base, new = [10.0, 10.4, 9.8, 10.1], [10.9, 11.2, 10.7, 11.4, 11.0]
+    e = stats.welch_log(base, new)
+    ref = sps.ttest_ind(np.log(new), np.log(base), equal_var=False)
+    assert stats.p_value(e, stats.NO_NULL) == pytest.approx(ref.pvalue, rel=1e-9)
+    assert math.exp(e.log_ratio) == pytest.approx(np.exp(np.log(new).mean() - np.log(base).mean()))
+    assert stats.welch_log([1.0], new) is None  # one repetition: no spread to test with
+
+
+def test_the_fitted_null_finds_a_heavy_tailed_spread_and_ignores_a_shift():
+    rng = np.random.default_rng(7)
+    d = 0.01 * rng.standard_t(1.5, size=600)
+    v = np.full(d.size, 1e-8)
+    null = stats.fit_null(d, v)
+    assert 0.007 < null.spread < 0.013 and 1.0 < null.df < 2.2, null
+    moved = stats.fit_null(d + 0.05, v)  # every benchmark 5 % slower: the same spread
+    assert moved.spread == pytest.approx(null.spread, rel=1e-3)
+    # Control: too few benchmarks to fit anything.
+    assert stats.fit_null(d[:5], v[:5]) == stats.NO_NULL
