@@ -249,14 +249,24 @@ def _exit_finding(run, key, title, subject, baseline, pair_key, intro) -> Findin
     per_op = b.samples("exits_per_op")  # KVM's own count of the op's exits
     lead = (f"{intro}{_exit_name(b)} costs {figure(c)}"
             + (f", {textfmt.num(stats.median(per_op))} exits/op by KVM" if per_op else "")
-            + f", {times(r.value)} {'the' if b.family == 'vm' else 'a'} "
-            f"{o.tags.get('variant', 'direct')} call ({ns_text(oc.value)}).")
+            + f", {times(r.value)} "
+            + ("a direct call in the same guest" if b.family == "vm"
+               else f"a {o.tags.get('variant') or 'direct'} call")
+            + f" ({ns_text(oc.value)}).")
     if len(pairs) > 1:
         lead += " Also " + "; ".join(f"{_exit_name(x)} {ns_text(xc.value)}, {times(xr.value)}"
                                      for x, _, xc, _, xr in pairs[1:]) + "."
-    more = []
+    more = [_guest_stamp(b)] if b.family == "vm" else []
     rows = [Row(_exit_name(x), [xc, xr], note=y.text) for x, y, xc, _, xr in pairs]
     return Finding(key, title, lead, more, ["time", "ratio"], rows)
+
+
+def _guest_stamp(b) -> str:
+    """What the guest's figures are: hardware virtualisation, nested, or emulated."""
+    host = "a nested host (itself a guest)" if b.tags.get("host_nested") else "the host"
+    how = (f"EMULATED by {b.tags.get('kvm_module', 'KVM')}, not a hardware exit"
+           if b.tags.get("guest_emulated") else "hardware virtualisation")
+    return f"KVM on {host}; {how}."
 
 
 def _exit_keys():
