@@ -256,17 +256,18 @@ def _exit_finding(run, key, title, subject, baseline, pair_key, intro) -> Findin
     if len(pairs) > 1:
         lead += " Also " + "; ".join(f"{_exit_name(x)} {ns_text(xc.value)}, {times(xr.value)}"
                                      for x, _, xc, _, xr in pairs[1:]) + "."
-    more = [_guest_stamp(b)] if b.family == "vm" else []
+    if b.family == "vm":
+        lead += _guest_stamp(b)
+    more = []
     rows = [Row(_exit_name(x), [xc, xr], note=y.text) for x, y, xc, _, xr in pairs]
     return Finding(key, title, lead, more, ["time", "ratio"], rows)
 
 
 def _guest_stamp(b) -> str:
-    """What the guest's figures are: hardware virtualisation, nested, or emulated."""
-    host = "a nested host (itself a guest)" if b.tags.get("host_nested") else "the host"
-    how = (f"EMULATED by {b.tags.get('kvm_module', 'KVM')}, not a hardware exit"
-           if b.tags.get("guest_emulated") else "hardware virtualisation")
-    return f"KVM on {host}; {how}."
+    """What the guest's figures are, where they are not hardware exits on the host."""
+    if b.tags.get("guest_emulated"):
+        return f" EMULATED by {b.tags.get('kvm_module', 'KVM')}, not hardware exits."
+    return " KVM here is nested (the host is a guest)." if b.tags.get("host_nested") else ""
 
 
 def _exit_keys():
