@@ -26,8 +26,19 @@ struct dmabench_worker {
 	struct page **page;        /* batch x entries buffers of granule pages */
 	struct sg_table *sgt;      /* sg mode: one list per batch slot */
 	dma_addr_t *handle;        /* per batch slot: the address, or (sg) the count mapped */
+	size_t bytes;              /* per mapping or entry: granule pages, or this thread's mixed size */
 	long err;
 };
+
+/* sizes mixed: thread t maps kMixed[t mod 3] bytes, at least a page. */
+static size_t dmabench_worker_bytes(const struct dmabench_devmap_req *r, u32 t)
+{
+	static const size_t mixed[] = { 4096, 65536, 1u << 20 };
+
+	if (r->sizes != DMABENCH_SIZES_MIXED)
+		return (size_t)r->granule << PAGE_SHIFT;
+	return max_t(size_t, PAGE_SIZE, mixed[t % 3]);
+}
 
 static void dmabench_worker_free(struct dmabench_worker *w)
 {
@@ -38,7 +49,7 @@ static void dmabench_worker_free(struct dmabench_worker *w)
 			sg_free_table(&w->sgt[i]);
 	for (i = 0; w->page && i < n; i++)
 		if (w->page[i])
-			__free_pages(w->page[i], get_order((size_t)w->r->granule << PAGE_SHIFT));
+			__free_pages(w->page[i], get_order(w->bytes));
 	kfree(w->sgt);
 	kfree(w->page);
 	kfree(w->handle);
@@ -47,7 +58,7 @@ static void dmabench_worker_free(struct dmabench_worker *w)
 static int dmabench_worker_alloc(struct dmabench_worker *w)
 {
 	const struct dmabench_devmap_req *r = w->r;
-	size_t bytes = (size_t)r->granule << PAGE_SHIFT;
+	size_t bytes = w->bytes;
 	u32 i, j, n = r->batch * r->entries;
 	struct scatterlist *sg;
 
@@ -76,26 +87,50 @@ static int dmabench_worker_alloc(struct dmabench_worker *w)
 	return 0;
 }
 
-/* Ticks for the batch maps (each slot's handle kept), or for the batch
- * unmaps once all are mapped; preemption off. */
+/* One map (slot i's handle kept) or one unmap of slot i. */
+static void dmabench_devmap_op(struct dmabench_worker *w, enum dma_data_direction dir, bool map, u32 i)
+{
+	const struct dmabench_devmap_req *r = w->r;
+
+	if (r->mode == DMABENCH_MODE_SG && map)
+		w->handle[i] = dma_map_sg(w->dev, w->sgt[i].sgl, r->entries, dir);
+	else if (r->mode == DMABENCH_MODE_SG)
+		dma_unmap_sg(w->dev, w->sgt[i].sgl, r->entries, dir);
+	else if (map)
+		w->handle[i] = dma_map_page(w->dev, w->page[i], 0, w->bytes, dir);
+	else
+		dma_unmap_page(w->dev, w->handle[i], w->bytes, dir);
+}
+
+/* ns of `batch` operations, each between its own ktime_get() pair, as
+ * dma_map_benchmark times (it also checks the map's answer inside). */
+#define DMABENCH_KTIME_BATCH(batch, stmt)                                    \
+	({                                                                   \
+		u32 i__;                                                     \
+		u64 ns__ = 0;                                                \
+		for (i__ = 0; i__ < (batch); i__++) {                        \
+			ktime_t t0__ = ktime_get();                          \
+			stmt;                                                \
+			ns__ += ktime_to_ns(ktime_sub(ktime_get(), t0__));   \
+		}                                                            \
+		ns__;                                                        \
+	})
+
+/* The batch maps (each slot's handle kept), or the batch unmaps once all are
+ * mapped, in the request's clock; pattern empty times nothing. Preemption off. */
 static u64 dmabench_devmap_time(struct dmabench_worker *w, enum dma_data_direction dir, bool map)
 {
 	const struct dmabench_devmap_req *r = w->r;
-	size_t bytes = (size_t)r->granule << PAGE_SHIFT;
-	bool sg = r->mode == DMABENCH_MODE_SG;
+	bool ktime = r->clock == DMABENCH_CLOCK_KTIME;
 	u64 t;
 
 	preempt_disable();
-	if (sg && map)
-		t = DMABENCH_TIME_BATCH(r->batch, w->handle[i__] =
-			dma_map_sg(w->dev, w->sgt[i__].sgl, r->entries, dir));
-	else if (sg)
-		t = DMABENCH_TIME_BATCH(r->batch, dma_unmap_sg(w->dev, w->sgt[i__].sgl, r->entries, dir));
-	else if (map)
-		t = DMABENCH_TIME_BATCH(r->batch, w->handle[i__] =
-			dma_map_page(w->dev, w->page[i__], 0, bytes, dir));
+	if (r->pattern == DMABENCH_PATTERN_EMPTY)
+		t = ktime ? DMABENCH_KTIME_BATCH(r->batch, barrier()) : DMABENCH_TIME_BATCH(r->batch, barrier());
+	else if (ktime)
+		t = DMABENCH_KTIME_BATCH(r->batch, dmabench_devmap_op(w, dir, map, i__));
 	else
-		t = DMABENCH_TIME_BATCH(r->batch, dma_unmap_page(w->dev, w->handle[i__], bytes, dir));
+		t = DMABENCH_TIME_BATCH(r->batch, dmabench_devmap_op(w, dir, map, i__));
 	preempt_enable();
 	return t;
 }
@@ -104,10 +139,12 @@ static u64 dmabench_devmap_time(struct dmabench_worker *w, enum dma_data_directi
 static long dmabench_devmap_check(struct dmabench_worker *w, enum dma_data_direction dir)
 {
 	const struct dmabench_devmap_req *r = w->r;
-	size_t bytes = (size_t)r->granule << PAGE_SHIFT;
+	size_t bytes = w->bytes;
 	bool sg = r->mode == DMABENCH_MODE_SG;
 	u32 i, mapped = 0;
 
+	if (r->pattern == DMABENCH_PATTERN_EMPTY)
+		return 0;
 	for (i = 0; i < r->batch; i++)
 		mapped += sg ? w->handle[i] != 0 : !dma_mapping_error(w->dev, w->handle[i]);
 	if (mapped == r->batch)
@@ -128,13 +165,13 @@ static long dmabench_devmap_round(void *ctx, u32 k, u32 slot)
 	struct dmabench_worker *w = ctx;
 	const struct dmabench_devmap_req *r = w->r;
 	enum dma_data_direction dir = (enum dma_data_direction)r->dir;
-	size_t bytes = (size_t)r->granule << PAGE_SHIFT;
+	size_t bytes = w->bytes;
 	u32 i;
 	long err;
 
 	if (READ_ONCE(*w->stop))
 		return -EINTR;
-	if (r->rewrite && r->dir != DMABENCH_DIR_FROM_DEVICE)
+	if (r->rewrite && r->dir != DMABENCH_DIR_FROM_DEVICE && r->pattern != DMABENCH_PATTERN_EMPTY)
 		for (i = 0; i < r->batch * r->entries; i++)
 			memset(page_address(w->page[i]), (int)(k & 0xff), bytes);
 	w->map[slot] = dmabench_devmap_time(w, dir, true);
@@ -188,6 +225,7 @@ static long dmabench_devmap_create(struct dmabench_worker *w, struct device *dev
 		return -ERANGE;
 	for (t = 0; t < r->threads; t++) {
 		w[t] = (struct dmabench_worker){ .r = r, .dev = dev, .stop = stop,
+						 .bytes = dmabench_worker_bytes(r, t),
 						 .map = map + (size_t)t * r->samples,
 						 .unmap = unmap + (size_t)t * r->samples };
 		init_completion(&w[t].done);
@@ -266,13 +304,14 @@ long dmabench_devmap(struct dmabench_devmap_req *r, struct dmabench_samples *s)
 	u64 mask, coherent_mask;
 	long err;
 
-	/* Foreign pages come with the Xen dom0 test; rx and mixed sizes with issue 20. */
-	if (r->source != DMABENCH_SOURCE_LOCAL || r->pattern != DMABENCH_PATTERN_BURST ||
-	    r->sizes != DMABENCH_SIZES_ONE)
+	/* Foreign pages come with the Xen dom0 test; rx is not built yet. */
+	if (r->source != DMABENCH_SOURCE_LOCAL || r->pattern == DMABENCH_PATTERN_RX)
 		return -EOPNOTSUPP;
 	err = dmabench_samples_alloc(s, (u64)r->threads * r->samples, r->batch);
 	if (err)
 		return err;
+	if (r->clock == DMABENCH_CLOCK_KTIME)
+		s->hz = NSEC_PER_SEC;
 	down_read(&dmabench_dev_sem);
 	dev = dmabench_target();
 	mask = dma_get_mask(dev);

@@ -147,9 +147,10 @@ TEST(KmodCheck, DevmapChecksItsRowsThenWhatSpansThem) {
     struct Bad { void (*spoil)(dmabench_devmap_req&); dmabench_bad want; };
     const Bad bad[] = {
         {[](dmabench_devmap_req& r) { r.rewrite = 2; }, DMABENCH_BAD_REWRITE},
-        {[](dmabench_devmap_req& r) { r.pattern = DMABENCH_PATTERN_RX + 1; }, DMABENCH_BAD_PATTERN},
+        {[](dmabench_devmap_req& r) { r.pattern = DMABENCH_PATTERN_EMPTY + 1; }, DMABENCH_BAD_PATTERN},
         {[](dmabench_devmap_req& r) { r.sizes = DMABENCH_SIZES_MIXED + 1; }, DMABENCH_BAD_SIZES},
-        {[](dmabench_devmap_req& r) { r.reserved = 1ull << 40; }, DMABENCH_BAD_RESERVED},
+        {[](dmabench_devmap_req& r) { r.clock = DMABENCH_CLOCK_KTIME + 1; }, DMABENCH_BAD_CLOCK},
+        {[](dmabench_devmap_req& r) { r.reserved = 1; }, DMABENCH_BAD_RESERVED},
         {[](dmabench_devmap_req& r) { r.threads = 0; }, DMABENCH_BAD_THREADS},
         {[](dmabench_devmap_req& r) { r.entries = 2; }, DMABENCH_BAD_ENTRIES},  // single: 1 entry
         {[](dmabench_devmap_req& r) { r.dma_bits = 11; }, DMABENCH_BAD_DMA_BITS},
