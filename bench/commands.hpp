@@ -21,4 +21,9 @@ int run_report(const std::vector<std::string>& args);
 struct RunArgs;
 int run_experiment(const std::string& name, bool list, const RunArgs& base);
 
+// `dmabench peer dma_map_benchmark --device D [--threads N] [--granule G]
+// [--dir DIR] [--domain strict,lazy] [--seconds S]` (bench/peer.cpp).
+int run_peer_command(const std::string& tool, RunArgs ra, const std::string& granule, const std::string& dir,
+                     const std::string& seconds);
+
 }  // namespace dmabench

@@ -1,0 +1,296 @@
+// `dmabench peer dma_map_benchmark --device D ...`: the kernel's own
+// dma_map_benchmark (kernel/dma/map_benchmark.c, built in or loaded) and
+// kmod/devmap burst:1 (its own loop: one buffer rewritten, mapped, unmapped)
+// on the same device, in the same domain, back to back in one boot.
+//
+// Per domain: D bound to the peer as its documentation says (driver_override,
+// then drivers/dma_map_benchmark/bind), the peer's ioctl on
+// /sys/kernel/debug/dma_map_benchmark, D put back (unbound, its override and
+// its group's type as they were, on every path, a signal included); then
+// `dmabench run` of kmod/devmap burst:1 and burst:64 at the same point. The
+// peer's mean and sd go into the burst:1 entry as counters in its own units
+// (100 ns), beside the ratio of the means; each clock's own cost, timed in
+// this boot by DEVMAP pattern:empty, accounts both sides.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "bench/commands.hpp"
+#include "bench/run.hpp"
+#include "runners/kmod_probe.hpp"
+#include "runners/kmod_uapi.hpp"
+#include "results/record.hpp"
+
+namespace dmabench {
+namespace {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// The peer's documented interface (include/linux/map_benchmark.h, 6.1):
+// ioctl 'd' 1 on its debugfs file, answers in 100 ns units.
+struct PeerParams {
+    uint64_t avg_map_100ns, map_stddev, avg_unmap_100ns, unmap_stddev;
+    uint32_t threads, seconds;
+    int32_t node;
+    uint32_t dma_bits, dma_dir, dma_trans_ns, granule;
+    uint8_t expansion[76];
+};
+constexpr unsigned long kPeerIoctl = _IOWR('d', 1, PeerParams);
+constexpr const char* kPeerFile = "/sys/kernel/debug/dma_map_benchmark";
+constexpr double kTruncationNs = 50;  // the expected loss of flooring each sample to 100 ns
+
+// What the signal handler writes back: fixed buffers, async-signal-safe.
+struct Restore {
+    char path[160];
+    char value[64];
+    std::size_t len;
+};
+Restore restores[3];  // unbind from the peer, the override, the group's type
+volatile sig_atomic_t nrestores = 0;
+
+void put_back() {
+    for (int i = nrestores - 1; i >= 0; --i) {
+        int fd = open(restores[i].path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t w = write(fd, restores[i].value, restores[i].len);
+        (void)w;
+        close(fd);
+    }
+    nrestores = 0;
+}
+
+void on_peer_signal(int sig) {
+    put_back();
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+std::string read_line(const std::string& path) {
+    std::ifstream f(path);
+    std::string s;
+    std::getline(f, s);
+    return s;
+}
+
+// Writes value to path; "" or why not.
+std::string write_file(const std::string& path, const std::string& value) {
+    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, value.data(), value.size()) < 0) {
+        std::string why = path + ": " + std::strerror(errno);
+        if (fd >= 0) close(fd);
+        return why;
+    }
+    close(fd);
+    return "";
+}
+
+void push_restore(const std::string& path, const std::string& value) {
+    Restore& r = restores[nrestores];
+    std::snprintf(r.path, sizeof r.path, "%s", path.c_str());
+    std::snprintf(r.value, sizeof r.value, "%s", value.c_str());
+    r.len = std::strlen(r.value);
+    nrestores = nrestores + 1;
+}
+
+struct PeerArgs {
+    std::string device, bus;  // "pci" or "platform"
+    uint32_t threads = 1, granule = 1, dir = DMABENCH_DIR_TO_DEVICE, seconds = 5, dma_bits = 0;
+};
+
+// The peer's answer in this domain, D bound to it only meanwhile.
+PeerParams run_peer(const PeerArgs& p, const std::string& domain) {
+    const std::string dev = "/sys/bus/" + p.bus + "/devices/" + p.device;
+    const std::string drv = "/sys/bus/" + p.bus + "/drivers/dma_map_benchmark";
+    if (fs::exists(dev + "/driver"))
+        throw BadInput("--device " + p.device + ": driven by " + fs::read_symlink(dev + "/driver").filename().string() +
+                       " (accepted: a device no driver holds)");
+    std::signal(SIGINT, on_peer_signal);
+    std::signal(SIGTERM, on_peer_signal);
+    const std::string override_was = read_line(dev + "/driver_override");
+    if (!domain.empty()) {
+        const std::string group = dev + "/iommu_group/type";
+        const std::string was = read_line(group);
+        const char* type = domain == "strict" ? "DMA" : domain == "lazy" ? "DMA-FQ" : "identity";
+        push_restore(group, was.rfind("DMA-FQ", 0) == 0 ? "DMA-FQ" : was.rfind("DMA", 0) == 0 ? "DMA" : was);
+        if (std::string why = write_file(group, type); !why.empty()) {
+            put_back();
+            throw BadInput("--domain " + domain + ": the group refuses " + type + " (" + why + ")");
+        }
+    }
+    push_restore(dev + "/driver_override", override_was == "(null)" ? "\n" : override_was);
+    std::string why = write_file(dev + "/driver_override", "dma_map_benchmark");
+    if (why.empty()) why = write_file(drv + "/bind", p.device);
+    if (why.empty()) push_restore(drv + "/unbind", p.device);
+    if (why.empty() && !fs::exists(kPeerFile)) mount("debugfs", "/sys/kernel/debug", "debugfs", 0, nullptr);
+    int fd = why.empty() ? open(kPeerFile, O_RDWR | O_CLOEXEC) : -1;
+    if (why.empty() && fd < 0) why = std::string(kPeerFile) + ": " + std::strerror(errno);
+    PeerParams q{};
+    q.threads = p.threads, q.seconds = p.seconds, q.node = -1, q.granule = p.granule, q.dma_dir = p.dir;
+    q.dma_bits = p.dma_bits ? p.dma_bits : 64;  // 64: the mask dmabench leaves as bound behind an IOMMU
+    if (why.empty() && ioctl(fd, kPeerIoctl, &q) != 0) why = std::string("the peer's ioctl: ") + std::strerror(errno);
+    if (fd >= 0) close(fd);
+    put_back();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (!why.empty()) throw BadInput("dma_map_benchmark on " + p.device + ": " + why);
+    return q;
+}
+
+// Mean ns per operation of an empty DEVMAP sample in a clock: that clock's
+// own cost at burst:1 (the module's own device; nothing is mapped).
+double clock_cost_ns(uint32_t clock, uint32_t threads) {
+    dmabench_devmap_req r{};
+    r.samples = 4096, r.batch = 1, r.threads = threads, r.granule = 1, r.entries = 1;
+    r.pattern = DMABENCH_PATTERN_EMPTY, r.clock = clock;
+    if (ioctl(kmod::module().fd, DMABENCH_IOC_DEVMAP, &r) != 0)
+        throw BadInput(std::string("DEVMAP pattern:empty: ") + std::strerror(errno));
+    return double(r.map.mean_ps + r.unmap.mean_ps) / 2e3;
+}
+
+const json* entry(const json& doc, const std::string& prefix) {
+    for (const json& b : doc["benchmarks"])
+        if (b.value("name", "").rfind(prefix, 0) == 0 && b.value("run_type", "iteration") == "iteration") return &b;
+    return nullptr;
+}
+
+// The case's name prefix at this point and burst.
+std::string case_name(const PeerArgs& p, const std::string& domain, uint32_t page, int burst) {
+    return "kmod/devmap/domain:" + domain + "/mode:single/threads:" + std::to_string(p.threads) +
+           "/granule:" + std::to_string(p.granule) + "/dir:" + kmod::dir_name(p.dir) +
+           "/size:" + std::to_string(uint64_t(p.granule) * page) + "/" +
+           (p.dma_bits ? "dma_bits:" + std::to_string(p.dma_bits) + "/" : "") + "burst:" + std::to_string(burst);
+}
+
+struct Costs {
+    double counter_ns, ktime_ns;
+};
+
+// The peer's figures into the burst:1 entry; one row of the side-by-side.
+json side_by_side(json& doc, const PeerParams& q, const Costs& c, const std::string& one, const std::string& many) {
+    json* b = const_cast<json*>(entry(doc, one));
+    if (!b) throw std::runtime_error("no record of " + one);
+    auto& k = (*b);
+    k["peer_map_mean_100ns"] = q.avg_map_100ns, k["peer_map_sd_100ns"] = q.map_stddev;
+    k["peer_unmap_mean_100ns"] = q.avg_unmap_100ns, k["peer_unmap_sd_100ns"] = q.unmap_stddev;
+    json row{{"case", one}};
+    for (const char* op : {"map", "unmap"}) {
+        const double peer = double(std::string(op) == "map" ? q.avg_map_100ns : q.avg_unmap_100ns) * 100;
+        const double ours = k.value(std::string(op) + "_ns_mean", 0.0);
+        k[std::string("peer_ratio_") + op] = peer > 0 ? ours / peer : 0;
+        const double acc_peer = peer + kTruncationNs - c.ktime_ns, acc_ours = ours - c.counter_ns;
+        row[op] = {{"peer_mean_ns", peer}, {"peer_sd_ns", double(std::string(op) == "map" ? q.map_stddev : q.unmap_stddev) * 100},
+                   {"mean_ns", ours}, {"median_ns", k.value(std::string(op) + "_ns_median", 0.0)},
+                   {"p99_ns", k.value(std::string(op) + "_ns_p99", 0.0)}, {"max_ns", k.value(std::string(op) + "_ns_max", 0.0)},
+                   {"ratio", peer > 0 ? ours / peer : 0}, {"accounted_ratio", acc_peer > 0 ? acc_ours / acc_peer : 0},
+                   {"qualifies", peer >= 1000}};
+        if (const json* m = entry(doc, many)) {
+            const double r = m->value(std::string(op) + "_ns_mean", 0.0) / ours;
+            const double h = std::hypot(m->value("ci95_relative", 0.0), k.value("ci95_relative", 0.0));
+            row[op]["burst64_over_burst1"] = {{"ratio", r}, {"ci95", {r * (1 - h), r * (1 + h)}}, {"case", many}};
+        }
+    }
+    doc["context"]["dmabench"]["cases"][k.value("run_name", k["name"].get<std::string>())]["peer"] = "dma_map_benchmark";
+    return row;
+}
+
+void print_row(FILE* out, const std::string& domain, const PeerArgs& p, const json& row) {
+    std::fprintf(out, "%-7s t%-2u g%-3u %-13s", domain.c_str(), p.threads, p.granule, kmod::dir_name(p.dir));
+    for (const char* op : {"map", "unmap"}) {
+        const json& o = row[op];
+        std::fprintf(out, " | %s peer %.0f±%.0f ns, dmabench %.0f/%.0f/%.0f/%.0f, ratio %.2f (accounted %.2f)", op,
+                    o["peer_mean_ns"].get<double>(), o["peer_sd_ns"].get<double>(), o["mean_ns"].get<double>(),
+                    o["median_ns"].get<double>(), o["p99_ns"].get<double>(), o["max_ns"].get<double>(),
+                    o["ratio"].get<double>(), o["accounted_ratio"].get<double>());
+    }
+    std::fprintf(out, "\n");
+}
+
+PeerArgs check_peer(const std::string& tool, const RunArgs& ra, const std::string& granule, const std::string& dir,
+                    const std::string& seconds) {
+    if (tool != "dma_map_benchmark") throw BadInput("peer '" + tool + "': accepted: dma_map_benchmark");
+    PeerArgs p;
+    std::string why;
+    p.device = kmod::device_name(ra.device, why);
+    if (ra.device.empty() || p.device.empty())
+        throw BadInput(ra.device.empty() ? "peer: --device is required (a device no driver holds)" : why);
+    p.bus = fs::exists("/sys/bus/pci/devices/" + p.device) ? "pci" : "platform";
+    if (!fs::exists("/sys/bus/" + p.bus + "/drivers/dma_map_benchmark"))
+        throw BadInput("peer: this kernel has no dma_map_benchmark (no /sys/bus/" + p.bus +
+                       "/drivers/dma_map_benchmark; accepted: a kernel built with CONFIG_DMA_MAP_BENCHMARK or "
+                       "with map_benchmark.ko loaded)");
+    auto number = [](const std::string& what, const std::string& v, uint32_t lo, uint32_t hi) {
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 6 ||
+            std::stoul(v) < lo || std::stoul(v) > hi)
+            throw BadInput(what + " '" + v + "': accepted: " + std::to_string(lo) + ".." + std::to_string(hi));
+        return uint32_t(std::stoul(v));
+    };
+    p.threads = ra.threads.empty() ? 1 : number("--threads", ra.threads, 1, DMABENCH_MAX_THREADS);
+    p.granule = granule.empty() ? 1 : number("--granule", granule, 1, 16);
+    if (p.granule != 1 && p.granule != 16) throw BadInput("--granule '" + granule + "': accepted: 1 or 16 (kmod/devmap's 4 KiB and 64 KiB)");
+    p.seconds = seconds.empty() ? 5 : number("--seconds", seconds, 1, 300);
+    p.dma_bits = ra.dma_bits.empty() ? 0 : number("--dma-bits", ra.dma_bits, 24, 64);
+    p.dir = uint32_t(dir.empty() ? DMABENCH_DIR_TO_DEVICE : 99);
+    for (uint32_t d = 0; d <= DMABENCH_DIR_FROM_DEVICE; ++d)
+        if (dir == kmod::dir_name(d)) p.dir = d;
+    if (p.dir == 99) throw BadInput("--dir '" + dir + "': accepted: to_device, from_device, bidirectional");
+    if (kmod::module().skip.size()) throw BadInput("peer: needs dmabench.ko: " + kmod::module().skip);
+    return p;
+}
+
+}  // namespace
+
+int run_peer_command(const std::string& tool, RunArgs ra, const std::string& granule, const std::string& dir,
+                     const std::string& seconds) {
+    const PeerArgs p = check_peer(tool, ra, granule, dir, seconds);
+    std::vector<std::string> domains;
+    for (std::size_t i = 0; i <= ra.domains.size();) {
+        std::size_t j = std::min(ra.domains.find(',', i), ra.domains.size());
+        if (j > i) domains.push_back(ra.domains.substr(i, j - i));
+        i = j + 1;
+    }
+    for (auto& d : domains)
+        if (d != "strict" && d != "lazy" && d != "identity")
+            throw BadInput("--domain '" + d + "': accepted: strict, lazy, identity");
+    if (domains.empty()) domains.push_back("");
+    const uint32_t page = kmod::module().info.page_size;
+    const Costs c{clock_cost_ns(DMABENCH_CLOCK_COUNTER, p.threads), clock_cost_ns(DMABENCH_CLOCK_KTIME, p.threads)};
+    results::Destination dest(ra.out);
+    json all, rows = json::array();
+    for (const std::string& domain : domains) {
+        const PeerParams q = run_peer(p, domain);
+        RunArgs one = ra;
+        one.domains = domain, one.full = p.dir != DMABENCH_DIR_TO_DEVICE;
+        const std::string shown = domain.empty() ? "[a-z]+" : domain;  // as bound: whichever it is
+        one.filter = "^" + case_name(p, shown, page, 1) + "/|^" + case_name(p, shown, page, 64) + "/";
+        json doc = execute(one);
+        const std::string first = doc["benchmarks"].empty() ? "" : doc["benchmarks"][0].value("name", "");
+        const std::size_t at = std::strlen("kmod/devmap/domain:");
+        const std::string dom = !domain.empty() || first.size() <= at ? domain : first.substr(at, first.find('/', at) - at);
+        json row = side_by_side(doc, q, c, case_name(p, dom, page, 1), case_name(p, dom, page, 64));
+        row["domain"] = dom, row["peer_seconds"] = p.seconds;
+        print_row(dest.is_stdout() ? stderr : stdout, dom, p, row);
+        rows.push_back(row);
+        const json cases = doc["context"]["dmabench"]["cases"];
+        if (all.is_null()) all = std::move(doc);
+        else for (auto& b : doc["benchmarks"]) all["benchmarks"].push_back(b);
+        all["context"]["dmabench"]["cases"].update(cases);
+    }
+    all["context"]["dmabench"]["peer"] = {{"tool", "dma_map_benchmark"}, {"units", "100 ns (as the peer reports)"},
+                                          {"clock_cost_ns", {{"counter", c.counter_ns}, {"ktime_pair", c.ktime_ns}}},
+                                          {"truncation_ns", kTruncationNs}, {"rows", rows}};
+    dest.write(all.dump(2) + "\n");
+    if (!dest.is_stdout()) std::printf("%s\n", ra.out.c_str());
+    return 0;
+}
+
+}  // namespace dmabench
