@@ -111,9 +111,6 @@ struct PeerArgs {
 PeerParams run_peer(const PeerArgs& p, const std::string& domain) {
     const std::string dev = "/sys/bus/" + p.bus + "/devices/" + p.device;
     const std::string drv = "/sys/bus/" + p.bus + "/drivers/dma_map_benchmark";
-    if (fs::exists(dev + "/driver"))
-        throw BadInput("--device " + p.device + ": driven by " + fs::read_symlink(dev + "/driver").filename().string() +
-                       " (accepted: a device no driver holds)");
     std::signal(SIGINT, on_peer_signal);
     std::signal(SIGTERM, on_peer_signal);
     const std::string override_was = read_line(dev + "/driver_override");
@@ -224,6 +221,8 @@ PeerArgs check_peer(const std::string& tool, const RunArgs& ra, const std::strin
     if (ra.device.empty() || p.device.empty())
         throw BadInput(ra.device.empty() ? "peer: --device is required (a device no driver holds)" : why);
     p.bus = fs::exists("/sys/bus/pci/devices/" + p.device) ? "pci" : "platform";
+    const std::string dev = "/sys/bus/" + p.bus + "/devices/" + p.device;
+    if (!fs::exists(dev)) throw BadInput("--device " + p.device + ": no such PCI or platform device");
     if (!fs::exists("/sys/bus/" + p.bus + "/drivers/dma_map_benchmark"))
         throw BadInput("peer: this kernel has no dma_map_benchmark (no /sys/bus/" + p.bus +
                        "/drivers/dma_map_benchmark; accepted: a kernel built with CONFIG_DMA_MAP_BENCHMARK or "
@@ -244,6 +243,9 @@ PeerArgs check_peer(const std::string& tool, const RunArgs& ra, const std::strin
         if (dir == kmod::dir_name(d)) p.dir = d;
     if (p.dir == 99) throw BadInput("--dir '" + dir + "': accepted: to_device, from_device, bidirectional");
     if (kmod::module().skip.size()) throw BadInput("peer: needs dmabench.ko: " + kmod::module().skip);
+    if (fs::exists(dev + "/driver"))
+        throw BadInput("--device " + p.device + ": driven by " + fs::read_symlink(dev + "/driver").filename().string() +
+                       " (accepted: a device no driver holds: unbind it yourself first)");
     return p;
 }
 

@@ -138,6 +138,8 @@ static inline enum dmabench_bad dmabench_hook_devmap(const struct dmabench_devma
 
 	if (r->mode == DMABENCH_MODE_SINGLE && r->entries != 1)
 		return DMABENCH_BAD_ENTRIES;
+	if (r->pattern == DMABENCH_PATTERN_RX && r->threads % 2)  /* threads in pairs */
+		return DMABENCH_BAD_THREADS;
 	if (r->dma_bits && r->dma_bits < 12)
 		return DMABENCH_BAD_DMA_BITS;
 	if (thread > DMABENCH_MAX_BATCH_BYTES || r->threads * thread > DMABENCH_MAX_DEVMAP_BYTES)

@@ -249,7 +249,8 @@ enum dmabench_coherence {
 };
 enum dmabench_pattern {  /* what one DEVMAP sample is */
 	DMABENCH_PATTERN_BURST = 0,  /* `batch` maps (timed), the delay, `batch` unmaps (timed) */
-	DMABENCH_PATTERN_RX = 1,     /* mapper and unmapper threads in pairs through a ring (EOPNOTSUPP for now) */
+	DMABENCH_PATTERN_RX = 1,     /* threads in pairs (threads even, else ERANGE): each maps into its ring of
+				      * `batch` slots, its partner unmaps from it on another CPU; per op timed */
 	DMABENCH_PATTERN_EMPTY = 2,  /* nothing mapped: each block times `batch` empty operations, the clock's own cost */
 };
 enum dmabench_sizes {
@@ -287,7 +288,7 @@ enum dmabench_clock {  /* what a DEVMAP sample's ticks are */
 	IN(S, __u32, coherence, 0, DMABENCH_NONCOHERENT, COHERENT)              \
 	IN(S, __u32, source, 0, DMABENCH_SOURCE_FOREIGN, SOURCE)                \
 	IN(S, __u32, rewrite, 0, 1, REWRITE) /* 1: buffers written before each sample */ \
-	IN(S, __u32, pattern, 0, DMABENCH_PATTERN_RX, PATTERN)                  \
+	IN(S, __u32, pattern, 0, DMABENCH_PATTERN_EMPTY, PATTERN)               \
 	IN(S, __u32, sizes, 0, DMABENCH_SIZES_MIXED, SIZES)                     \
 	IN(S, __u32, clock, 0, DMABENCH_CLOCK_KTIME, CLOCK)                     \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
@@ -388,8 +389,7 @@ DMABENCH_DECLARE(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS);
  *          EBUSY: another request is running; ENOMEM: buffers could not be
  *          allocated; EINTR: a signal came
  *   DMA    as TIMED, and EOPNOTSUPP: not on this machine (an op the kernel
- *          does not export, a non-coherent device on x86, no Xen) or not
- *          yet (DEVMAP's pattern rx and sizes mixed); EIO: the DMA API
+ *          does not export, a non-coherent device on x86, no Xen); EIO: the DMA API
  *          refused a mapping or a mask
  *   DEVICE as DMA, and ENOENT: no such device (BIND), nothing held (HOLD),
  *          no such grant (XEN_FOREIGN); ENODEV: no device bound (UNBIND,
