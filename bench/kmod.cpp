@@ -39,6 +39,7 @@ namespace {
 
 constexpr uint32_t kCallBatch = 32;
 constexpr uint32_t kSamples = 64;  // per ioctl (and thread): one harness batch
+constexpr uint32_t kDevmapOps = 4096;  // devmap: at least this many ops per ioctl and thread (burst:1: 4096 samples)
 constexpr uint64_t kSizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
 
 // Per-op counters for one operation: <op>_ticks_min ... <op>_ns_max.
@@ -145,14 +146,14 @@ struct Taken {
     std::vector<std::string> as = {};  // the timed rows' counter names, when not their own
 };
 
-// The work of one case: one ioctl per harness batch of kSamples samples.
+// The work of one case: one ioctl per harness batch of k->samples samples.
 Work run_work(std::shared_ptr<Run> k, uint32_t batch, Taken t) {
     for (auto& op : t.timed) k->timed.push_back(k->row(op));
     std::vector<Reference> refs;
     for (auto& [name, ratio] : t.partners)
         refs.push_back({.name = name, .ratio = ratio,
                         .partner_ns = [k = k.get(), i = k->row(name)] { return k->last_ns(i); }});
-    return Work{.kernel = run_kernel, .context = k.get(), .batch = uint64_t(kSamples) * batch,
+    return Work{.kernel = run_kernel, .context = k.get(), .batch = uint64_t(k->samples) * batch,
                 .own_seconds = [k = k.get()] { return k->last_seconds; },
                 .references = std::move(refs),
                 .finish = [k = k.get(), t](benchmark::State& s, const Timing&) {
@@ -242,6 +243,9 @@ Work devmap_work(const Args& args, const Fields& extra, uint32_t batch, uint64_t
     f.insert(f.end(), extra.begin(), extra.end());
     f.push_back({"batch", batch});
     auto k = make_run<dmabench_devmap_req>(f);
+    // A burst's untimed work (threads made, buffers written) is per ioctl:
+    // a short burst takes more samples, so its time is not mostly overhead.
+    k->samples = std::max(kSamples, kDevmapOps / batch);
     return run_work(k, batch, {{"map", "unmap"}, {}, [k = k.get(), bytes, mixed](benchmark::State& s) {
                         s.counters["bytes"] = double(bytes);
                         s.counters["threads"] = k->threads;
@@ -303,7 +307,8 @@ void add_devmap(Registry& r, const Phase& ph, const Args& point, uint32_t page, 
     const uint32_t entries = sg ? 16 : 1, threads = uint32_t(std::stoul(value_of(point, "threads")));
     const uint64_t bytes = uint64_t(entries) * granule * page;
     const uint32_t batch = burst_of(point, mixed ? std::max<uint64_t>(page, 1u << 20) : bytes, threads);
-    if (batch == 0 || (mixed && (sg || want != 4096))) return;
+    const bool rx = value_of(point, "pattern") == "rx";  // a ring of burst buffers per thread
+    if (batch == 0 || ((mixed || rx) && (sg || want != 4096)) || (rx && (mixed || batch == 1))) return;
     const uint32_t on_node = o.mem_node >= 0 ? uint32_t(o.mem_node) + 1 : 0;
     Args args{{"domain", ph.domain}, {"mode", value_of(point, "mode")}, {"threads", threads},
               {"granule", granule}, {"dir", value_of(point, "dir")}, {"size", bytes}};
@@ -313,12 +318,16 @@ void add_devmap(Registry& r, const Phase& ph, const Args& point, uint32_t page, 
     if (o.dma_bits) args.push_back({"dma_bits", o.dma_bits});
     if (o.delay_ns) args.push_back({"delay_ns", o.delay_ns});
     if (on_node) args.push_back({"node", o.mem_node});
+    if (rx) args.push_back({"pattern", "rx"});
     args.push_back({"burst", batch});
     Case c{.family = "kmod", .variant = "devmap", .args = args, .op = "pair", .skip = ph.skip,
            .tags = {{"kind", "kernel"}, {"device", ph.stamp}, {"entries", entries}, {"burst", batch},
                     {"dma_bits", o.dma_bits}, {"delay_ns", o.delay_ns}}};
     if (c.skip.empty() && mixed && threads < 3)
         c.skip = "sizes:mixed maps 4 KiB, 64 KiB and 1 MiB on threads i mod 3: needs --threads 3 or more";
+    if (c.skip.empty() && rx && threads % 2)
+        c.skip = "pattern:rx runs threads in pairs (each maps its ring, its partner unmaps it): needs an even "
+                 "--threads";
     if (skip.empty() && c.skip.empty() && kmod::devmap_batch(bytes, threads) == 0)
         c.skip = "one mapping per thread exceeds the module's 64 MiB";
     Fields extra{{"entries", entries}, {"on_node", on_node}, {"rewrite", batch == 1}};
@@ -354,6 +363,7 @@ void register_devmap(Registry& r, const kmod::Module& dev, const Options& o) {
                                  {"threads", threads},
                                  {"dir", {"to_device"}, {}, {"to_device", "from_device", "bidirectional"}},
                                  {"sizes", {"one", "mixed"}, {"one"}},
+                                 {"pattern", {"burst", "rx"}, {"burst"}},
                                  {"burst", {"1", "64"}, {"1"}}};
     const uint32_t page = skip.empty() ? dev.info.page_size : 4096;
     for (const Phase& ph : phases)

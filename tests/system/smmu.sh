@@ -50,7 +50,7 @@ bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$kmod/dmabench.ko" "$wo
 # edu clamps DMA addresses to 28 bits unless dma_mask says otherwise.
 edu=(-device edu,dma_mask=0xffffffffffffffff -device edu,dma_mask=0xffffffffffffffff)
 step "boot: $what, two edu devices"
-bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" "$cpu" smmu "$work/smmu" 330 "${iommu[@]}" "${edu[@]}"
+bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" "$cpu" smmu "$work/smmu" 540 "${iommu[@]}" "${edu[@]}"
 "$python" "$here/check.py" smmu "$work/smmu" "$KERNEL_RELEASE"
 if [[ -n $bin ]]; then
     "$python" "$here/peer_check.py" "$work/smmu" "$KERNEL_RELEASE"
