@@ -71,6 +71,22 @@ def one_record(doc, t, g, table):
     return qualified
 
 
+def patterns(outdir):
+    """kmod_smmu's PATTERN lines: rx, mixed sizes and both clocks' costs ran through the IOMMU."""
+    text, _ = base.section(outdir, "smmu.log")
+    got = {}
+    for w in (l.split() for l in (text or "").splitlines()):
+        if w[:1] == ["PATTERN"]:
+            kv = dict(x.split("=", 1) for x in w[2:] if "=" in x)
+            got[(w[1], kv.get("name"))] = kv
+    for phase in ("strict", "lazy"):
+        for name in ("rx", "mixed", "empty_counter", "empty_ktime", "burst1_ktime"):
+            kv = got.get((phase, name), {})
+            ran = kv.get("samples", "0") != "0" and "error" not in kv
+            timed = name.startswith("empty") or int(kv.get("map_mean_ps", 0)) > 0 < int(kv.get("unmap_mean_ps", 0))
+            base.check(ran and timed, f"{phase}: DEVMAP {name} ran through the IOMMU ({kv})")
+
+
 def main():
     if len(sys.argv) != 3:
         print("usage: peer_check.py OUTDIR KERNEL_RELEASE", file=sys.stderr)
@@ -97,6 +113,7 @@ def main():
         doc = base.load_json(outdir, f"peer-t{t}-g{g}.json")
         if doc:
             qualified += one_record(doc, t, g, table)
+    patterns(outdir)
     base.check(qualified >= 1, f"at least one configuration qualifies (peer mean >= 1 us): {qualified}")
     print("\ndmabench peer dma_map_benchmark -- EMULATED (qemu TCG), not hardware:")
     print("\n".join(table + [f"  the peer's tool: {l[5:]}" for l in tool]))
