@@ -39,7 +39,8 @@ namespace {
 
 constexpr uint32_t kCallBatch = 32;
 constexpr uint32_t kSamples = 64;  // per ioctl (and thread): one harness batch
-constexpr uint32_t kDevmapOps = 4096;  // devmap: at least this many ops per ioctl and thread (burst:1: 4096 samples)
+constexpr uint32_t kDevmapOps = 4096;            // devmap: ops per ioctl and thread (burst:1: 4096 samples)...
+constexpr uint64_t kRewriteBytes = 16ull << 20;  // ... within 16 MiB of buffers each (else kSamples)
 constexpr uint64_t kSizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
 
 // Per-op counters for one operation: <op>_ticks_min ... <op>_ns_max.
@@ -243,9 +244,11 @@ Work devmap_work(const Args& args, const Fields& extra, uint32_t batch, uint64_t
     f.insert(f.end(), extra.begin(), extra.end());
     f.push_back({"batch", batch});
     auto k = make_run<dmabench_devmap_req>(f);
-    // A burst's untimed work (threads made, buffers written) is per ioctl:
-    // a short burst takes more samples, so its time is not mostly overhead.
-    k->samples = std::max(kSamples, kDevmapOps / batch);
+    // A burst's untimed work (threads made) is per ioctl: a short burst takes
+    // more samples, so its time is not mostly overhead, as long as the
+    // buffers rewritten per ioctl stay within kRewriteBytes.
+    k->samples = uint32_t(std::max<uint64_t>(kSamples, std::min<uint64_t>(kDevmapOps / batch,
+                                                                          kRewriteBytes / (batch * bytes))));
     return run_work(k, batch, {{"map", "unmap"}, {}, [k = k.get(), bytes, mixed](benchmark::State& s) {
                         s.counters["bytes"] = double(bytes);
                         s.counters["threads"] = k->threads;
@@ -305,8 +308,9 @@ void add_devmap(Registry& r, const Phase& ph, const Args& point, uint32_t page, 
     if (want == 65536 && granule == 1) return;  // 64 KiB pages: 4 KiB is the same point
     const bool sg = value_of(point, "mode") == "sg", mixed = value_of(point, "sizes") == "mixed";
     const uint32_t entries = sg ? 16 : 1, threads = uint32_t(std::stoul(value_of(point, "threads")));
-    const uint64_t bytes = uint64_t(entries) * granule * page;
-    const uint32_t batch = burst_of(point, mixed ? std::max<uint64_t>(page, 1u << 20) : bytes, threads);
+    // Per mapping (or sg list); sizes:mixed's largest, 1 MiB, bounds its buffers.
+    const uint64_t bytes = mixed ? std::max<uint64_t>(page, 1u << 20) : uint64_t(entries) * granule * page;
+    const uint32_t batch = burst_of(point, bytes, threads);
     const bool rx = value_of(point, "pattern") == "rx";  // a ring of burst buffers per thread
     if (batch == 0 || ((mixed || rx) && (sg || want != 4096)) || (rx && (mixed || batch == 1))) return;
     const uint32_t on_node = o.mem_node >= 0 ? uint32_t(o.mem_node) + 1 : 0;

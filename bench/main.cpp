@@ -179,6 +179,22 @@ struct Cli {
         s->add_option("--xen-grant", ra.xen_grant, "in a Xen dom0 with --device: DOMID:GREF of a page another domain grants, for kmod/xen_devmap's foreign page");
     }
 
+    // `peer`: dma_map_benchmark's own options, by dmabench's names.
+    void peer_options() {
+        peer = sub("peer", "the kernel's dma_map_benchmark beside kmod/devmap burst:1, same device and domain",
+                   "Examples:\n  dmabench peer dma_map_benchmark --device 0000:00:02.0 --domain strict,lazy");
+        peer->add_option("tool", peer_tool, "the peer: dma_map_benchmark")->required();
+        peer->add_option("--device", ra.device, "the device both map through (no driver may hold it)");
+        peer->add_option("--threads", ra.threads, "threads (dma_map_benchmark -t; default 1)");
+        peer->add_option("--granule", peer_granule, "pages per mapping: 1 or 16 (-g; default 1)");
+        peer->add_option("--dir", peer_dir, "to_device, from_device or bidirectional (-d; default to_device)");
+        peer->add_option("--domain", ra.domains, "IOMMU domain types, in turn (strict,lazy,identity; default as bound)");
+        peer->add_option("--dma-bits", ra.dma_bits, "the DMA mask in bits (-b; default: as bound, 64 for the peer)");
+        peer->add_option("--seconds", peer_seconds, "the peer's run per domain (-s; default 5)");
+        peer->add_flag("--quick", peer_quick, "dmabench's side: 0.1 s per case (default 1 s)");
+        peer->add_option("--out", ra.out, "result file or - (default results/runs/<host>-<UTC>-peer.json)");
+    }
+
     // A subcommand whose --help ends with real examples.
     CLI::App* sub(const char* name, const char* what, const std::string& examples) {
         auto* s = app.add_subcommand(name, what);
@@ -234,18 +250,7 @@ struct Cli {
         run->add_option("--out", ra.out, "result file, FIFO, device or - for stdout (default results/runs/<host>-<UTC>.json)");
         run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
 
-        peer = sub("peer", "the kernel's dma_map_benchmark beside kmod/devmap burst:1, same device and domain",
-                   "Examples:\n  dmabench peer dma_map_benchmark --device 0000:00:02.0 --domain strict,lazy");
-        peer->add_option("tool", peer_tool, "the peer: dma_map_benchmark")->required();
-        peer->add_option("--device", ra.device, "the device both map through (no driver may hold it)");
-        peer->add_option("--threads", ra.threads, "threads (dma_map_benchmark -t; default 1)");
-        peer->add_option("--granule", peer_granule, "pages per mapping: 1 or 16 (-g; default 1)");
-        peer->add_option("--dir", peer_dir, "to_device, from_device or bidirectional (-d; default to_device)");
-        peer->add_option("--domain", ra.domains, "IOMMU domain types, in turn (strict,lazy,identity; default as bound)");
-        peer->add_option("--dma-bits", ra.dma_bits, "the DMA mask in bits (-b; default: as bound, 64 for the peer)");
-        peer->add_option("--seconds", peer_seconds, "the peer's run per domain (-s; default 5)");
-        peer->add_flag("--quick", peer_quick, "dmabench's side: 0.1 s per case (default 1 s)");
-        peer->add_option("--out", ra.out, "result file or - (default results/runs/<host>-<UTC>-peer.json)");
+        peer_options();
 
         report = sub("report", "render runs into HTML, Markdown, text and plots",
                      "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
