@@ -166,8 +166,14 @@ TEST(KmodCheck, DevmapChecksItsRowsThenWhatSpansThem) {
     }
     auto r = good_devmap();
     r.rewrite = 1, r.pattern = DMABENCH_PATTERN_RX, r.sizes = DMABENCH_SIZES_MIXED, r.dma_bits = 12;
-    r.mode = DMABENCH_MODE_SG, r.entries = 16, r.batch = 4, r.granule = 16, r.threads = 16;  // 4 MiB x 16
-    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_OK);  // valid: the module answers EOPNOTSUPP
+    r.clock = DMABENCH_CLOCK_KTIME;
+    // Mixed sizes count 1 MiB per mapping whatever the granule: 4 MiB x 16.
+    r.mode = DMABENCH_MODE_SG, r.entries = 4, r.batch = 1, r.granule = 256, r.threads = 16;
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_OK);
+    r.batch = 2;  // 8 MiB a thread
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_BATCH_BYTES);
+    r.batch = 1, r.threads = 15;  // rx: threads in pairs
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_THREADS);
     EXPECT_EQ(dmabench_bad_errno(DMABENCH_BAD_PATTERN), EINVAL);
 }
 
