@@ -23,7 +23,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
+#include <vector>
 
 #include "bench/commands.hpp"
 #include "bench/run.hpp"
@@ -267,25 +269,24 @@ int run_peer_command(const std::string& tool, RunArgs ra, const std::string& gra
     const uint32_t page = kmod::module().info.page_size;
     const Costs c{clock_cost_ns(DMABENCH_CLOCK_COUNTER, p.threads), clock_cost_ns(DMABENCH_CLOCK_KTIME, p.threads)};
     results::Destination dest(ra.out);
-    json all, rows = json::array();
-    for (const std::string& domain : domains) {
-        const PeerParams q = run_peer(p, domain);
-        RunArgs one = ra;
-        one.domains = domain, one.full = p.dir != DMABENCH_DIR_TO_DEVICE;
-        const std::string shown = domain.empty() ? "[a-z]+" : domain;  // as bound: whichever it is
-        one.filter = "^" + case_name(p, shown, page, 1) + "/|^" + case_name(p, shown, page, 64) + "/";
-        json doc = execute(one);
-        const std::string first = doc["benchmarks"].empty() ? "" : doc["benchmarks"][0].value("name", "");
-        const std::size_t at = std::strlen("kmod/devmap/domain:");
-        const std::string dom = !domain.empty() || first.size() <= at ? domain : first.substr(at, first.find('/', at) - at);
-        json row = side_by_side(doc, q, c, case_name(p, dom, page, 1), case_name(p, dom, page, 64));
+    // The peer in each domain, then dmabench in each, in one run (one
+    // process runs Google Benchmark once): the same boot, back to back.
+    std::vector<PeerParams> peer;
+    for (const std::string& domain : domains) peer.push_back(run_peer(p, domain));
+    RunArgs one = ra;
+    one.full = p.dir != DMABENCH_DIR_TO_DEVICE;
+    const std::string shown = ra.domains.empty() ? "[a-z]+" : "(" + std::regex_replace(ra.domains, std::regex(","), "|") + ")";
+    one.filter = "^" + case_name(p, shown, page, 1) + "/|^" + case_name(p, shown, page, 64) + "/";
+    json all = execute(one), rows = json::array();
+    const std::string first = all["benchmarks"].empty() ? "" : all["benchmarks"][0].value("name", "");
+    const std::size_t at = std::strlen("kmod/devmap/domain:");
+    for (std::size_t i = 0; i < domains.size(); ++i) {
+        const std::string dom = !domains[i].empty() || first.size() <= at ? domains[i]
+                                                                            : first.substr(at, first.find('/', at) - at);
+        json row = side_by_side(all, peer[i], c, case_name(p, dom, page, 1), case_name(p, dom, page, 64));
         row["domain"] = dom, row["peer_seconds"] = p.seconds;
         print_row(dest.is_stdout() ? stderr : stdout, dom, p, row);
         rows.push_back(row);
-        const json cases = doc["context"]["dmabench"]["cases"];
-        if (all.is_null()) all = std::move(doc);
-        else for (auto& b : doc["benchmarks"]) all["benchmarks"].push_back(b);
-        all["context"]["dmabench"]["cases"].update(cases);
     }
     all["context"]["dmabench"]["peer"] = {{"tool", "dma_map_benchmark"}, {"units", "100 ns (as the peer reports)"},
                                           {"clock_cost_ns", {{"counter", c.counter_ns}, {"ktime_pair", c.ktime_ns}}},
