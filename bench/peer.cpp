@@ -10,7 +10,8 @@
 // `dmabench run` of kmod/devmap burst:1 and burst:64 at the same point. The
 // peer's mean and sd go into the burst:1 entry as counters in its own units
 // (100 ns), beside the ratio of the means; each clock's own cost, timed in
-// this boot by DEVMAP pattern:empty, accounts both sides.
+// this boot on the device (DEVMAP pattern:empty, and burst:1 in ktime
+// against the counter), accounts both sides.
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -145,15 +146,52 @@ PeerParams run_peer(const PeerArgs& p, const std::string& domain) {
     return q;
 }
 
-// Mean ns per operation of an empty DEVMAP sample in a clock: that clock's
-// own cost at burst:1 (the module's own device; nothing is mapped).
-double clock_cost_ns(uint32_t clock, uint32_t threads) {
+// DEVMAP burst:1 (rewrite on) on the device dmabench has bound, in a clock:
+// mean ns per map and per unmap; pattern empty: the clock alone.
+std::pair<double, double> devmap_means(const PeerArgs& p, uint32_t clock, uint32_t pattern) {
     dmabench_devmap_req r{};
-    r.samples = 4096, r.batch = 1, r.threads = threads, r.granule = 1, r.entries = 1;
-    r.pattern = DMABENCH_PATTERN_EMPTY, r.clock = clock;
+    r.samples = 4096, r.batch = 1, r.threads = p.threads, r.granule = p.granule, r.entries = 1, r.dir = p.dir;
+    r.rewrite = 1, r.pattern = pattern, r.clock = clock, r.dma_bits = p.dma_bits;
     if (ioctl(kmod::module().fd, DMABENCH_IOC_DEVMAP, &r) != 0)
-        throw BadInput(std::string("DEVMAP pattern:empty: ") + std::strerror(errno));
-    return double(r.map.mean_ps + r.unmap.mean_ps) / 2e3;
+        throw BadInput(std::string("DEVMAP on ") + p.device + ": " + std::strerror(errno));
+    return {double(r.map.mean_ps) / 1e3, double(r.unmap.mean_ps) / 1e3};
+}
+
+void on_bound_signal(int sig) {
+    kmod::unbind();
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+// Each tool's own timing cost, in this boot, on the device, in the domain:
+// the counter's (an empty sample) and ktime's as the peer's loop pays it,
+// right after the operation (its loop run with ktime pairs, less the same
+// loop on the counter, plus the counter's own cost).
+struct Costs {
+    double counter_ns = 0, ktime_pair_ns = 0, ktime_map_ns = 0, ktime_unmap_ns = 0;
+};
+
+Costs timing_costs(const PeerArgs& p, const std::string& domain) {
+    std::signal(SIGINT, on_bound_signal);
+    std::signal(SIGTERM, on_bound_signal);
+    dmabench_device info{};
+    std::string why = kmod::bind(p.device, info);
+    if (why.empty() && !domain.empty()) why = kmod::use_domain(domain, info);
+    Costs c;
+    if (why.empty()) {
+        const auto empty_c = devmap_means(p, DMABENCH_CLOCK_COUNTER, DMABENCH_PATTERN_EMPTY);
+        const auto empty_k = devmap_means(p, DMABENCH_CLOCK_KTIME, DMABENCH_PATTERN_EMPTY);
+        const auto counter = devmap_means(p, DMABENCH_CLOCK_COUNTER, DMABENCH_PATTERN_BURST);
+        const auto ktime = devmap_means(p, DMABENCH_CLOCK_KTIME, DMABENCH_PATTERN_BURST);
+        c.counter_ns = (empty_c.first + empty_c.second) / 2, c.ktime_pair_ns = (empty_k.first + empty_k.second) / 2;
+        c.ktime_map_ns = ktime.first - counter.first + c.counter_ns;
+        c.ktime_unmap_ns = ktime.second - counter.second + c.counter_ns;
+    }
+    kmod::unbind();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (!why.empty()) throw BadInput(why);
+    return c;
 }
 
 const json* entry(const json& doc, const std::string& prefix) {
@@ -170,10 +208,6 @@ std::string case_name(const PeerArgs& p, const std::string& domain, uint32_t pag
            (p.dma_bits ? "dma_bits:" + std::to_string(p.dma_bits) + "/" : "") + "burst:" + std::to_string(burst);
 }
 
-struct Costs {
-    double counter_ns, ktime_ns;
-};
-
 // The peer's figures into the burst:1 entry; one row of the side-by-side.
 json side_by_side(json& doc, const PeerParams& q, const Costs& c, const std::string& one, const std::string& many) {
     json* b = const_cast<json*>(entry(doc, one));
@@ -181,12 +215,14 @@ json side_by_side(json& doc, const PeerParams& q, const Costs& c, const std::str
     auto& k = (*b);
     k["peer_map_mean_100ns"] = q.avg_map_100ns, k["peer_map_sd_100ns"] = q.map_stddev;
     k["peer_unmap_mean_100ns"] = q.avg_unmap_100ns, k["peer_unmap_sd_100ns"] = q.unmap_stddev;
-    json row{{"case", one}};
+    json row{{"case", one}, {"clock_cost_ns", {{"counter", c.counter_ns}, {"ktime_pair", c.ktime_pair_ns},
+                                               {"ktime_map", c.ktime_map_ns}, {"ktime_unmap", c.ktime_unmap_ns}}}};
     for (const char* op : {"map", "unmap"}) {
         const double peer = double(std::string(op) == "map" ? q.avg_map_100ns : q.avg_unmap_100ns) * 100;
         const double ours = k.value(std::string(op) + "_ns_mean", 0.0);
         k[std::string("peer_ratio_") + op] = peer > 0 ? ours / peer : 0;
-        const double acc_peer = peer + kTruncationNs - c.ktime_ns, acc_ours = ours - c.counter_ns;
+        const double ktime = std::string(op) == "map" ? c.ktime_map_ns : c.ktime_unmap_ns;
+        const double acc_peer = peer + kTruncationNs - ktime, acc_ours = ours - c.counter_ns;
         row[op] = {{"peer_mean_ns", peer}, {"peer_sd_ns", double(std::string(op) == "map" ? q.map_stddev : q.unmap_stddev) * 100},
                    {"mean_ns", ours}, {"median_ns", k.value(std::string(op) + "_ns_median", 0.0)},
                    {"p99_ns", k.value(std::string(op) + "_ns_p99", 0.0)}, {"max_ns", k.value(std::string(op) + "_ns_max", 0.0)},
@@ -267,12 +303,15 @@ int run_peer_command(const std::string& tool, RunArgs ra, const std::string& gra
             throw BadInput("--domain '" + d + "': accepted: strict, lazy, identity");
     if (domains.empty()) domains.push_back("");
     const uint32_t page = kmod::module().info.page_size;
-    const Costs c{clock_cost_ns(DMABENCH_CLOCK_COUNTER, p.threads), clock_cost_ns(DMABENCH_CLOCK_KTIME, p.threads)};
     results::Destination dest(ra.out);
     // The peer in each domain, then dmabench in each, in one run (one
     // process runs Google Benchmark once): the same boot, back to back.
     std::vector<PeerParams> peer;
-    for (const std::string& domain : domains) peer.push_back(run_peer(p, domain));
+    std::vector<Costs> costs;
+    for (const std::string& domain : domains) {
+        peer.push_back(run_peer(p, domain));
+        costs.push_back(timing_costs(p, domain));
+    }
     RunArgs one = ra;
     one.full = p.dir != DMABENCH_DIR_TO_DEVICE;
     const std::string shown = ra.domains.empty() ? "[a-z]+" : "(" + std::regex_replace(ra.domains, std::regex(","), "|") + ")";
@@ -283,13 +322,12 @@ int run_peer_command(const std::string& tool, RunArgs ra, const std::string& gra
     for (std::size_t i = 0; i < domains.size(); ++i) {
         const std::string dom = !domains[i].empty() || first.size() <= at ? domains[i]
                                                                             : first.substr(at, first.find('/', at) - at);
-        json row = side_by_side(all, peer[i], c, case_name(p, dom, page, 1), case_name(p, dom, page, 64));
+        json row = side_by_side(all, peer[i], costs[i], case_name(p, dom, page, 1), case_name(p, dom, page, 64));
         row["domain"] = dom, row["peer_seconds"] = p.seconds;
         print_row(dest.is_stdout() ? stderr : stdout, dom, p, row);
         rows.push_back(row);
     }
     all["context"]["dmabench"]["peer"] = {{"tool", "dma_map_benchmark"}, {"units", "100 ns (as the peer reports)"},
-                                          {"clock_cost_ns", {{"counter", c.counter_ns}, {"ktime_pair", c.ktime_ns}}},
                                           {"truncation_ns", kTruncationNs}, {"rows", rows}};
     dest.write(all.dump(2) + "\n");
     if (!dest.is_stdout()) std::printf("%s\n", ra.out.c_str());
