@@ -163,12 +163,14 @@ void on_bound_signal(int sig) {
     std::raise(sig);
 }
 
-// Each tool's own timing cost, in this boot, on the device, in the domain:
-// the counter's (an empty sample) and ktime's as the peer's loop pays it,
-// right after the operation (its loop run with ktime pairs, less the same
-// loop on the counter, plus the counter's own cost).
+// Each tool's own timing cost, in this boot, on the device, in the domain,
+// right after the peer: the counter's (an empty sample), ktime's pair
+// (empty) and dmabench's burst:1 loop timed both ways: in ktime pairs as
+// the peer's loop (K) and on the counter (C), so K - C + counter is what
+// the peer's clock adds to each op where the op leaves it (a flushed TLB).
 struct Costs {
-    double counter_ns = 0, ktime_pair_ns = 0, ktime_map_ns = 0, ktime_unmap_ns = 0;
+    double counter_ns = 0, ktime_pair_ns = 0;
+    std::pair<double, double> counter, ktime;  // C and K: map, unmap
 };
 
 Costs timing_costs(const PeerArgs& p, const std::string& domain) {
@@ -181,11 +183,10 @@ Costs timing_costs(const PeerArgs& p, const std::string& domain) {
     if (why.empty()) {
         const auto empty_c = devmap_means(p, DMABENCH_CLOCK_COUNTER, DMABENCH_PATTERN_EMPTY);
         const auto empty_k = devmap_means(p, DMABENCH_CLOCK_KTIME, DMABENCH_PATTERN_EMPTY);
-        const auto counter = devmap_means(p, DMABENCH_CLOCK_COUNTER, DMABENCH_PATTERN_BURST);
         const auto ktime = devmap_means(p, DMABENCH_CLOCK_KTIME, DMABENCH_PATTERN_BURST);
+        const auto counter = devmap_means(p, DMABENCH_CLOCK_COUNTER, DMABENCH_PATTERN_BURST);
         c.counter_ns = (empty_c.first + empty_c.second) / 2, c.ktime_pair_ns = (empty_k.first + empty_k.second) / 2;
-        c.ktime_map_ns = ktime.first - counter.first + c.counter_ns;
-        c.ktime_unmap_ns = ktime.second - counter.second + c.counter_ns;
+        c.counter = counter, c.ktime = ktime;
     }
     kmod::unbind();
     std::signal(SIGINT, SIG_DFL);
@@ -194,18 +195,22 @@ Costs timing_costs(const PeerArgs& p, const std::string& domain) {
     return c;
 }
 
-const json* entry(const json& doc, const std::string& prefix) {
-    for (const json& b : doc["benchmarks"])
-        if (b.value("name", "").rfind(prefix, 0) == 0 && b.value("run_type", "iteration") == "iteration") return &b;
+// The first iteration entry whose name starts with prefix, but not with not.
+const json* entry(const json& doc, const std::string& prefix, const std::string& not_ = "\x01") {
+    for (const json& b : doc["benchmarks"]) {
+        const std::string n = b.value("name", "");
+        if (n.rfind(prefix, 0) == 0 && n.rfind(not_, 0) != 0 && b.value("run_type", "iteration") == "iteration")
+            return &b;
+    }
     return nullptr;
 }
 
 // The case's name prefix at this point and burst.
-std::string case_name(const PeerArgs& p, const std::string& domain, uint32_t page, int burst) {
+std::string case_name(const PeerArgs& p, const std::string& domain, uint32_t page, const std::string& burst) {
     return "kmod/devmap/domain:" + domain + "/mode:single/threads:" + std::to_string(p.threads) +
            "/granule:" + std::to_string(p.granule) + "/dir:" + kmod::dir_name(p.dir) +
            "/size:" + std::to_string(uint64_t(p.granule) * page) + "/" +
-           (p.dma_bits ? "dma_bits:" + std::to_string(p.dma_bits) + "/" : "") + "burst:" + std::to_string(burst);
+           (p.dma_bits ? "dma_bits:" + std::to_string(p.dma_bits) + "/" : "") + "burst:" + burst;
 }
 
 // The peer's figures into the burst:1 entry; one row of the side-by-side.
@@ -215,23 +220,28 @@ json side_by_side(json& doc, const PeerParams& q, const Costs& c, const std::str
     auto& k = (*b);
     k["peer_map_mean_100ns"] = q.avg_map_100ns, k["peer_map_sd_100ns"] = q.map_stddev;
     k["peer_unmap_mean_100ns"] = q.avg_unmap_100ns, k["peer_unmap_sd_100ns"] = q.unmap_stddev;
-    json row{{"case", one}, {"clock_cost_ns", {{"counter", c.counter_ns}, {"ktime_pair", c.ktime_pair_ns},
-                                               {"ktime_map", c.ktime_map_ns}, {"ktime_unmap", c.ktime_unmap_ns}}}};
+    json row{{"case", one}, {"clock_cost_ns", {{"counter", c.counter_ns}, {"ktime_pair", c.ktime_pair_ns}}}};
     for (const char* op : {"map", "unmap"}) {
-        const double peer = double(std::string(op) == "map" ? q.avg_map_100ns : q.avg_unmap_100ns) * 100;
+        const bool is_map = std::string(op) == "map";
+        const double peer = double(is_map ? q.avg_map_100ns : q.avg_unmap_100ns) * 100;
         const double ours = k.value(std::string(op) + "_ns_mean", 0.0);
+        const double C = is_map ? c.counter.first : c.counter.second, K = is_map ? c.ktime.first : c.ktime.second;
         k[std::string("peer_ratio_") + op] = peer > 0 ? ours / peer : 0;
-        const double ktime = std::string(op) == "map" ? c.ktime_map_ns : c.ktime_unmap_ns;
-        const double acc_peer = peer + kTruncationNs - ktime, acc_ours = ours - c.counter_ns;
-        row[op] = {{"peer_mean_ns", peer}, {"peer_sd_ns", double(std::string(op) == "map" ? q.map_stddev : q.unmap_stddev) * 100},
+        // Accounted: dmabench's burst:1 next to the peer less its counter's
+        // cost, over the peer's mean plus its expected truncation less what
+        // its ktime pairs add in situ.
+        const double acc_peer = peer + kTruncationNs - (K - C + c.counter_ns), acc_ours = C - c.counter_ns;
+        row["clock_cost_ns"][std::string("counter_") + op] = C, row["clock_cost_ns"][std::string("ktime_") + op] = K;
+        row[op] = {{"peer_mean_ns", peer}, {"peer_sd_ns", double(is_map ? q.map_stddev : q.unmap_stddev) * 100},
                    {"mean_ns", ours}, {"median_ns", k.value(std::string(op) + "_ns_median", 0.0)},
                    {"p99_ns", k.value(std::string(op) + "_ns_p99", 0.0)}, {"max_ns", k.value(std::string(op) + "_ns_max", 0.0)},
                    {"ratio", peer > 0 ? ours / peer : 0}, {"accounted_ratio", acc_peer > 0 ? acc_ours / acc_peer : 0},
                    {"qualifies", peer >= 1000}};
-        if (const json* m = entry(doc, many)) {
+        if (const json* m = entry(doc, many, one + "/")) {
             const double r = m->value(std::string(op) + "_ns_mean", 0.0) / ours;
             const double h = std::hypot(m->value("ci95_relative", 0.0), k.value("ci95_relative", 0.0));
-            row[op]["burst64_over_burst1"] = {{"ratio", r}, {"ci95", {r * (1 - h), r * (1 + h)}}, {"case", many}};
+            row[op]["burst64_over_burst1"] = {{"ratio", r}, {"ci95", {r * (1 - h), r * (1 + h)}},
+                                              {"case", m->value("name", "")}};
         }
     }
     doc["context"]["dmabench"]["cases"][k.value("run_name", k["name"].get<std::string>())]["peer"] = "dma_map_benchmark";
@@ -315,14 +325,14 @@ int run_peer_command(const std::string& tool, RunArgs ra, const std::string& gra
     RunArgs one = ra;
     one.full = p.dir != DMABENCH_DIR_TO_DEVICE;
     const std::string shown = ra.domains.empty() ? "[a-z]+" : "(" + std::regex_replace(ra.domains, std::regex(","), "|") + ")";
-    one.filter = "^" + case_name(p, shown, page, 1) + "/|^" + case_name(p, shown, page, 64) + "/";
+    one.filter = "^" + case_name(p, shown, page, "[0-9]+") + "/";  // burst:1, and as many as fit (64 at 4 KiB)
     json all = execute(one), rows = json::array();
     const std::string first = all["benchmarks"].empty() ? "" : all["benchmarks"][0].value("name", "");
     const std::size_t at = std::strlen("kmod/devmap/domain:");
     for (std::size_t i = 0; i < domains.size(); ++i) {
         const std::string dom = !domains[i].empty() || first.size() <= at ? domains[i]
                                                                             : first.substr(at, first.find('/', at) - at);
-        json row = side_by_side(all, peer[i], costs[i], case_name(p, dom, page, 1), case_name(p, dom, page, 64));
+        json row = side_by_side(all, peer[i], costs[i], case_name(p, dom, page, "1"), case_name(p, dom, page, ""));
         row["domain"] = dom, row["peer_seconds"] = p.seconds;
         print_row(dest.is_stdout() ? stderr : stdout, dom, p, row);
         rows.push_back(row);
