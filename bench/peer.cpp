@@ -147,14 +147,19 @@ PeerParams run_peer(const PeerArgs& p, const std::string& domain) {
 }
 
 // DEVMAP burst:1 (rewrite on) on the device dmabench has bound, in a clock:
-// mean ns per map and per unmap; pattern empty: the clock alone.
-std::pair<double, double> devmap_means(const PeerArgs& p, uint32_t clock, uint32_t pattern) {
+// ns per map and per unmap, the mean and the median; pattern empty: the
+// clock alone.
+struct Means {
+    double map, unmap, map_median, unmap_median;
+};
+Means devmap_means(const PeerArgs& p, uint32_t clock, uint32_t pattern) {
     dmabench_devmap_req r{};
     r.samples = 4096, r.batch = 1, r.threads = p.threads, r.granule = p.granule, r.entries = 1, r.dir = p.dir;
     r.rewrite = 1, r.pattern = pattern, r.clock = clock, r.dma_bits = p.dma_bits;
     if (ioctl(kmod::module().fd, DMABENCH_IOC_DEVMAP, &r) != 0)
         throw BadInput(std::string("DEVMAP on ") + p.device + ": " + std::strerror(errno));
-    return {double(r.map.mean_ps) / 1e3, double(r.unmap.mean_ps) / 1e3};
+    return {double(r.map.mean_ps) / 1e3, double(r.unmap.mean_ps) / 1e3, double(r.map.median_ps) / 1e3,
+            double(r.unmap.median_ps) / 1e3};
 }
 
 void on_bound_signal(int sig) {
@@ -164,13 +169,14 @@ void on_bound_signal(int sig) {
 }
 
 // Each tool's own timing cost, in this boot, on the device, in the domain,
-// right after the peer: the counter's (an empty sample), ktime's pair
-// (empty) and dmabench's burst:1 loop timed both ways: in ktime pairs as
-// the peer's loop (K) and on the counter (C), so K - C + counter is what
-// the peer's clock adds to each op where the op leaves it (a flushed TLB).
+// right after the peer: the counter's (an empty sample) and ktime's pair
+// (empty), and dmabench's burst:1 loop timed both ways: in ktime pairs as
+// the peer's loop (K) and on the counter (C). What the peer's clock adds to
+// an op where the op leaves it (say, a flushed TLB) is K - C + counter, by
+// medians (a clock's cost is the typical op's; TCG's outliers are not it).
 struct Costs {
     double counter_ns = 0, ktime_pair_ns = 0;
-    std::pair<double, double> counter, ktime;  // C and K: map, unmap
+    Means counter{}, ktime{};
 };
 
 Costs timing_costs(const PeerArgs& p, const std::string& domain) {
@@ -185,7 +191,8 @@ Costs timing_costs(const PeerArgs& p, const std::string& domain) {
         const auto empty_k = devmap_means(p, DMABENCH_CLOCK_KTIME, DMABENCH_PATTERN_EMPTY);
         const auto ktime = devmap_means(p, DMABENCH_CLOCK_KTIME, DMABENCH_PATTERN_BURST);
         const auto counter = devmap_means(p, DMABENCH_CLOCK_COUNTER, DMABENCH_PATTERN_BURST);
-        c.counter_ns = (empty_c.first + empty_c.second) / 2, c.ktime_pair_ns = (empty_k.first + empty_k.second) / 2;
+        c.counter_ns = (empty_c.map_median + empty_c.unmap_median) / 2;
+        c.ktime_pair_ns = (empty_k.map_median + empty_k.unmap_median) / 2;
         c.counter = counter, c.ktime = ktime;
     }
     kmod::unbind();
@@ -225,18 +232,20 @@ json side_by_side(json& doc, const PeerParams& q, const Costs& c, const std::str
         const bool is_map = std::string(op) == "map";
         const double peer = double(is_map ? q.avg_map_100ns : q.avg_unmap_100ns) * 100;
         const double ours = k.value(std::string(op) + "_ns_mean", 0.0);
-        const double C = is_map ? c.counter.first : c.counter.second, K = is_map ? c.ktime.first : c.ktime.second;
+        const double C = is_map ? c.counter.map : c.counter.unmap;
+        const double cost = (is_map ? c.ktime.map_median - c.counter.map_median
+                                    : c.ktime.unmap_median - c.counter.unmap_median) + c.counter_ns;
         k[std::string("peer_ratio_") + op] = peer > 0 ? ours / peer : 0;
         // Accounted: dmabench's burst:1 next to the peer less its counter's
         // cost, over the peer's mean plus its expected truncation less what
         // its ktime pairs add in situ.
-        const double acc_peer = peer + kTruncationNs - (K - C + c.counter_ns), acc_ours = C - c.counter_ns;
-        row["clock_cost_ns"][std::string("counter_") + op] = C, row["clock_cost_ns"][std::string("ktime_") + op] = K;
+        const double acc_peer = peer + kTruncationNs - cost, acc_ours = C - c.counter_ns;
+        row["clock_cost_ns"][std::string("counter_") + op] = C, row["clock_cost_ns"][std::string("ktime_") + op] = cost;
         row[op] = {{"peer_mean_ns", peer}, {"peer_sd_ns", double(is_map ? q.map_stddev : q.unmap_stddev) * 100},
                    {"mean_ns", ours}, {"median_ns", k.value(std::string(op) + "_ns_median", 0.0)},
                    {"p99_ns", k.value(std::string(op) + "_ns_p99", 0.0)}, {"max_ns", k.value(std::string(op) + "_ns_max", 0.0)},
                    {"ratio", peer > 0 ? ours / peer : 0}, {"accounted_ratio", acc_peer > 0 ? acc_ours / acc_peer : 0},
-                   {"qualifies", peer >= 1000}};
+                   {"qualifies", peer >= 1000 && double(is_map ? q.map_stddev : q.unmap_stddev) * 100 <= 10 * peer}};
         if (const json* m = entry(doc, many, one + "/")) {
             const double r = m->value(std::string(op) + "_ns_mean", 0.0) / ours;
             const double h = std::hypot(m->value("ci95_relative", 0.0), k.value("ci95_relative", 0.0));
