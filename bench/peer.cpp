@@ -51,6 +51,7 @@ struct PeerParams {
 constexpr unsigned long kPeerIoctl = _IOWR('d', 1, PeerParams);
 constexpr const char* kPeerFile = "/sys/kernel/debug/dma_map_benchmark";
 constexpr double kTruncationNs = 50;  // the expected loss of flooring each sample to 100 ns
+constexpr double kSteady = 10;  // a mean compared: its sd at most 10x it (TCG's outliers make the rest)
 
 // What the signal handler writes back: fixed buffers, async-signal-safe.
 struct Restore {
@@ -150,16 +151,27 @@ PeerParams run_peer(const PeerArgs& p, const std::string& domain) {
 // ns per map and per unmap, the mean and the median; pattern empty: the
 // clock alone.
 struct Means {
-    double map, unmap, map_median, unmap_median;
+    double map, unmap, map_median, unmap_median, map_sd, unmap_sd;
 };
 Means devmap_means(const PeerArgs& p, uint32_t clock, uint32_t pattern) {
+    constexpr uint32_t kN = 4096;
+    std::vector<uint64_t> ticks(std::size_t(DMABENCH_DEVMAP_NSTATS) * kN * p.threads);
     dmabench_devmap_req r{};
-    r.samples = 4096, r.batch = 1, r.threads = p.threads, r.granule = p.granule, r.entries = 1, r.dir = p.dir;
+    r.samples = kN, r.batch = 1, r.threads = p.threads, r.granule = p.granule, r.entries = 1, r.dir = p.dir;
     r.rewrite = 1, r.pattern = pattern, r.clock = clock, r.dma_bits = p.dma_bits;
+    r.ticks = reinterpret_cast<uintptr_t>(ticks.data());
     if (ioctl(kmod::module().fd, DMABENCH_IOC_DEVMAP, &r) != 0)
         throw BadInput(std::string("DEVMAP on ") + p.device + ": " + std::strerror(errno));
+    // The sd of each block, in ns, as the peer reports its own.
+    const double ns = clock == DMABENCH_CLOCK_KTIME ? 1 : 1e9 / double(kmod::module().info.counter_hz);
+    double sd[2];
+    for (std::size_t b = 0, n = ticks.size() / 2; b < 2; ++b) {
+        double sum = 0, sq = 0;
+        for (std::size_t i = b * n; i < (b + 1) * n; ++i) sum += double(ticks[i]) * ns, sq += std::pow(double(ticks[i]) * ns, 2);
+        sd[b] = std::sqrt(std::max(0.0, sq / double(n) - std::pow(sum / double(n), 2)));
+    }
     return {double(r.map.mean_ps) / 1e3, double(r.unmap.mean_ps) / 1e3, double(r.map.median_ps) / 1e3,
-            double(r.unmap.median_ps) / 1e3};
+            double(r.unmap.median_ps) / 1e3, sd[0], sd[1]};
 }
 
 void on_bound_signal(int sig) {
@@ -241,11 +253,13 @@ json side_by_side(json& doc, const PeerParams& q, const Costs& c, const std::str
         // its ktime pairs add in situ.
         const double acc_peer = peer + kTruncationNs - cost, acc_ours = C - c.counter_ns;
         row["clock_cost_ns"][std::string("counter_") + op] = C, row["clock_cost_ns"][std::string("ktime_") + op] = cost;
+        row["clock_cost_ns"][std::string("counter_") + op + "_sd"] = is_map ? c.counter.map_sd : c.counter.unmap_sd;
         row[op] = {{"peer_mean_ns", peer}, {"peer_sd_ns", double(is_map ? q.map_stddev : q.unmap_stddev) * 100},
                    {"mean_ns", ours}, {"median_ns", k.value(std::string(op) + "_ns_median", 0.0)},
                    {"p99_ns", k.value(std::string(op) + "_ns_p99", 0.0)}, {"max_ns", k.value(std::string(op) + "_ns_max", 0.0)},
                    {"ratio", peer > 0 ? ours / peer : 0}, {"accounted_ratio", acc_peer > 0 ? acc_ours / acc_peer : 0},
-                   {"qualifies", peer >= 1000 && double(is_map ? q.map_stddev : q.unmap_stddev) * 100 <= 10 * peer}};
+                   {"qualifies", peer >= 1000 && double(is_map ? q.map_stddev : q.unmap_stddev) * 100 <= kSteady * peer &&
+                                     (is_map ? c.counter.map_sd : c.counter.unmap_sd) <= kSteady * C}};
         if (const json* m = entry(doc, many, one + "/")) {
             const double r = m->value(std::string(op) + "_ns_mean", 0.0) / ours;
             const double h = std::hypot(m->value("ci95_relative", 0.0), k.value("ci95_relative", 0.0));

@@ -8,8 +8,8 @@ peer_run sent back (init.sh), checked on the host.
   come back as they were;
 - per record (strict and lazy; 1 and 2 threads; granule 1 and 16): the
   peer's figures sit in the burst:1 entry in its own units, and where the
-  peer's mean is at least 1 us (and its sd at most 10 times its mean:
-  TCG's outliers, from a loaded host, make such a mean) the ratio dmabench / peer, once each tool's
+  peer's mean is at least 1 us (and both sides' sd at most 10 times their
+  means: TCG's outliers, from a loaded host, make the others) the ratio dmabench / peer, once each tool's
   own timing cost (timed in the same boot, on the device, in the domain:
   `dmabench peer`'s clock_cost_ns) is accounted, lies in [0.8, 1.25], for
   map and unmap; at least one configuration qualifies;
@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check as base  # noqa: E402  (check(), section(), load_json(), failures)
 
 LO, HI = 0.8, 1.25
-NOISE = 10  # a qualifying peer figure: its sd at most 10 times its mean
+NOISE = 10  # a qualifying figure: the peer's sd, and dmabench's next to it, at most 10x its mean
 CONFIGS = [(t, g) for t in (1, 2) for g in (1, 16)]
 
 
 def accounted(b, op, costs, trunc):
-    """(raw, accounted, peer ns, peer sd ns) of one op: raw from the burst:1
+    """(raw, accounted, peer ns, steady) of one op: raw from the burst:1
     entry's own counters; accounted from dmabench's burst:1 timed next to the
     peer (counter_<op>: its mean) less the counter's cost, over the peer's
     mean plus its truncation less what its ktime pairs add there
@@ -41,7 +41,8 @@ def accounted(b, op, costs, trunc):
     e = costs.get("counter", 0.0)
     acc_peer = peer + trunc - costs.get(f"ktime_{op}", 0.0)
     raw = ours / peer if peer else 0.0
-    return raw, (costs.get(f"counter_{op}", 0.0) - e) / acc_peer if acc_peer > 0 else 0.0, peer, sd
+    steady = sd <= NOISE * peer and costs.get(f"counter_{op}_sd", 0.0) <= NOISE * costs.get(f"counter_{op}", 0.0)
+    return raw, (costs.get(f"counter_{op}", 0.0) - e) / acc_peer if acc_peer > 0 else 0.0, peer, steady
 
 
 def one_record(doc, t, g, table):
@@ -66,8 +67,7 @@ def one_record(doc, t, g, table):
             continue
         cells = []
         for op in ("map", "unmap"):
-            raw, acc, ns, sd = accounted(b, op, r["clock_cost_ns"], trunc)
-            steady = sd <= NOISE * ns  # a mean a few of TCG's outliers do not make
+            raw, acc, ns, steady = accounted(b, op, r["clock_cost_ns"], trunc)
             burst = r.get(op, {}).get("burst64_over_burst1", {})
             base.check(burst.get("ratio", 0) > 0 and len(burst.get("ci95", [])) == 2
                        and burst["ci95"][0] <= burst["ratio"] <= burst["ci95"][1],
