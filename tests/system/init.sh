@@ -140,6 +140,7 @@ devmap_run() {
 # dmabench.ko, `dmabench peer` on the first edu for strict and lazy, 1 and 2
 # threads, granule 1 and 16, and the peer's own tool once on the same edu.
 peer_run() {
+    echo "UPTIME start $(cut -d' ' -f1 /proc/uptime)"
     set -- $(edus)
     d=/sys/bus/pci/devices/$1
     grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
@@ -166,6 +167,7 @@ peer_run() {
     echo "$1" >/sys/bus/pci/drivers/dma_map_benchmark/unbind
     echo >$d/driver_override
     rmmod map_benchmark; rmmod dmabench; echo "RMMOD $?"
+    echo "UPTIME end $(cut -d' ' -f1 /proc/uptime)"
     return $rc
 }
 

@@ -128,6 +128,9 @@ def main():
     patterns(outdir)
     base.check(qualified >= 1, f"at least one configuration qualifies (peer mean >= 1 us, its sd <= {NOISE}x): "
                f"{qualified} ops")
+    up = {w[1]: float(w[2]) for w in words if w[0] == "UPTIME" and len(w) == 3}
+    if len(up) == 2:
+        print(f"      peer_run took {up['end'] - up['start']:.0f} s in the guest")
     print("\ndmabench peer dma_map_benchmark -- EMULATED (qemu TCG), not hardware:")
     print("\n".join(table + [f"  the peer's tool: {l[5:]}" for l in tool]))
     return 1 if base.failures else 0
