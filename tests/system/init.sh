@@ -160,12 +160,16 @@ peer_run() {
     done
     echo "GROUPTYPE after $(cat $d/iommu_group/type)"
     echo "OVERRIDE $1 $(cat $d/driver_override) driver=$(readlink $d/driver)"
-    # The peer's own tool, bound by hand as its documentation says.
+    # The peer's own tool, bound by hand as its documentation says, in the
+    # strict domain (as `dmabench peer` read it): strict t1 g1's twin.
+    type=$(cat $d/iommu_group/type)
+    echo DMA >$d/iommu_group/type
     echo dma_map_benchmark >$d/driver_override
     echo "$1" >/sys/bus/pci/drivers/dma_map_benchmark/bind
     /dmabench/dma_map_benchmark -t 1 -s 1 -g 1 -d 1 -b 64 | sed 's/^/TOOL /' || rc=1
     echo "$1" >/sys/bus/pci/drivers/dma_map_benchmark/unbind
     echo >$d/driver_override
+    echo "$type" >$d/iommu_group/type
     rmmod map_benchmark; rmmod dmabench; echo "RMMOD $?"
     echo "UPTIME end $(cut -d' ' -f1 /proc/uptime)"
     return $rc

@@ -18,6 +18,7 @@ peer_run sent back (init.sh), checked on the host.
 The ratios are recomputed here from the raw figures, never read back.
 Prints the side-by-side table (EMULATED). Exit status 1 on any failure.
 """
+import json
 import sys
 from pathlib import Path
 
@@ -99,6 +100,23 @@ def patterns(outdir):
             base.check(ran and timed, f"{phase}: DEVMAP {name} ran through the IOMMU ({kv})")
 
 
+def read_as_tool(outdir, tool):
+    """The peer's tool, strict, 1 thread, granule 1, prints the answer that
+    `dmabench peer` records for that configuration: within a factor 2 (two
+    runs of the peer, a second apart, under TCG)."""
+    text, _ = base.section(outdir, "peer-t1-g1.json")
+    try:
+        doc = json.loads(text or "")
+    except ValueError:
+        return
+    b = next((b for b in base.by_name(doc, "kmod/devmap/domain:strict/") if "peer_map_mean_100ns" in b), {})
+    for op, line in zip(("map", "unmap"), tool):
+        said = float(line.split("latency(us):")[1].split()[0])
+        read = b.get(f"peer_{op}_mean_100ns", 0) / 10
+        base.check(read > 0 and 0.5 <= said / read <= 2,
+                   f"strict t1 g1 {op}: the peer's tool says {said} us, dmabench read the peer's {read:.1f} us")
+
+
 def main():
     if len(sys.argv) != 3:
         print("usage: peer_check.py OUTDIR KERNEL_RELEASE", file=sys.stderr)
@@ -118,6 +136,7 @@ def main():
     base.check(len(over) == 1 and over[0][2:] == ["(null)", "driver="], f"override and driver as before ({over})")
     tool = [l for l in lines if l.startswith("TOOL average")]
     base.check(len(tool) == 2, f"the peer's own tool on the same edu: its two lines ({tool})")
+    read_as_tool(outdir, tool)
     table = ["| domain | threads | granule | map: peer / dmabench mean, ratio raw / accounted, burst:64/burst:1 "
              "[95 %] | unmap: the same |", "|---|---|---|---|---|"]
     qualified = 0

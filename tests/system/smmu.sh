@@ -54,7 +54,7 @@ bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" "$cpu" smmu "$work/s
 "$python" "$here/check.py" smmu "$work/smmu" "$KERNEL_RELEASE"
 if [[ -n $bin ]]; then
     "$python" "$here/peer_check.py" "$work/smmu" "$KERNEL_RELEASE"
-    # Its control: a doctored peer answer (3x its mean map) must fail the bounds.
+    step "control: a doctored peer answer (3x its mean map) fails the bounds"
     rm -rf "$work/peer-doctored" && cp -r "$work/smmu" "$work/peer-doctored"
     for f in "$work"/peer-doctored/peer-t*.json; do
         "$python" -c 'import json, sys
