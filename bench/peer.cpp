@@ -181,11 +181,12 @@ void on_bound_signal(int sig) {
 }
 
 // Each tool's own timing cost, in this boot, on the device, in the domain,
-// right after the peer: the counter's (an empty sample) and ktime's pair
-// (empty), and dmabench's burst:1 loop timed both ways: in ktime pairs as
-// the peer's loop (K) and on the counter (C). What the peer's clock adds to
-// an op where the op leaves it (say, a flushed TLB) is K - C + counter, by
-// medians (a clock's cost is the typical op's; TCG's outliers are not it).
+// right after the peer: the counter's (an empty sample) and an empty
+// ktime_get() pair's, as the peer's loop times (t0 = ktime_get(), then
+// ktime_get() - t0), by medians (a clock's cost is the typical sample's;
+// TCG's outliers are not it). Beside them, a diagnostic: dmabench's burst:1
+// loop in ktime pairs (K) less the same on the counter (C), plus the
+// counter's cost: what the pairs add in situ (noisier: two runs' medians).
 struct Costs {
     double counter_ns = 0, ktime_pair_ns = 0;
     Means counter{}, ktime{};
@@ -245,14 +246,15 @@ json side_by_side(json& doc, const PeerParams& q, const Costs& c, const std::str
         const double peer = double(is_map ? q.avg_map_100ns : q.avg_unmap_100ns) * 100;
         const double ours = k.value(std::string(op) + "_ns_mean", 0.0);
         const double C = is_map ? c.counter.map : c.counter.unmap;
-        const double cost = (is_map ? c.ktime.map_median - c.counter.map_median
-                                    : c.ktime.unmap_median - c.counter.unmap_median) + c.counter_ns;
+        const double in_situ = (is_map ? c.ktime.map_median - c.counter.map_median
+                                       : c.ktime.unmap_median - c.counter.unmap_median) + c.counter_ns;
         k[std::string("peer_ratio_") + op] = peer > 0 ? ours / peer : 0;
         // Accounted: dmabench's burst:1 next to the peer less its counter's
-        // cost, over the peer's mean plus its expected truncation less what
-        // its ktime pairs add in situ.
-        const double acc_peer = peer + kTruncationNs - cost, acc_ours = C - c.counter_ns;
-        row["clock_cost_ns"][std::string("counter_") + op] = C, row["clock_cost_ns"][std::string("ktime_") + op] = cost;
+        // cost, over the peer's mean plus its expected truncation less its
+        // ktime_get() pair's cost.
+        const double acc_peer = peer + kTruncationNs - c.ktime_pair_ns, acc_ours = C - c.counter_ns;
+        row["clock_cost_ns"][std::string("counter_") + op] = C;
+        row["clock_cost_ns"][std::string("ktime_") + op + "_in_situ"] = in_situ;
         row["clock_cost_ns"][std::string("counter_") + op + "_sd"] = is_map ? c.counter.map_sd : c.counter.unmap_sd;
         row[op] = {{"peer_mean_ns", peer}, {"peer_sd_ns", double(is_map ? q.map_stddev : q.unmap_stddev) * 100},
                    {"mean_ns", ours}, {"median_ns", k.value(std::string(op) + "_ns_median", 0.0)},

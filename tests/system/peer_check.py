@@ -34,13 +34,13 @@ def accounted(b, op, costs, trunc):
     """(raw, accounted, peer ns, steady) of one op: raw from the burst:1
     entry's own counters; accounted from dmabench's burst:1 timed next to the
     peer (counter_<op>: its mean) less the counter's cost, over the peer's
-    mean plus its truncation less what its ktime pairs add there
-    (ktime_<op>: timed in situ, `dmabench peer`'s clock_cost_ns)."""
+    mean plus its truncation less an empty ktime_get() pair's cost (all
+    timed in the same boot: `dmabench peer`'s clock_cost_ns)."""
     peer = b.get(f"peer_{op}_mean_100ns", 0) * 100.0
     sd = b.get(f"peer_{op}_sd_100ns", 0) * 100.0
     ours = b.get(f"{op}_ns_mean", 0.0)
     e = costs.get("counter", 0.0)
-    acc_peer = peer + trunc - costs.get(f"ktime_{op}", 0.0)
+    acc_peer = peer + trunc - costs.get("ktime_pair", 0.0)
     raw = ours / peer if peer else 0.0
     steady = sd <= NOISE * peer and costs.get(f"counter_{op}_sd", 0.0) <= NOISE * costs.get(f"counter_{op}", 0.0)
     return raw, (costs.get(f"counter_{op}", 0.0) - e) / acc_peer if acc_peer > 0 else 0.0, peer, steady
@@ -54,7 +54,7 @@ def one_record(doc, t, g, table):
     base.check({r.get("domain") for r in rows} == {"strict", "lazy"}
                and all(c.get(k, 0) > 0 for c in costs
                        for k in ("ktime_pair", "counter_map", "counter_unmap"))
-               and all("ktime_map" in c and "ktime_unmap" in c for c in costs),
+               and all("ktime_map_in_situ" in c and "ktime_unmap_in_situ" in c for c in costs),
                f"threads {t} granule {g}: a row per domain, each clock's cost timed in it ({costs})")
     entries = {b["name"].split("/manual_time")[0]: b for b in base.by_name(doc, "kmod/devmap/")}
     qualified = 0
