@@ -216,8 +216,8 @@ Costs timing_costs(const PeerArgs& p, const std::string& domain) {
 }
 
 // The first iteration entry whose name starts with prefix, but not with not.
-const json* entry(const json& doc, const std::string& prefix, const std::string& not_ = "\x01") {
-    for (const json& b : doc["benchmarks"]) {
+json* entry(json& doc, const std::string& prefix, const std::string& not_ = "\x01") {
+    for (json& b : doc["benchmarks"]) {
         const std::string n = b.value("name", "");
         if (n.rfind(prefix, 0) == 0 && n.rfind(not_, 0) != 0 && b.value("run_type", "iteration") == "iteration")
             return &b;
@@ -235,7 +235,7 @@ std::string case_name(const PeerArgs& p, const std::string& domain, uint32_t pag
 
 // The peer's figures into the burst:1 entry; one row of the side-by-side.
 json side_by_side(json& doc, const PeerParams& q, const Costs& c, const std::string& one, const std::string& many) {
-    json* b = const_cast<json*>(entry(doc, one));
+    json* b = entry(doc, one);
     if (!b) throw std::runtime_error("no record of " + one);
     auto& k = (*b);
     k["peer_map_mean_100ns"] = q.avg_map_100ns, k["peer_map_sd_100ns"] = q.map_stddev;
