@@ -25,4 +25,9 @@ int run_experiment(const std::string& name, bool list, const RunArgs& base);
 // lines, then the run gzipped and base64-encoded between DMABENCH-BEGIN/END.
 int cmd_lava(const std::vector<std::string>& runs);
 
+// `dmabench peer dma_map_benchmark --device D [--threads N] [--granule G]
+// [--dir DIR] [--domain strict,lazy] [--seconds S]` (bench/peer.cpp).
+int run_peer_command(const std::string& tool, RunArgs ra, const std::string& granule, const std::string& dir,
+                     const std::string& seconds);
+
 }  // namespace dmabench

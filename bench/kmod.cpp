@@ -39,6 +39,8 @@ namespace {
 
 constexpr uint32_t kCallBatch = 32;
 constexpr uint32_t kSamples = 64;  // per ioctl (and thread): one harness batch
+constexpr uint32_t kDevmapOps = 4096;            // devmap: ops per ioctl and thread (burst:1: 4096 samples)...
+constexpr uint64_t kRewriteBytes = 16ull << 20;  // ... within 16 MiB of buffers each (else kSamples)
 constexpr uint64_t kSizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
 
 // Per-op counters for one operation: <op>_ticks_min ... <op>_ns_max.
@@ -145,14 +147,14 @@ struct Taken {
     std::vector<std::string> as = {};  // the timed rows' counter names, when not their own
 };
 
-// The work of one case: one ioctl per harness batch of kSamples samples.
+// The work of one case: one ioctl per harness batch of k->samples samples.
 Work run_work(std::shared_ptr<Run> k, uint32_t batch, Taken t) {
     for (auto& op : t.timed) k->timed.push_back(k->row(op));
     std::vector<Reference> refs;
     for (auto& [name, ratio] : t.partners)
         refs.push_back({.name = name, .ratio = ratio,
                         .partner_ns = [k = k.get(), i = k->row(name)] { return k->last_ns(i); }});
-    return Work{.kernel = run_kernel, .context = k.get(), .batch = uint64_t(kSamples) * batch,
+    return Work{.kernel = run_kernel, .context = k.get(), .batch = uint64_t(k->samples) * batch,
                 .own_seconds = [k = k.get()] { return k->last_seconds; },
                 .references = std::move(refs),
                 .finish = [k = k.get(), t](benchmark::State& s, const Timing&) {
@@ -222,14 +224,39 @@ void add(Registry& r, std::string variant, Args args, const char* op, std::strin
 
 // One Google Benchmark iteration is one map and its unmap (of a page run, or
 // of an sg list), by one of the kernel threads; Time is their mean per op.
-Work devmap_work(const Args& args, const Fields& extra, uint32_t batch, uint64_t bytes) {
+// A sample under kCoarse ticks is coarse: one tick is over a tenth of it.
+constexpr double kCoarse = 10;
+
+// sizes:mixed: thread t maps kMixed[t mod 3]; every sample of the run by its
+// thread's size (the run's blocks are ioctl after ioctl, thread by thread).
+constexpr uint64_t kMixed[] = {4096, 65536, 1u << 20};
+
+void put_mixed(benchmark::State& s, const Run& k, const std::string& op) {
+    const std::vector<uint64_t>& all = k.all[k.row(op)];
+    std::vector<uint64_t> by[3];
+    for (std::size_t j = 0; j < all.size(); ++j) by[j % (std::size_t(k.samples) * k.threads) / k.samples % 3].push_back(all[j]);
+    for (int i = 0; i < 3; ++i)
+        put(s, op + "_" + std::to_string(kMixed[i]), kmod::summarise(by[i], k.batch[k.row(op)], kmod::module().info.counter_hz));
+}
+
+Work devmap_work(const Args& args, const Fields& extra, uint32_t batch, uint64_t bytes, bool mixed) {
     Fields f = fields_of<dmabench_devmap_req>(args);
     f.insert(f.end(), extra.begin(), extra.end());
     f.push_back({"batch", batch});
     auto k = make_run<dmabench_devmap_req>(f);
-    return run_work(k, batch, {{"map", "unmap"}, {}, [k = k.get(), bytes](benchmark::State& s) {
+    // A burst's untimed work (threads made) is per ioctl: a short burst takes
+    // more samples, so its time is not mostly overhead, as long as the
+    // buffers rewritten per ioctl stay within kRewriteBytes.
+    k->samples = uint32_t(std::max<uint64_t>(kSamples, std::min<uint64_t>(kDevmapOps / batch,
+                                                                          kRewriteBytes / (batch * bytes))));
+    return run_work(k, batch, {{"map", "unmap"}, {}, [k = k.get(), bytes, mixed](benchmark::State& s) {
                         s.counters["bytes"] = double(bytes);
                         s.counters["threads"] = k->threads;
+                        const double hz = double(kmod::module().info.counter_hz);
+                        s.counters["tick_ns"] = 1e9 / hz;
+                        s.counters["coarse_tick"] = std::min(s.counters["map_ticks_median"].value,
+                                                             s.counters["unmap_ticks_median"].value) < kCoarse;
+                        if (mixed) put_mixed(s, *k, "map"), put_mixed(s, *k, "unmap");
                     }});
 }
 
@@ -263,35 +290,58 @@ std::vector<Phase> devmap_phases(const Options& o, const dmabench_device& d, con
     return phases;
 }
 
+// The burst of a point: burst:1 (dma_map_benchmark's own loop, its buffer
+// rewritten before each map) or as many as fit (64 at 4 KiB); 0 when that is
+// 1 too (the same point).
+uint32_t burst_of(const Args& point, uint64_t bytes, uint32_t threads) {
+    if (value_of(point, "burst") == "1") return 1;
+    const uint32_t most = kmod::devmap_batch(bytes, threads);
+    return most > 1 ? std::min<uint32_t>(most, uint32_t(std::stoul(value_of(point, "burst")))) : 0;
+}
+
 // One devmap case at a point (mode, want: bytes per mapping or entry,
-// threads, dir) of the sweep.
+// threads, dir, burst, sizes) of the sweep.
 void add_devmap(Registry& r, const Phase& ph, const Args& point, uint32_t page, const std::string& skip) {
     const Options& o = r.options();
     const uint64_t want = std::stoull(value_of(point, "want"));
     const uint32_t granule = uint32_t(std::max<uint64_t>(1, want / page));
     if (want == 65536 && granule == 1) return;  // 64 KiB pages: 4 KiB is the same point
-    const bool sg = value_of(point, "mode") == "sg";
+    const bool sg = value_of(point, "mode") == "sg", mixed = value_of(point, "sizes") == "mixed";
     const uint32_t entries = sg ? 16 : 1, threads = uint32_t(std::stoul(value_of(point, "threads")));
-    const uint64_t bytes = uint64_t(entries) * granule * page;
+    // Per mapping (or sg list); sizes:mixed's largest, 1 MiB, bounds its buffers.
+    const uint64_t bytes = mixed ? std::max<uint64_t>(page, 1u << 20) : uint64_t(entries) * granule * page;
+    const uint32_t batch = burst_of(point, bytes, threads);
+    const bool rx = value_of(point, "pattern") == "rx";  // a ring of burst buffers per thread
+    if (batch == 0 || ((mixed || rx) && (sg || want != 4096)) || (rx && (mixed || batch == 1))) return;
     const uint32_t on_node = o.mem_node >= 0 ? uint32_t(o.mem_node) + 1 : 0;
     Args args{{"domain", ph.domain}, {"mode", value_of(point, "mode")}, {"threads", threads},
               {"granule", granule}, {"dir", value_of(point, "dir")}, {"size", bytes}};
+    if (mixed) args = {{"domain", ph.domain}, {"mode", "single"}, {"threads", threads}, {"dir", value_of(point, "dir")},
+                       {"sizes", "mixed"}};
     // dma_map_benchmark's other knobs name the case only when set.
     if (o.dma_bits) args.push_back({"dma_bits", o.dma_bits});
     if (o.delay_ns) args.push_back({"delay_ns", o.delay_ns});
     if (on_node) args.push_back({"node", o.mem_node});
-    const uint32_t batch = kmod::devmap_batch(bytes, threads);
+    if (rx) args.push_back({"pattern", "rx"});
+    args.push_back({"burst", batch});
     Case c{.family = "kmod", .variant = "devmap", .args = args, .op = "pair", .skip = ph.skip,
-           .tags = {{"kind", "kernel"}, {"device", ph.stamp}, {"entries", entries},
+           .tags = {{"kind", "kernel"}, {"device", ph.stamp}, {"entries", entries}, {"burst", batch},
                     {"dma_bits", o.dma_bits}, {"delay_ns", o.delay_ns}}};
-    if (skip.empty() && batch == 0) c.skip = "one mapping per thread exceeds the module's 64 MiB";
-    const Fields extra{{"entries", entries}, {"on_node", on_node}};
+    if (c.skip.empty() && mixed && threads < 3)
+        c.skip = "sizes:mixed maps 4 KiB, 64 KiB and 1 MiB on threads i mod 3: needs --threads 3 or more";
+    if (c.skip.empty() && rx && threads % 2)
+        c.skip = "pattern:rx runs threads in pairs (each maps its ring, its partner unmaps it): needs an even "
+                 "--threads";
+    if (skip.empty() && c.skip.empty() && kmod::devmap_batch(bytes, threads) == 0)
+        c.skip = "one mapping per thread exceeds the module's 64 MiB";
+    Fields extra{{"entries", entries}, {"on_node", on_node}, {"rewrite", batch == 1}};
+    if (mixed) extra.push_back({"granule", 1});  // unused: each thread's size is its own
     if (c.skip.empty())
-        c.setup = [args, extra, batch, bytes, domain = ph.switch_to](benchmark::State&, Thread&) {
+        c.setup = [args, extra, batch, bytes, mixed, domain = ph.switch_to](benchmark::State&, Thread&) {
             dmabench_device now{};
             if (std::string why = domain.empty() ? "" : kmod::use_domain(domain, now); !why.empty())
                 throw std::runtime_error("--domain " + domain + ": " + why);
-            return devmap_work(args, extra, batch, bytes);
+            return devmap_work(args, extra, batch, bytes, mixed);
         };
     r.add(std::move(c));
 }
@@ -315,7 +365,10 @@ void register_devmap(Registry& r, const kmod::Module& dev, const Options& o) {
     const std::vector<Axis> axes{{"mode", {"single", "sg"}},
                                  {"want", values({4096, 65536})},
                                  {"threads", threads},
-                                 {"dir", {"to_device"}, {}, {"to_device", "from_device", "bidirectional"}}};
+                                 {"dir", {"to_device"}, {}, {"to_device", "from_device", "bidirectional"}},
+                                 {"sizes", {"one", "mixed"}, {"one"}},
+                                 {"pattern", {"burst", "rx"}, {"burst"}},
+                                 {"burst", {"1", "64"}, {"1"}}};
     const uint32_t page = skip.empty() ? dev.info.page_size : 4096;
     for (const Phase& ph : phases)
         for (const Args& point : sweep(o, axes)) add_devmap(r, ph, point, page, skip);

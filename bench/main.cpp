@@ -160,7 +160,9 @@ std::string subcommand_names(const CLI::App& app) {
 // What the command line asked for, filled in by CLI11.
 struct Cli {
     CLI::App app{"dmabench: microbenchmarks for the DMA-mapping path (arm64, x86_64)"};
-    CLI::App *info, *list, *calibrate, *experiment, *run, *report, *compare, *lava;
+    CLI::App *info, *list, *calibrate, *experiment, *run, *report, *compare, *lava, *peer;
+    std::string peer_tool, peer_granule, peer_dir, peer_seconds;  // dmabench peer
+    bool peer_quick = false;
     bool json_out = false;
     std::string exp_name;
     bool exp_list = false;
@@ -175,6 +177,22 @@ struct Cli {
         s->add_option("--dma-bits", ra.dma_bits, "kmod/devmap: the device's DMA mask in bits, 24-64 (dma_map_benchmark -b; default: as bound)");
         s->add_option("--delay", ra.delay, "kmod/devmap: ns between map and unmap (dma_map_benchmark -x; default 0)");
         s->add_option("--xen-grant", ra.xen_grant, "in a Xen dom0 with --device: DOMID:GREF of a page another domain grants, for kmod/xen_devmap's foreign page");
+    }
+
+    // `peer`: dma_map_benchmark's own options, by dmabench's names.
+    void peer_options() {
+        peer = sub("peer", "the kernel's dma_map_benchmark beside kmod/devmap burst:1, same device and domain",
+                   "Examples:\n  dmabench peer dma_map_benchmark --device 0000:00:02.0 --domain strict,lazy");
+        peer->add_option("tool", peer_tool, "the peer: dma_map_benchmark")->required();
+        peer->add_option("--device", ra.device, "the device both map through (no driver may hold it)");
+        peer->add_option("--threads", ra.threads, "threads (dma_map_benchmark -t; default 1)");
+        peer->add_option("--granule", peer_granule, "pages per mapping: 1 or 16 (-g; default 1)");
+        peer->add_option("--dir", peer_dir, "to_device, from_device or bidirectional (-d; default to_device)");
+        peer->add_option("--domain", ra.domains, "IOMMU domain types, in turn (strict,lazy,identity; default as bound)");
+        peer->add_option("--dma-bits", ra.dma_bits, "the DMA mask in bits (-b; default: as bound, 64 for the peer)");
+        peer->add_option("--seconds", peer_seconds, "the peer's run per domain (-s; default 5)");
+        peer->add_flag("--quick", peer_quick, "dmabench's side: 0.1 s per case (default 1 s)");
+        peer->add_option("--out", ra.out, "result file or - (default results/runs/<host>-<UTC>-peer.json)");
     }
 
     // A subcommand whose --help ends with real examples.
@@ -232,6 +250,8 @@ struct Cli {
         run->add_option("--out", ra.out, "result file, FIFO, device or - for stdout (default results/runs/<host>-<UTC>.json)");
         run->add_option("gbench_flags", ra.gbench_flags, "-- then Google Benchmark's own --benchmark_* flags");
 
+        peer_options();
+
         report = sub("report", "render runs into HTML, Markdown, text and plots",
                      "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
         report->add_option("runs", runs, "result files, LAVA job outputs, or folders of them (default: the latest run)");
@@ -261,6 +281,18 @@ int cmd_run(Cli& c, int argc, char** argv) {
     return dmabench::run(c.ra);
 }
 
+int cmd_peer(Cli& c, int argc, char** argv) {
+    c.ra.argv0 = argv[0];
+    for (int i = 0; i < argc; ++i) c.ra.command_line += (i ? " " : "") + std::string(argv[i]);
+    c.ra.filter = "^kmod/devmap/", c.ra.pmu = "none";
+    if (c.peer_quick) c.ra.max_time = "0.1";  // the default tier still: burst:1 and burst:64
+    if (c.ra.out.empty()) {
+        c.ra.out = dmabench::results::default_path(made_runs_dir());
+        c.ra.out.replace(c.ra.out.size() - 5, 5, "-peer.json");
+    }
+    return dmabench::run_peer_command(c.peer_tool, c.ra, c.peer_granule, c.peer_dir, c.peer_seconds);
+}
+
 // `report` and `compare` hand over to the Python package.
 int cmd_report(Cli& c) {
     if (dmabench::paths::kit()) return dmabench::paths::refuse_report();
@@ -284,6 +316,7 @@ int dispatch(Cli& c, int argc, char** argv) {
     if (*c.list) return cmd_list(c.ra.filter, c.json_out, c.ra.quick, c.ra.full);
     if (*c.run) return cmd_run(c, argc, argv);
     if (*c.lava) return dmabench::cmd_lava(c.runs);
+    if (*c.peer) return cmd_peer(c, argc, argv);
     return cmd_report(c);
 }
 

@@ -8,7 +8,7 @@ host=(cmake g++ make pkg-config git libbenchmark-dev libbenchmark-tools libpfm4-
       libhwloc-dev hwloc libcli11-dev nlohmann-json3-dev libgtest-dev
       python3-matplotlib python3-numpy python3-scipy linux-perf zlib1g-dev)
 tests=(python3-pytest chromium clang libclang-rt-14-dev
-       g++-aarch64-linux-gnu qemu-user qemu-system-arm qemu-system-x86 cpio busybox-static:arm64
+       g++-aarch64-linux-gnu qemu-user qemu-system-arm qemu-system-x86 cpio busybox-static:arm64 xz-utils
        device-tree-compiler universal-ctags
        libbenchmark-dev:arm64 libpfm4-dev:arm64 libhwloc-dev:arm64 libgtest-dev:arm64 zlib1g-dev:arm64
        lava-dispatcher)

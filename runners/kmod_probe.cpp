@@ -258,6 +258,10 @@ constexpr Named kNamed[] = {
     {"mode", "sg", DMABENCH_MODE_SG},                     {"op", "clean", DMABENCH_CACHE_CLEAN},
     {"op", "inval", DMABENCH_CACHE_INVAL},                {"op", "clean_inval", DMABENCH_CACHE_CLEAN_INVAL},
     {"op", "clean_inval_pou", DMABENCH_CACHE_CLEAN_INVAL_POU},
+    {"sizes", "one", DMABENCH_SIZES_ONE},                 {"sizes", "mixed", DMABENCH_SIZES_MIXED},
+    {"pattern", "burst", DMABENCH_PATTERN_BURST},         {"pattern", "rx", DMABENCH_PATTERN_RX},
+    {"pattern", "empty", DMABENCH_PATTERN_EMPTY},         {"clock", "counter", DMABENCH_CLOCK_COUNTER},
+    {"clock", "ktime", DMABENCH_CLOCK_KTIME},
 };
 
 const char* name_of(std::string_view key, uint64_t number) {

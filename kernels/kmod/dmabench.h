@@ -82,6 +82,7 @@ struct dmabench_samples {
 	u32 batch[DMABENCH_MAX_NSTATS];                  /* ops per sample; 0: did not run */
 	struct dmabench_stats *stats[DMABENCH_MAX_NSTATS];  /* each row's place */
 	u64 to_user;                                     /* the request's ticks */
+	u64 hz;                                          /* ticks per second; 0: the counter's */
 };
 
 /* n zeroed samples per block, each block of batch operations. */

@@ -44,7 +44,8 @@
 	X(GREF, "gref", EINVAL)                         \
 	X(REWRITE, "rewrite", EINVAL)                   \
 	X(PATTERN, "pattern", EINVAL)                   \
-	X(SIZES, "sizes", EINVAL)
+	X(SIZES, "sizes", EINVAL)                       \
+	X(CLOCK, "clock", EINVAL)
 
 #define DMABENCH_BAD_ENUM(bad, name, err) DMABENCH_BAD_##bad,
 enum dmabench_bad { DMABENCH_OK = 0, DMABENCH_BADS(DMABENCH_BAD_ENUM) DMABENCH_BAD_COUNT };
@@ -126,15 +127,19 @@ static inline enum dmabench_bad dmabench_hook_cache(const struct dmabench_cache_
 
 /* A mask under 12 bits cannot address a page; 0 keeps the device's. Each
  * thread's buffers within DMABENCH_MAX_BATCH_BYTES, all of them within
- * DMABENCH_MAX_DEVMAP_BYTES. */
+ * DMABENCH_MAX_DEVMAP_BYTES (mixed sizes: as if each were the largest). */
 #define DMABENCH_HOOK_devmap , dmabench_hook_devmap
 static inline enum dmabench_bad dmabench_hook_devmap(const struct dmabench_devmap_req *r,
 						     __u32 page_size)
 {
-	__u64 thread = (__u64)r->batch * r->entries * r->granule * page_size;
+	__u64 each = r->sizes == DMABENCH_SIZES_MIXED ? (page_size > (1u << 20) ? page_size : 1u << 20)
+						    : (__u64)r->granule * page_size;
+	__u64 thread = (__u64)r->batch * r->entries * each;
 
 	if (r->mode == DMABENCH_MODE_SINGLE && r->entries != 1)
 		return DMABENCH_BAD_ENTRIES;
+	if (r->pattern == DMABENCH_PATTERN_RX && r->threads % 2)  /* threads in pairs */
+		return DMABENCH_BAD_THREADS;
 	if (r->dma_bits && r->dma_bits < 12)
 		return DMABENCH_BAD_DMA_BITS;
 	if (thread > DMABENCH_MAX_BATCH_BYTES || r->threads * thread > DMABENCH_MAX_DEVMAP_BYTES)

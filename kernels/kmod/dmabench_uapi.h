@@ -24,7 +24,7 @@
 #include <linux/types.h>
 
 /* 3: one quantile (type 7) for median and p99, every sample out through
- * `ticks`, STATS and PTR rows, DEVMAP's rewrite, pattern and sizes */
+ * `ticks`, STATS and PTR rows, DEVMAP's rewrite, pattern, sizes and clock */
 #define DMABENCH_ABI_VERSION 3
 #define DMABENCH_DEVICE "/dev/dmabench"
 
@@ -249,11 +249,17 @@ enum dmabench_coherence {
 };
 enum dmabench_pattern {  /* what one DEVMAP sample is */
 	DMABENCH_PATTERN_BURST = 0,  /* `batch` maps (timed), the delay, `batch` unmaps (timed) */
-	DMABENCH_PATTERN_RX = 1,     /* mapper and unmapper threads in pairs through a ring (EOPNOTSUPP for now) */
+	DMABENCH_PATTERN_RX = 1,     /* threads in pairs (threads even, else ERANGE): each maps into its ring of
+				      * `batch` slots, its partner unmaps from it on another CPU; per op timed */
+	DMABENCH_PATTERN_EMPTY = 2,  /* nothing mapped: each block times `batch` empty operations, the clock's own cost */
 };
 enum dmabench_sizes {
 	DMABENCH_SIZES_ONE = 0,    /* every thread maps `granule` pages */
-	DMABENCH_SIZES_MIXED = 1,  /* thread i maps size i mod 3: 4 KiB, 64 KiB, 1 MiB (EOPNOTSUPP for now) */
+	DMABENCH_SIZES_MIXED = 1,  /* thread i maps size i mod 3: 4 KiB, 64 KiB, 1 MiB (at least a page) */
+};
+enum dmabench_clock {  /* what a DEVMAP sample's ticks are */
+	DMABENCH_CLOCK_COUNTER = 0,  /* the counter, read once before and once after the batch */
+	DMABENCH_CLOCK_KTIME = 1,    /* ns: a ktime_get() pair around each operation, as dma_map_benchmark's loop */
 };
 
 /* DMABENCH_IOC_DEVMAP: map and unmap through the device's own DMA ops, as
@@ -264,7 +270,9 @@ enum dmabench_sizes {
  * `ticks` has them thread by thread. `rewrite` 1 writes every buffer before
  * each sample's maps, untimed, as dma_map_benchmark does (it too leaves
  * from_device buffers alone). A named device's coherence is the kernel's
- * (another answers EOPNOTSUPP). */
+ * (another answers EOPNOTSUPP). `clock` ktime times as dma_map_benchmark
+ * does (its samples and statistics in ns); with pattern empty it measures
+ * that clock's own cost in the same boot, as the counter's with clock 0. */
 #define DMABENCH_DEVMAP_FIELDS(S, IN, OUT, DATA, STATS, PTR)                    \
 	PTR(S, ticks)                                                           \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
@@ -280,10 +288,11 @@ enum dmabench_sizes {
 	IN(S, __u32, coherence, 0, DMABENCH_NONCOHERENT, COHERENT)              \
 	IN(S, __u32, source, 0, DMABENCH_SOURCE_FOREIGN, SOURCE)                \
 	IN(S, __u32, rewrite, 0, 1, REWRITE) /* 1: buffers written before each sample */ \
-	IN(S, __u32, pattern, 0, DMABENCH_PATTERN_RX, PATTERN)                  \
+	IN(S, __u32, pattern, 0, DMABENCH_PATTERN_EMPTY, PATTERN)               \
 	IN(S, __u32, sizes, 0, DMABENCH_SIZES_MIXED, SIZES)                     \
+	IN(S, __u32, clock, 0, DMABENCH_CLOCK_KTIME, CLOCK)                     \
 	IN(S, __u32, flags, 0, 0, FLAGS)                                        \
-	IN(S, __u64, reserved, 0, 0, RESERVED) /* 64 bits: the stats stay aligned */ \
+	IN(S, __u32, reserved, 0, 0, RESERVED) /* the stats stay 8-aligned */   \
 	STATS(S, map)                                                           \
 	STATS(S, unmap)
 DMABENCH_DECLARE(struct dmabench_devmap_req, DMABENCH_DEVMAP_FIELDS);
@@ -380,8 +389,7 @@ DMABENCH_DECLARE(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS);
  *          EBUSY: another request is running; ENOMEM: buffers could not be
  *          allocated; EINTR: a signal came
  *   DMA    as TIMED, and EOPNOTSUPP: not on this machine (an op the kernel
- *          does not export, a non-coherent device on x86, no Xen) or not
- *          yet (DEVMAP's pattern rx and sizes mixed); EIO: the DMA API
+ *          does not export, a non-coherent device on x86, no Xen); EIO: the DMA API
  *          refused a mapping or a mask
  *   DEVICE as DMA, and ENOENT: no such device (BIND), nothing held (HOLD),
  *          no such grant (XEN_FOREIGN); ENODEV: no device bound (UNBIND,

@@ -80,7 +80,7 @@ static long dmabench_samples_out(struct dmabench_samples *s)
 	for (j = 0; j < s->k; j++)
 		if (s->batch[j])
 			dmabench_summarise(s->stats[j], s->v + j * s->n, s->n, s->batch[j],
-					   dmabench_info.counter_hz);
+					   s->hz ? s->hz : dmabench_info.counter_hz);
 	return 0;
 }
 

@@ -38,4 +38,17 @@ assert any("/threads:2/" in n for n in names) and any("/threads:1/" in n for n i
 assert d["context"]["dmabench"]["options"]["device"] == ""
 PY
 fi
+
+# `dmabench peer`: a kernel without dma_map_benchmark, an unknown peer or a
+# bad option is one line, exit 2, and no record.
+[ -d /sys/bus/pci/drivers/dma_map_benchmark ] ||
+    one_line_2 "peer without dma_map_benchmark" "no dma_map_benchmark" \
+        "${DB[@]}" peer dma_map_benchmark --device 0000:00:01.0 --out "$work/p.json"
+one_line_2 "peer fio" "accepted: dma_map_benchmark" "${DB[@]}" peer fio --device 0000:00:01.0 --out "$work/p.json"
+one_line_2 "peer without --device" "--device" "${DB[@]}" peer dma_map_benchmark --out "$work/p.json"
+[ ! -e "$work/p.json" ] && ok "peer: nothing written on bad input" || bad "peer wrote a record"
+"${DB[@]}" list --filter '^kmod/devmap/.*/burst:' >"$work/burst.txt" 2>&1
+grep -q '/burst:1/' "$work/burst.txt" && grep -q '/burst:64/' "$work/burst.txt" && grep -q '/sizes:mixed/' "$work/burst.txt" \
+    && grep -q '/pattern:rx/' "$work/burst.txt" && ok "devmap: burst:1, burst:64, sizes:mixed and pattern:rx listed" \
+    || bad "devmap burst names: $(head -3 "$work/burst.txt")"
 exit $fail

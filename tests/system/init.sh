@@ -135,6 +135,46 @@ devmap_run() {
     return $rc
 }
 
+# The peer (issue 20): refused without dma_map_benchmark and on pci-stub's
+# edu; then map_benchmark.ko (built from Debian's linux-source-6.1) beside
+# dmabench.ko, `dmabench peer` on the first edu for strict and lazy, 1 and 2
+# threads, granule 1 and 16, and the peer's own tool once on the same edu.
+peer_run() {
+    echo "UPTIME start $(cut -d' ' -f1 /proc/uptime)"
+    set -- $(edus)
+    d=/sys/bus/pci/devices/$1
+    grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+    insmod /dmabench.ko || return 1
+    /dmabench/dmabench peer dma_map_benchmark --device "$1" --out /tmp/nopeer.json 2>&1
+    echo "NOPEER rc=$?"
+    insmod /dmabench/map_benchmark.ko || return 1
+    /dmabench/dmabench peer dma_map_benchmark --device "$2" --out /tmp/held.json 2>&1
+    echo "HELDPEER rc=$?"
+    echo "GROUPTYPE before $(cat $d/iommu_group/type)"
+    rc=0
+    for t in 1 2; do
+        for g in 1 16; do
+            /dmabench/dmabench peer dma_map_benchmark --device "$1" --domain strict,lazy --threads $t --granule $g \
+                --seconds 1 --quick --out /tmp/peer-t$t-g$g.json || rc=1
+        done
+    done
+    echo "GROUPTYPE after $(cat $d/iommu_group/type)"
+    echo "OVERRIDE $1 $(cat $d/driver_override) driver=$(readlink $d/driver)"
+    # The peer's own tool, bound by hand as its documentation says, in the
+    # strict domain (as `dmabench peer` read it): strict t1 g1's twin.
+    type=$(cat $d/iommu_group/type)
+    echo DMA >$d/iommu_group/type
+    echo dma_map_benchmark >$d/driver_override
+    echo "$1" >/sys/bus/pci/drivers/dma_map_benchmark/bind
+    /dmabench/dma_map_benchmark -t 1 -s 1 -g 1 -d 1 -b 64 | sed 's/^/TOOL /' || rc=1
+    echo "$1" >/sys/bus/pci/drivers/dma_map_benchmark/unbind
+    echo >$d/driver_override
+    echo "$type" >$d/iommu_group/type
+    rmmod map_benchmark; rmmod dmabench; echo "RMMOD $?"
+    echo "UPTIME end $(cut -d' ' -f1 /proc/uptime)"
+    return $rc
+}
+
 # A Xen dom0 (system.arm64_xen): the hypervisor as dom0 sees it, then
 # xen_run's JSON lines, and when the kit is there dmabench's kmod/ Xen cases
 # and map-unmap-symmetry through edu (dmabench.foreign=DOMID:GREF: a page
@@ -153,6 +193,10 @@ smmu)
         emit devmap.json cat /tmp/devmap.json
         emit strict-lazy.json cat /tmp/strict-lazy.json
         [ -e /tmp/platform.json ] && emit platform.json cat /tmp/platform.json
+        if [ -e /dmabench/map_benchmark.ko ]; then
+            emit peer.log peer_run
+            for f in /tmp/peer-t*.json; do emit "${f#/tmp/}" cat "$f"; done
+        fi
     fi
     ;;
 xen)

@@ -417,11 +417,12 @@ static struct dmabench_stats stats_of(const unsigned char *reply, const struct f
 }
 
 /* Block k of n samples against its statistics (all zero if it did not
- * run): count, min, max, sum, and the median and p99 of these samples. */
-static int block_matches(const struct dmabench_stats *st, size_t k, uint64_t n)
+ * run): count, min, max, sum, and the median and p99 of these samples, in
+ * ticks of hz (ktime's ns for a DEVMAP with clock ktime). */
+static int block_matches(const struct dmabench_stats *st, size_t k, uint64_t n, uint64_t hz)
 {
 	__u64 v[4096 / 8];
-	uint64_t i, sum = 0, min = UINT64_MAX, max = 0, hz = info.counter_hz;
+	uint64_t i, sum = 0, min = UINT64_MAX, max = 0;
 
 	memcpy(v, ticks + k * n * 8, n * 8);
 	for (i = 0; i < n; i++)
@@ -440,9 +441,10 @@ static int block_matches(const struct dmabench_stats *st, size_t k, uint64_t n)
  * each matching its statistics; the rest of the page as marked. */
 static void check_ticks(const struct row *r, const unsigned char *reply)
 {
-	const struct field *f;
+	const struct field *f, *clock = find(r, "clock");
 	struct dmabench_stats st;
 	uint64_t n = 0, i;
+	uint64_t hz = clock && get(reply, clock) == DMABENCH_CLOCK_KTIME ? 1000000000u : info.counter_hz;
 	size_t k = 0;
 
 	for (f = r->fields; f->name; f++) {
@@ -461,7 +463,7 @@ static void check_ticks(const struct row *r, const unsigned char *reply)
 		if (f->kind != STATS)
 			continue;
 		st = stats_of(reply, f);
-		if (!block_matches(&st, k++, n)) {
+		if (!block_matches(&st, k++, n, hz)) {
 			fprintf(out, "X %s %s ticks: block %s does not match its %llu samples\n",
 				tag, r->name, f->name, (unsigned long long)st.samples);
 			ticks_bad = 1;

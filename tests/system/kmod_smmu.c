@@ -28,6 +28,8 @@
  *       map_ps=MIN,MEDIAN,P99,MAX unmap_ps=...   (ticks: every sample came back
  *       through `ticks`, N per block, each block summing to its sum_ticks; the
  *       exit status is 1 if any did not)
+ *   PATTERN PHASE name=rx|mixed|empty_counter|empty_ktime|burst1_ktime
+ *       samples=N map_mean_ps=.. unmap_mean_ps=..   (or error=E; peer_check.py)
  *   OVERRIDE DEVICE VALUE   driver_override after UNBIND
  */
 #define _GNU_SOURCE
@@ -174,6 +176,35 @@ static void devmap_bits(const char *phase, uint32_t mode, uint32_t threads, uint
 	       (unsigned long long)m.unmap.p99_ps, (unsigned long long)m.unmap.max_ps);
 }
 
+/* Issue 20's patterns through the device: rx (2 threads in a pair, rings
+ * of 16), mixed sizes (3 threads), and each clock's own cost (empty). */
+static void devmap_patterns(const char *phase)
+{
+	static const struct { const char *name; uint32_t pattern, sizes, clock, threads, batch; } p[] = {
+		{ "rx", DMABENCH_PATTERN_RX, DMABENCH_SIZES_ONE, DMABENCH_CLOCK_COUNTER, 2, 16 },
+		{ "mixed", DMABENCH_PATTERN_BURST, DMABENCH_SIZES_MIXED, DMABENCH_CLOCK_COUNTER, 3, 1 },
+		{ "empty_counter", DMABENCH_PATTERN_EMPTY, DMABENCH_SIZES_ONE, DMABENCH_CLOCK_COUNTER, 1, 1 },
+		{ "empty_ktime", DMABENCH_PATTERN_EMPTY, DMABENCH_SIZES_ONE, DMABENCH_CLOCK_KTIME, 1, 1 },
+		{ "burst1_ktime", DMABENCH_PATTERN_BURST, DMABENCH_SIZES_ONE, DMABENCH_CLOCK_KTIME, 1, 1 },
+	};
+	size_t i;
+	int e;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		struct dmabench_devmap_req m = { .samples = 256, .batch = p[i].batch, .threads = p[i].threads,
+						 .granule = 1, .entries = 1, .dir = DMABENCH_DIR_TO_DEVICE,
+						 .pattern = p[i].pattern, .sizes = p[i].sizes, .clock = p[i].clock };
+
+		e = req(DMABENCH_IOC_DEVMAP, &m);
+		if (e)
+			printf("PATTERN %s name=%s error=%s\n", phase, p[i].name, strerrorname_np(e));
+		else
+			printf("PATTERN %s name=%s samples=%llu map_mean_ps=%llu unmap_mean_ps=%llu\n", phase,
+			       p[i].name, (unsigned long long)m.map.samples, (unsigned long long)m.map.mean_ps,
+			       (unsigned long long)m.unmap.mean_ps);
+	}
+}
+
 static void devmap(const char *phase, uint32_t mode, uint32_t threads, uint32_t entries,
 		   uint32_t coherence)
 {
@@ -253,6 +284,7 @@ static int phase_run(const char *phase, const char *addr)
 	devmap(phase, DMABENCH_MODE_SINGLE, 1, 1, DMABENCH_AS_IS);
 	devmap(phase, DMABENCH_MODE_SINGLE, 2, 1, DMABENCH_AS_IS);
 	devmap(phase, DMABENCH_MODE_SG, 1, 16, DMABENCH_AS_IS);
+	devmap_patterns(phase);
 	/* Under an IOMMU the mask only bounds the IOVA: 32 bits map as well.
 	 * 12 bits only where dma-direct refuses the mask: behind the SMMU a
 	 * failed allocation below 4 GiB marks the domain's 32-bit IOVA space

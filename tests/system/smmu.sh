@@ -34,21 +34,42 @@ guest_busybox
 guest_tool kmod_smmu
 stub=$KERNEL_MODULES/kernel/drivers/pci/pci-stub.ko
 [[ -e $stub ]] || { echo "smmu.sh: no $stub in Debian's kernel package" >&2; exit 1; }
-kit=-
+kit=- peer=()
 if [[ -n $bin ]]; then
+    # The peer, dma_map_benchmark, from Debian's linux-source-6.1 (cached).
+    pdir=$(bash "$here/peer_build.sh" "$arch" "$cache")
+    peer=("$pdir/map_benchmark.ko" "$pdir/dma_map_benchmark")
     rm -rf "$work/kit"
     cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
         { cat "$work/kit.log" >&2; echo "smmu.sh: cpack failed" >&2; exit 1; }
     kit=$(ls "$work"/kit/dmabench-*.tar.gz)
     export DMABENCH_SMMU_DEVMAP=1  # check.py: the CLI's record is required
 fi
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$kmod/dmabench.ko" "$work/kmod_smmu" "$stub"
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$kmod/dmabench.ko" "$work/kmod_smmu" "$stub" "${peer[@]}"
 
 # edu clamps DMA addresses to 28 bits unless dma_mask says otherwise.
 edu=(-device edu,dma_mask=0xffffffffffffffff -device edu,dma_mask=0xffffffffffffffff)
 step "boot: $what, two edu devices"
-bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" "$cpu" smmu "$work/smmu" 150 "${iommu[@]}" "${edu[@]}"
+bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" "$cpu" smmu "$work/smmu" 540 "${iommu[@]}" "${edu[@]}"
 "$python" "$here/check.py" smmu "$work/smmu" "$KERNEL_RELEASE"
+if [[ -n $bin ]]; then
+    "$python" "$here/peer_check.py" "$work/smmu" "$KERNEL_RELEASE"
+    step "control: a doctored peer answer (3x its mean map) fails the bounds"
+    rm -rf "$work/peer-doctored" && cp -r "$work/smmu" "$work/peer-doctored"
+    for f in "$work"/peer-doctored/peer-t*.json; do
+        "$python" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for b in d["benchmarks"]:
+    if "peer_map_mean_100ns" in b: b["peer_map_mean_100ns"] *= 3
+json.dump(d, open(sys.argv[1], "w"))' "$f"
+    done
+    if "$python" "$here/peer_check.py" "$work/peer-doctored" "$KERNEL_RELEASE" >"$work/peer-doctored.log" 2>&1; then
+        echo "smmu.sh: peer_check.py accepted a doctored peer answer" >&2
+        exit 1
+    fi
+    grep -q '^FAIL .* map: accounted ratio' "$work/peer-doctored.log" ||
+        { cat "$work/peer-doctored.log" >&2; echo "smmu.sh: the doctored peer answer failed, but not on its ratio" >&2; exit 1; }
+fi
 
 # The cross-check: the kernel's own choice at boot gives the same stamps.
 # The passthrough boot also forces swiotlb: edu's bytes then go through

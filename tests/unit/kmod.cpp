@@ -147,9 +147,10 @@ TEST(KmodCheck, DevmapChecksItsRowsThenWhatSpansThem) {
     struct Bad { void (*spoil)(dmabench_devmap_req&); dmabench_bad want; };
     const Bad bad[] = {
         {[](dmabench_devmap_req& r) { r.rewrite = 2; }, DMABENCH_BAD_REWRITE},
-        {[](dmabench_devmap_req& r) { r.pattern = DMABENCH_PATTERN_RX + 1; }, DMABENCH_BAD_PATTERN},
+        {[](dmabench_devmap_req& r) { r.pattern = DMABENCH_PATTERN_EMPTY + 1; }, DMABENCH_BAD_PATTERN},
         {[](dmabench_devmap_req& r) { r.sizes = DMABENCH_SIZES_MIXED + 1; }, DMABENCH_BAD_SIZES},
-        {[](dmabench_devmap_req& r) { r.reserved = 1ull << 40; }, DMABENCH_BAD_RESERVED},
+        {[](dmabench_devmap_req& r) { r.clock = DMABENCH_CLOCK_KTIME + 1; }, DMABENCH_BAD_CLOCK},
+        {[](dmabench_devmap_req& r) { r.reserved = 1; }, DMABENCH_BAD_RESERVED},
         {[](dmabench_devmap_req& r) { r.threads = 0; }, DMABENCH_BAD_THREADS},
         {[](dmabench_devmap_req& r) { r.entries = 2; }, DMABENCH_BAD_ENTRIES},  // single: 1 entry
         {[](dmabench_devmap_req& r) { r.dma_bits = 11; }, DMABENCH_BAD_DMA_BITS},
@@ -165,8 +166,14 @@ TEST(KmodCheck, DevmapChecksItsRowsThenWhatSpansThem) {
     }
     auto r = good_devmap();
     r.rewrite = 1, r.pattern = DMABENCH_PATTERN_RX, r.sizes = DMABENCH_SIZES_MIXED, r.dma_bits = 12;
-    r.mode = DMABENCH_MODE_SG, r.entries = 16, r.batch = 4, r.granule = 16, r.threads = 16;  // 4 MiB x 16
-    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_OK);  // valid: the module answers EOPNOTSUPP
+    r.clock = DMABENCH_CLOCK_KTIME;
+    // Mixed sizes count 1 MiB per mapping whatever the granule: 4 MiB x 16.
+    r.mode = DMABENCH_MODE_SG, r.entries = 4, r.batch = 1, r.granule = 256, r.threads = 16;
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_OK);
+    r.batch = 2;  // 8 MiB a thread
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_BATCH_BYTES);
+    r.batch = 1, r.threads = 15;  // rx: threads in pairs
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_THREADS);
     EXPECT_EQ(dmabench_bad_errno(DMABENCH_BAD_PATTERN), EINVAL);
 }
 
