@@ -202,6 +202,21 @@ struct Cli {
         return s;
     }
 
+    // The subcommands that read runs: report, compare and lava.
+    void reader_options() {
+        report = sub("report", "render runs into HTML, Markdown, text and plots",
+                     "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
+        report->add_option("runs", runs, "result files, LAVA job outputs, or folders of them (default: the latest run)");
+        report->add_option("-o,--out-dir", report_dir, "output directory");
+        compare = sub("compare", "A/B: NEW against BASE, with verdicts",
+                      "Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
+        compare->add_option("runs", runs, "BASE.json NEW.json")->required()->expected(2);
+        compare->add_option("-o,--out-dir", report_dir, "output directory");
+        lava = sub("lava", "a run's headline figures as LAVA test cases, and the run for the job log",
+                   "Examples:\n  dmabench lava run.json\n  dmabench lava run.json lazy-unmap.json");
+        lava->add_option("runs", runs, "result files of run or experiment")->required();
+    }
+
     Cli() {
         app.require_subcommand(1);
         app.set_version_flag("--version", dmabench::paths::version_line());
@@ -252,17 +267,7 @@ struct Cli {
 
         peer_options();
 
-        report = sub("report", "render runs into HTML, Markdown, text and plots",
-                     "Examples:\n  dmabench report\n  dmabench report board1.json board2.json -o board");
-        report->add_option("runs", runs, "result files, LAVA job outputs, or folders of them (default: the latest run)");
-        report->add_option("-o,--out-dir", report_dir, "output directory");
-        compare = sub("compare", "A/B: NEW against BASE, with verdicts",
-                      "Examples:\n  dmabench compare base.json new.json\n  dmabench compare base.json new.json -o ab");
-        compare->add_option("runs", runs, "BASE.json NEW.json")->required()->expected(2);
-        compare->add_option("-o,--out-dir", report_dir, "output directory");
-        lava = sub("lava", "a run's headline figures as LAVA test cases, and the run for the job log",
-                   "Examples:\n  dmabench lava run.json\n  dmabench lava run.json lazy-unmap.json");
-        lava->add_option("runs", runs, "result files of run or experiment")->required();
+        reader_options();
     }
 };
 
