@@ -41,6 +41,7 @@ constexpr uint32_t kCallBatch = 32;
 constexpr uint32_t kSamples = 64;  // per ioctl (and thread): one harness batch
 constexpr uint32_t kDevmapOps = 4096;            // devmap: ops per ioctl and thread (burst:1: 4096 samples)...
 constexpr uint64_t kRewriteBytes = 16ull << 20;  // ... within 16 MiB of buffers each (else kSamples)
+constexpr uint32_t kListSamples = 8;             // devmap: per ioctl for an sg list over kRewriteBytes
 constexpr uint64_t kSizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
 
 // Per-op counters for one operation: <op>_ticks_min ... <op>_ns_max.
@@ -101,6 +102,15 @@ struct Run {
     }
 };
 
+// The request these fields make (samples and ticks aside).
+template <class S>
+S request_of(const Fields& fields) {
+    S r{};
+    for (auto& [key, v] : fields)
+        if (!kmod::Uapi<S>::set(r, key, v)) throw std::logic_error(std::string(kmod::Uapi<S>::name) + " has no " + key);
+    return r;
+}
+
 // A run of request S with these fields; after, when set, reads the reply's
 // other outputs (and may refuse it with an errno).
 template <class S>
@@ -111,9 +121,7 @@ std::shared_ptr<Run> make_run(const Fields& fields, std::function<int(const S&)>
     for (auto& [key, v] : fields)
         if (key == "threads") run->threads = uint32_t(v);
     run->io = [fields, after](Run& k) {
-        S r{};
-        for (auto& [key, v] : fields)
-            if (!kmod::Uapi<S>::set(r, key, v)) throw std::logic_error(std::string(kmod::Uapi<S>::name) + " has no " + key);
+        S r = request_of<S>(fields);
         kmod::Uapi<S>::set(r, "samples", k.samples);
         k.ticks.assign(k.ops.size() * k.samples * k.threads, 0);
         kmod::Uapi<S>::set(r, "ticks", reinterpret_cast<uintptr_t>(k.ticks.data()));
@@ -239,16 +247,39 @@ void put_mixed(benchmark::State& s, const Run& k, const std::string& op) {
         put(s, op + "_" + std::to_string(kMixed[i]), kmod::summarise(by[i], k.batch[k.row(op)], kmod::module().info.counter_hz));
 }
 
-Work devmap_work(const Args& args, const Fields& extra, uint32_t batch, uint64_t bytes, bool mixed) {
+// A devmap case's request fields: its args' and the extra ones.
+Fields devmap_fields(const Args& args, const Fields& extra, uint32_t batch) {
     Fields f = fields_of<dmabench_devmap_req>(args);
     f.insert(f.end(), extra.begin(), extra.end());
     f.push_back({"batch", batch});
+    return f;
+}
+
+// A refusal of the request's memory (ENOMEM) says what it needed.
+void name_refusal(Run& k, const dmabench_devmap_req& r) {
+    k.io = [io = k.io, r](Run& run) {
+        int e = io(run);
+        const std::string why = e == ENOMEM ? kmod::memory_refusal(r, kmod::module().info.page_size,
+                                                                   kmod::memory_available()) : "";
+        if (e == ENOMEM)
+            throw std::runtime_error("/dev/dmabench refused the request (ENOMEM): it " +
+                                     (why.empty() ? std::string("could not allocate its buffers") : why));
+        return e;
+    };
+}
+
+Work devmap_work(const Args& args, const Fields& extra, uint32_t batch, uint64_t bytes, bool mixed) {
+    const Fields f = devmap_fields(args, extra, batch);
     auto k = make_run<dmabench_devmap_req>(f);
+    name_refusal(*k, request_of<dmabench_devmap_req>(f));
     // A burst's untimed work (threads made) is per ioctl: a short burst takes
     // more samples, so its time is not mostly overhead, as long as the
-    // buffers rewritten per ioctl stay within kRewriteBytes.
-    k->samples = uint32_t(std::max<uint64_t>(kSamples, std::min<uint64_t>(kDevmapOps / batch,
-                                                                          kRewriteBytes / (batch * bytes))));
+    // buffers rewritten per ioctl stay within kRewriteBytes; a bigger list's
+    // time is its own.
+    k->samples = batch * bytes > kRewriteBytes
+                     ? kListSamples
+                     : uint32_t(std::max<uint64_t>(kSamples, std::min<uint64_t>(kDevmapOps / batch,
+                                                                                kRewriteBytes / (batch * bytes))));
     return run_work(k, batch, {{"map", "unmap"}, {}, [k = k.get(), bytes, mixed](benchmark::State& s) {
                         s.counters["bytes"] = double(bytes);
                         s.counters["threads"] = k->threads;
@@ -299,20 +330,38 @@ uint32_t burst_of(const Args& point, uint64_t bytes, uint32_t threads) {
     return most > 1 ? std::min<uint32_t>(most, uint32_t(std::stoul(value_of(point, "burst")))) : 0;
 }
 
-// One devmap case at a point (mode, want: bytes per mapping or entry,
-// threads, dir, burst, sizes) of the sweep.
+// Why a devmap case that the phase allows cannot run here ("" when it can):
+// its request f maps bytes per mapping or list (list: an sg list's bytes).
+std::string devmap_skip(const Fields& f, uint64_t bytes, uint64_t list, uint32_t page) {
+    const auto r = request_of<dmabench_devmap_req>(f);
+    if (r.sizes == DMABENCH_SIZES_MIXED && r.threads < 3)
+        return "sizes:mixed maps 4 KiB, 64 KiB and 1 MiB on threads i mod 3: needs --threads 3 or more";
+    if (r.pattern == DMABENCH_PATTERN_RX && r.threads % 2)
+        return "pattern:rx runs threads in pairs (each maps its ring, its partner unmaps it): needs an even "
+               "--threads";
+    if (list)  // as the module weighs it: within half of MemAvailable
+        return kmod::memory_refusal(r, page, kmod::memory_available());
+    if (kmod::devmap_batch(bytes, r.threads) == 0) return "one mapping per thread exceeds the module's 64 MiB";
+    return "";
+}
+
+// One devmap case at a point (mode, want: bytes per mapping or entry, list:
+// an sg list's bytes (0: 16 entries), threads, dir, burst, sizes) of the sweep.
 void add_devmap(Registry& r, const Phase& ph, const Args& point, uint32_t page, const std::string& skip) {
     const Options& o = r.options();
-    const uint64_t want = std::stoull(value_of(point, "want"));
+    const uint64_t want = std::stoull(value_of(point, "want")), list = std::stoull(value_of(point, "list"));
     const uint32_t granule = uint32_t(std::max<uint64_t>(1, want / page));
     if (want == 65536 && granule == 1) return;  // 64 KiB pages: 4 KiB is the same point
     const bool sg = value_of(point, "mode") == "sg", mixed = value_of(point, "sizes") == "mixed";
-    const uint32_t entries = sg ? 16 : 1, threads = uint32_t(std::stoul(value_of(point, "threads")));
+    const uint32_t threads = uint32_t(std::stoul(value_of(point, "threads")));
+    const uint32_t entries = !sg ? 1 : list ? uint32_t(list / (uint64_t(granule) * page)) : 16;
     // Per mapping (or sg list); sizes:mixed's largest, 1 MiB, bounds its buffers.
     const uint64_t bytes = mixed ? std::max<uint64_t>(page, 1u << 20) : uint64_t(entries) * granule * page;
     const uint32_t batch = burst_of(point, bytes, threads);
     const bool rx = value_of(point, "pattern") == "rx";  // a ring of burst buffers per thread
-    if (batch == 0 || ((mixed || rx) && (sg || want != 4096)) || (rx && (mixed || batch == 1))) return;
+    if (batch == 0 || ((mixed || rx) && (sg || want != 4096)) || (rx && (mixed || batch == 1)) ||
+        (list && (!sg || mixed || threads != 1)))
+        return;
     const uint32_t on_node = o.mem_node >= 0 ? uint32_t(o.mem_node) + 1 : 0;
     Args args{{"domain", ph.domain}, {"mode", value_of(point, "mode")}, {"threads", threads},
               {"granule", granule}, {"dir", value_of(point, "dir")}, {"size", bytes}};
@@ -327,15 +376,9 @@ void add_devmap(Registry& r, const Phase& ph, const Args& point, uint32_t page, 
     Case c{.family = "kmod", .variant = "devmap", .args = args, .op = "pair", .skip = ph.skip,
            .tags = {{"kind", "kernel"}, {"device", ph.stamp}, {"entries", entries}, {"burst", batch},
                     {"dma_bits", o.dma_bits}, {"delay_ns", o.delay_ns}}};
-    if (c.skip.empty() && mixed && threads < 3)
-        c.skip = "sizes:mixed maps 4 KiB, 64 KiB and 1 MiB on threads i mod 3: needs --threads 3 or more";
-    if (c.skip.empty() && rx && threads % 2)
-        c.skip = "pattern:rx runs threads in pairs (each maps its ring, its partner unmaps it): needs an even "
-                 "--threads";
-    if (skip.empty() && c.skip.empty() && kmod::devmap_batch(bytes, threads) == 0)
-        c.skip = "one mapping per thread exceeds the module's 64 MiB";
     Fields extra{{"entries", entries}, {"on_node", on_node}, {"rewrite", batch == 1}};
     if (mixed) extra.push_back({"granule", 1});  // unused: each thread's size is its own
+    if (c.skip.empty() && skip.empty()) c.skip = devmap_skip(devmap_fields(args, extra, batch), bytes, list, page);
     if (c.skip.empty())
         c.setup = [args, extra, batch, bytes, mixed, domain = ph.switch_to](benchmark::State&, Thread&) {
             dmabench_device now{};
@@ -357,12 +400,16 @@ void register_devmap(Registry& r, const kmod::Module& dev, const Options& o) {
                              (o.domains.empty() ? " (" + stamp["dma_ops"].get<std::string>() + ", IOMMU domain " +
                                                       phases[0].domain + ")"
                                                 : std::string(" (its group switched to each --domain)"));
-    r.variant({"kmod/devmap", "dma_map_page or dma_map_sg (16 entries) and unmap from pinned kernel threads "
+    r.variant({"kmod/devmap", "dma_map_page or dma_map_sg (16 entries; --full: lists of 64 MiB and 1 GiB where memory "
+                              "allows) and unmap from pinned kernel threads "
                               "through " + what + "'s own DMA ops, as dma_map_benchmark; --device names "
                               "the device (default: the module's own platform device)", skip});
     std::vector<std::string> threads{"1"};
     if (o.threads > 1) threads.push_back(std::to_string(std::min<uint32_t>(o.threads, DMABENCH_MAX_THREADS)));
+    // list: an sg list's bytes (0: 16 entries); --full adds 64 MiB and 1 GiB,
+    // a GPU or RDMA buffer registered in one go, where memory allows.
     const std::vector<Axis> axes{{"mode", {"single", "sg"}},
+                                 {"list", values({0}), {}, values({0, 64ull << 20, 1ull << 30})},
                                  {"want", values({4096, 65536})},
                                  {"threads", threads},
                                  {"dir", {"to_device"}, {}, {"to_device", "from_device", "bidirectional"}},

@@ -1,6 +1,7 @@
 #include "runners/kmod_probe.hpp"
 #include "runners/kmod_uapi.hpp"
 
+#include "kernels/kmod/dmabench_core.h"
 #include "results/stats.hpp"
 
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <stdexcept>
 #include <string_view>
@@ -241,6 +243,24 @@ uint32_t devmap_batch(uint64_t bytes, uint32_t threads) {
     b = std::min<uint64_t>({b, DMABENCH_MAX_BATCH_BYTES / bytes,
                             DMABENCH_MAX_DEVMAP_BYTES / (bytes * std::max<uint32_t>(threads, 1))});
     return uint32_t(b);
+}
+
+uint64_t memory_available() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    uint64_t kib = 0;
+    while (in >> key >> kib)
+        if (key == "MemAvailable:") return kib << 10;
+        else in.ignore(256, '\n');
+    return 0;
+}
+
+std::string memory_refusal(const dmabench_devmap_req& r, uint32_t page_size, uint64_t available) {
+    const uint64_t need = dmabench_devmap_need(&r, page_size);
+    if (dmabench_memory_allows(need, available)) return "";
+    return "needs " + std::to_string(need >> 20) + " MiB (buffers, page pointers, sg entries), over half of "
+           "the " + std::to_string(available >> 20) + " MiB available here (MemAvailable): the module refuses "
+           "it (ENOMEM)";
 }
 
 namespace {

@@ -78,6 +78,13 @@ nlohmann::json device_json(const dmabench_device& d);
 // mapping per thread does not fit.
 uint32_t devmap_batch(uint64_t bytes, uint32_t threads);
 
+// MemAvailable of /proc/meminfo in bytes; 0 when it cannot be read.
+uint64_t memory_available();
+// "" when the module takes a DEVMAP request's memory (dmabench_devmap_need
+// within dmabench_memory_allows of available, as the module weighs it),
+// else why not, naming the MiB it needs and the MiB available.
+std::string memory_refusal(const dmabench_devmap_req& r, uint32_t page_size, uint64_t available);
+
 const char* dir_name(uint32_t dir);         // "bidirectional", "to_device", "from_device"
 const char* cache_op_name(uint32_t op);     // "clean", "inval", "clean_inval", "clean_inval_pou"
 

@@ -23,7 +23,7 @@ struct dmabench_worker {
 	struct completion done;
 	bool *stop;
 	u64 *map, *unmap;          /* this thread's samples */
-	struct page **page;        /* batch x entries buffers of granule pages */
+	struct page **page;        /* batch x entries buffers of granule pages (sg: chained lists) */
 	struct sg_table *sgt;      /* sg mode: one list per batch slot */
 	dma_addr_t *handle;        /* per batch slot: the address, or (sg) the count mapped */
 	size_t bytes;              /* per mapping or entry: granule pages, or this thread's mixed size */
@@ -54,7 +54,7 @@ static void dmabench_worker_free(struct dmabench_worker *w)
 		if (w->page[i])
 			__free_pages(w->page[i], get_order(w->bytes));
 	kfree(w->sgt);
-	kfree(w->page);
+	kvfree(w->page);
 	kfree(w->handle);
 	kfree(w->full);
 }
@@ -66,7 +66,7 @@ static int dmabench_worker_alloc(struct dmabench_worker *w)
 	u32 i, j, n = r->batch * r->entries;
 	struct scatterlist *sg;
 
-	w->page = kcalloc(n, sizeof(*w->page), GFP_KERNEL);
+	w->page = kvcalloc(n, sizeof(*w->page), GFP_KERNEL);  /* a 1 GiB list: 262144 */
 	w->handle = kcalloc(r->batch, sizeof(*w->handle), GFP_KERNEL);
 	w->full = kcalloc(r->batch, sizeof(*w->full), GFP_KERNEL);
 	if (!w->page || !w->handle || !w->full)
@@ -77,6 +77,7 @@ static int dmabench_worker_alloc(struct dmabench_worker *w)
 		if (!w->page[i])
 			return -ENOMEM;
 		memset(page_address(w->page[i]), 0x5a, bytes);
+		cond_resched();
 	}
 	if (r->mode != DMABENCH_MODE_SG)
 		return 0;
@@ -387,6 +388,21 @@ static long dmabench_devmap_run(struct device *dev, const struct dmabench_devmap
 	return err;
 }
 
+/* -ENOMEM before anything is allocated when the request would take over
+ * half the memory available now (dmabench_memory_allows). */
+static long dmabench_devmap_memory(const struct dmabench_devmap_req *r)
+{
+	u64 need = dmabench_devmap_need(r, PAGE_SIZE);
+	u64 available = (u64)si_mem_available() << PAGE_SHIFT;
+
+	BUILD_BUG_ON(sizeof(struct page *) + sizeof(struct scatterlist) > DMABENCH_ENTRY_BYTES);
+	if (dmabench_memory_allows(need, available))
+		return 0;
+	pr_info_ratelimited("dmabench: DEVMAP needs %llu MiB, over half of the %llu MiB available: refused (ENOMEM)\n",
+			    need >> 20, available >> 20);
+	return -ENOMEM;
+}
+
 long dmabench_devmap(struct dmabench_devmap_req *r, struct dmabench_samples *s)
 {
 	struct device *dev;
@@ -396,6 +412,9 @@ long dmabench_devmap(struct dmabench_devmap_req *r, struct dmabench_samples *s)
 	/* Foreign pages come with the Xen dom0 test. */
 	if (r->source != DMABENCH_SOURCE_LOCAL)
 		return -EOPNOTSUPP;
+	err = dmabench_devmap_memory(r);
+	if (err)
+		return err;
 	err = dmabench_samples_alloc(s, (u64)r->threads * r->samples, r->batch);
 	if (err)
 		return err;

@@ -125,16 +125,43 @@ static inline enum dmabench_bad dmabench_hook_cache(const struct dmabench_cache_
 	return dmabench_check_buffers(r->size, r->batch, page_size);
 }
 
+/* Bytes of one DEVMAP thread's buffers: batch x entries blocks of its
+ * mapping's size (mixed sizes: as if each were the largest, 1 MiB). */
+static inline __u64 dmabench_devmap_thread_bytes(const struct dmabench_devmap_req *r, __u32 page_size)
+{
+	__u64 each = r->sizes == DMABENCH_SIZES_MIXED ? (page_size > (1u << 20) ? page_size : 1u << 20)
+						    : (__u64)r->granule * page_size;
+
+	return (__u64)r->batch * r->entries * each;
+}
+
+/* Bytes a DEVMAP request takes: every thread's buffers, and per entry its
+ * page pointer and scatterlist entry (DMABENCH_ENTRY_BYTES, rounded up). */
+#define DMABENCH_ENTRY_BYTES 64u
+static inline __u64 dmabench_devmap_need(const struct dmabench_devmap_req *r, __u32 page_size)
+{
+	return r->threads * (dmabench_devmap_thread_bytes(r, page_size) +
+			     (__u64)r->batch * r->entries * DMABENCH_ENTRY_BYTES);
+}
+
+/* Whether `need` bytes may be taken out of `available` (MemAvailable, the
+ * kernel's si_mem_available()): at most half, so the machine keeps room. */
+static inline int dmabench_memory_allows(__u64 need, __u64 available)
+{
+	return need <= available / 2;
+}
+
 /* A mask under 12 bits cannot address a page; 0 keeps the device's. Each
  * thread's buffers within DMABENCH_MAX_BATCH_BYTES, all of them within
- * DMABENCH_MAX_DEVMAP_BYTES (mixed sizes: as if each were the largest). */
+ * DMABENCH_MAX_DEVMAP_BYTES, but one sg list per thread (batch 1), all
+ * within DMABENCH_MAX_LIST_BYTES (the module also weighs them against the
+ * memory available: dmabench_memory_allows). */
 #define DMABENCH_HOOK_devmap , dmabench_hook_devmap
 static inline enum dmabench_bad dmabench_hook_devmap(const struct dmabench_devmap_req *r,
 						     __u32 page_size)
 {
-	__u64 each = r->sizes == DMABENCH_SIZES_MIXED ? (page_size > (1u << 20) ? page_size : 1u << 20)
-						    : (__u64)r->granule * page_size;
-	__u64 thread = (__u64)r->batch * r->entries * each;
+	__u64 thread = dmabench_devmap_thread_bytes(r, page_size);
+	int list = r->mode == DMABENCH_MODE_SG && r->batch == 1;
 
 	if (r->mode == DMABENCH_MODE_SINGLE && r->entries != 1)
 		return DMABENCH_BAD_ENTRIES;
@@ -142,7 +169,8 @@ static inline enum dmabench_bad dmabench_hook_devmap(const struct dmabench_devma
 		return DMABENCH_BAD_THREADS;
 	if (r->dma_bits && r->dma_bits < 12)
 		return DMABENCH_BAD_DMA_BITS;
-	if (thread > DMABENCH_MAX_BATCH_BYTES || r->threads * thread > DMABENCH_MAX_DEVMAP_BYTES)
+	if (list ? r->threads * thread > DMABENCH_MAX_LIST_BYTES
+		 : thread > DMABENCH_MAX_BATCH_BYTES || r->threads * thread > DMABENCH_MAX_DEVMAP_BYTES)
 		return DMABENCH_BAD_BATCH_BYTES;
 	return DMABENCH_OK;
 }

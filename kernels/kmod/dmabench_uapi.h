@@ -36,8 +36,10 @@
 #define DMABENCH_MAX_BATCH_BYTES (4u << 20)  /* batch x size rounded up to pages */
 #define DMABENCH_MAX_THREADS 64u
 #define DMABENCH_MAX_DEVMAP_BYTES (64u << 20)  /* all DEVMAP threads' buffers */
+#define DMABENCH_MAX_LIST_BYTES (1u << 30)    /* DEVMAP's sg lists of batch 1, where memory allows */
+#define DMABENCH_MAX_LIST_ENTRIES (DMABENCH_MAX_LIST_BYTES / 4096)  /* 1 GiB of 4 KiB entries */
 #define DMABENCH_MAX_GRANULE 256u            /* pages per mapping or sg entry */
-#define DMABENCH_MAX_ENTRIES 256u            /* sg entries per list */
+#define DMABENCH_MAX_ENTRIES 256u            /* GNTTAB_FLUSH ops per hypercall */
 #define DMABENCH_MAX_DELAY_NS 10000000u      /* between map and unmap: 10 ms */
 #define DMABENCH_MAX_NODE 1024u
 #define DMABENCH_HOLD_SIZE 4096u             /* a held buffer's most bytes */
@@ -272,7 +274,11 @@ enum dmabench_clock {  /* what a DEVMAP sample's ticks are */
  * from_device buffers alone). A named device's coherence is the kernel's
  * (another answers EOPNOTSUPP). `clock` ktime times as dma_map_benchmark
  * does (its samples and statistics in ns); with pattern empty it measures
- * that clock's own cost in the same boot, as the counter's with clock 0. */
+ * that clock's own cost in the same boot, as the counter's with clock 0.
+ * Every thread's buffers stay within DMABENCH_MAX_DEVMAP_BYTES, but sg lists
+ * of batch 1 (one big list per thread, a GPU or RDMA buffer registered in
+ * one go) within DMABENCH_MAX_LIST_BYTES; either way within half the memory
+ * available now (MemAvailable), else ENOMEM before anything is allocated. */
 #define DMABENCH_DEVMAP_FIELDS(S, IN, OUT, DATA, STATS, PTR)                    \
 	PTR(S, ticks)                                                           \
 	IN(S, __u32, samples, 1, DMABENCH_MAX_SAMPLES, SAMPLES)                 \
@@ -281,7 +287,7 @@ enum dmabench_clock {  /* what a DEVMAP sample's ticks are */
 	IN(S, __u32, on_node, 0, DMABENCH_MAX_NODE, NODE) /* 0: any CPU; n: NUMA node n - 1's */ \
 	IN(S, __u32, granule, 1, DMABENCH_MAX_GRANULE, GRANULE) /* pages per mapping or entry */ \
 	IN(S, __u32, mode, 0, DMABENCH_MODE_SG, MODE)                           \
-	IN(S, __u32, entries, 1, DMABENCH_MAX_ENTRIES, ENTRIES) /* sg: per list; single: 1 */ \
+	IN(S, __u32, entries, 1, DMABENCH_MAX_LIST_ENTRIES, ENTRIES) /* sg: per list; single: 1 */ \
 	IN(S, __u32, dir, 0, DMABENCH_DIR_FROM_DEVICE, DIR)                     \
 	IN(S, __u32, dma_bits, 0, 64, DMA_BITS) /* the DMA mask; 0: as bound */ \
 	IN(S, __u32, delay_ns, 0, DMABENCH_MAX_DELAY_NS, DELAY)                 \
@@ -387,7 +393,8 @@ DMABENCH_DECLARE(struct dmabench_xen_foreign_req, DMABENCH_XEN_FOREIGN_FIELDS);
  *          ERANGE: a count or size out of bounds; EFAULT: the argument, or
  *          `ticks` with its blocks, is not readable and writable memory;
  *          EBUSY: another request is running; ENOMEM: buffers could not be
- *          allocated; EINTR: a signal came
+ *          allocated, or (DEVMAP) would take over half the memory available;
+ *          EINTR: a signal came
  *   DMA    as TIMED, and EOPNOTSUPP: not on this machine (an op the kernel
  *          does not export, a non-coherent device on x86, no Xen); EIO: the DMA API
  *          refused a mapping or a mask

@@ -504,6 +504,7 @@ def smmu(outdir, release):
                 f = lambda v: "/".join(f"{int(x) / 1e3:.1f}" for x in v.split(","))
                 print(f"  {phase:8} {m['mode']:6} threads {m['threads']} entries {m['entries']:>2}: "
                       f"map {f(m['map_ps'])}  unmap {f(m['unmap_ps'])}")
+    smmu_lists(lines, kv, dmesg)
     own = {}
     for phase in ("own_coherent", "own_noncoherent"):
         m = [kv(w) for w in lines if w[:2] == ["MAP", phase] and "map_ps" in kv(w)]
@@ -533,6 +534,25 @@ def smmu(outdir, release):
     if os.environ.get("DMABENCH_SMMU_DEVMAP") == "1":
         smmu_devmap(outdir, release)
     check_dmesg(outdir)
+
+
+def smmu_lists(lines, kv, dmesg):
+    """Issue 20's sg lists in the strict domain: 64 MiB mapped, 1 GiB refused in a 1 GiB guest."""
+    lists = {kv(w).get("bytes"): kv(w) for w in lines if w[:2] == ["LIST", "strict"]}
+    small, big = lists.get(str(64 << 20), {}), lists.get(str(1 << 30), {})
+    ps = small.get("map_ps", "0").split(",") + small.get("unmap_ps", "0").split(",")
+    check(small.get("ticks") == "ok" and small.get("entries") == "16384" and all(int(x) > 0 for x in ps),
+          f"strict: a 64 MiB sg list (16384 entries) mapped and unmapped through the IOMMU, every sample "
+          f"back ({small})")
+    need = [int(n) for n in re.findall(r"dmabench: DEVMAP needs (\d+) MiB, over half of the \d+ MiB available",
+                                        dmesg or "")]
+    check(big.get("error") == "ENOMEM" and any(n >= 1024 for n in need),
+          f"strict: a 1 GiB sg list refused with ENOMEM in the 1 GiB guest, dmesg naming the MiB it needed "
+          f"({big}, needs {need} MiB)")
+    if "map_ps" in small:
+        f = lambda v: "/".join(f"{int(x) / 1e6:.2f}" for x in v.split(","))
+        print(f"  strict   sg list 64 MiB (16384 entries), us min/median/p99/max: map {f(small['map_ps'])}  "
+              f"unmap {f(small['unmap_ps'])}  ({small['samples']} samples, {small['wall_ms']} ms in all)")
 
 
 def smmu_devmap(outdir, release):
@@ -584,6 +604,25 @@ def smmu_devmap(outdir, release):
           and all(c["group"].startswith("size:") and " threads:" in c["group"] for c in comps),
           f"iommu-strict-vs-lazy: lazy against strict unmap, by size and threads ({len(comps)} comparisons)")
     print(f"      iommu-strict-vs-lazy: {exp.get('verdict')}: {exp.get('finding')} (EMULATED)")
+    smmu_list_run(outdir)
+
+
+def smmu_list_run(outdir):
+    """`dmabench run --full` on issue 20's sg lists: 64 MiB timed, 1 GiB skipped naming the MiB it needs."""
+    result = load_json(outdir, "list.json") or {}
+    ran = [b for b in by_name(result, "kmod/devmap/") if "/size:67108864/" in b["name"]
+           and not b.get("error_occurred") and b.get("map_ns_median", 0) > 0 and b.get("unmap_ns_median", 0) > 0]
+    check(len(ran) == 1 and ran[0].get("bytes") == 64 << 20,
+          f"dmabench run --full: the 64 MiB sg list timed per map and unmap ({len(ran)} ran)")
+    skipped = [s for s in result.get("context", {}).get("dmabench", {}).get("skipped", [])
+               if "/size:1073741824/" in s["name"]]
+    need = [int(m) for s in skipped for m in re.findall(r"needs (\d+) MiB .* (?:MemAvailable)", s["reason"])]
+    check(len(skipped) == 1 and need and need[0] >= 1024,
+          f"dmabench run --full: the 1 GiB sg list skipped, naming the MiB it needs and MemAvailable "
+          f"({skipped[0]['reason'] if skipped else 'not skipped'})")
+    for b in ran:
+        print(f"      {b['name']}: map {b['map_ns_median'] / 1e3:.0f} us, unmap {b['unmap_ns_median'] / 1e3:.0f} us "
+              f"(median, EMULATED)")
 
 
 def platform_devmap(outdir, text, lines):

@@ -114,6 +114,10 @@ devmap_run() {
     rc=$?
     /dmabench/dmabench experiment iommu-strict-vs-lazy --quick --device "$1" --threads 2 \
         --out /tmp/strict-lazy.json >&2 || rc=1
+    # Issue 20's sg lists (--full): 64 MiB mapped, 1 GiB refused in this 1 GiB guest.
+    /dmabench/dmabench run --full --device "$1" --pmu none --filter \
+        '^kmod/devmap/domain:strict/mode:sg/threads:1/granule:1/dir:to_device/size:(67108864|1073741824)/' \
+        --out /tmp/list.json >&2 || rc=1
     echo "GROUPTYPE after $(cat /sys/bus/pci/devices/$1/iommu_group/type)"
     echo "OVERRIDE $1 $(cat /sys/bus/pci/devices/$1/driver_override)"
     # An SoC's kind of device: a platform device by its sysfs path (virt's
@@ -192,6 +196,7 @@ smmu)
         emit devmap.log devmap_run
         emit devmap.json cat /tmp/devmap.json
         emit strict-lazy.json cat /tmp/strict-lazy.json
+        emit list.json cat /tmp/list.json
         [ -e /tmp/platform.json ] && emit platform.json cat /tmp/platform.json
         if [ -e /dmabench/map_benchmark.ko ]; then
             emit peer.log peer_run

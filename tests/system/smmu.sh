@@ -84,11 +84,13 @@ if [[ $arch == arm64 ]]; then
     "$python" "$here/check.py" smmu-passthrough "$work/passthrough" "$KERNEL_RELEASE"
 fi
 
-# The checks must be able to fail: a byte mismatch and an uncaught wrong
-# address are rejected on exactly those two counts.
+# The checks must be able to fail: a byte mismatch, an uncaught wrong
+# address and a 1 GiB sg list that was not refused are rejected on exactly
+# those three counts.
 step "control: doctored output fails the checks"
 rm -rf "$work/doctored" && cp -r "$work/smmu" "$work/doctored"
 sed -i -e '0,/^EDU lazy .*match=1/s//EDU lazy to_device+from_device bytes=4032 match=0/' \
-       -e '0,/^CONTROL strict wrong_iova match=0/s//CONTROL strict wrong_iova match=1/' "$work/doctored/smmu.log"
-control smmu "$work/doctored" 2
+       -e '0,/^CONTROL strict wrong_iova match=0/s//CONTROL strict wrong_iova match=1/' \
+       -e 's/^\(LIST strict bytes=1073741824 .*\)error=ENOMEM/\1error=EIO/' "$work/doctored/smmu.log"
+control smmu "$work/doctored" 3
 step "smmu system test passed"

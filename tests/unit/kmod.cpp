@@ -177,6 +177,53 @@ TEST(KmodCheck, DevmapChecksItsRowsThenWhatSpansThem) {
     EXPECT_EQ(dmabench_bad_errno(DMABENCH_BAD_PATTERN), EINVAL);
 }
 
+// issue 20: an sg list of batch 1 may hold up to 1 GiB in all (past the
+// 64 MiB of bursts), entries up to 1 GiB of 4 KiB pages; nothing else.
+TEST(KmodCheck, DevmapListsReachAGibibyteAndNoMore) {
+    auto r = good_devmap();
+    r.mode = DMABENCH_MODE_SG, r.batch = 1, r.entries = DMABENCH_MAX_LIST_ENTRIES;
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_OK);  // 1 GiB of pages
+    EXPECT_EQ(dmabench_devmap_thread_bytes(&r, kPage), uint64_t(DMABENCH_MAX_LIST_BYTES));
+    r.entries = DMABENCH_MAX_LIST_ENTRIES + 1;
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_ENTRIES);  // its row's bound
+    r.entries = DMABENCH_MAX_LIST_ENTRIES / 2, r.granule = 2, r.threads = 1;
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_OK);
+    r.granule = 3;  // 1.5 GiB
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_BATCH_BYTES);
+    r.granule = 1, r.threads = 3;  // 1.5 GiB over three lists
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_BATCH_BYTES);
+    r.threads = 1, r.entries = 16384, r.batch = 2;  // two 64 MiB lists a sample: a burst's bound
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_BATCH_BYTES);
+    r = good_devmap();
+    r.batch = 1, r.granule = 256, r.threads = 64;  // single pages: still the 64 MiB cap
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_OK);
+    r.threads = 64, r.batch = 2;
+    EXPECT_EQ(dmabench_check_devmap(&r, kPage), DMABENCH_BAD_BATCH_BYTES);
+}
+
+// The memory a request takes (buffers, and a page pointer and sg entry per
+// entry), at most half of what is available: a 64 MiB list in a 1 GiB
+// guest, not a 1 GiB one; the refusal names both figures.
+TEST(KmodCheck, DevmapMemoryIsWeighedAgainstWhatIsAvailable) {
+    auto r = good_devmap();
+    r.mode = DMABENCH_MODE_SG, r.batch = 1, r.entries = 16384;  // 64 MiB
+    EXPECT_EQ(dmabench_devmap_need(&r, kPage), (64ull << 20) + 16384ull * DMABENCH_ENTRY_BYTES);
+    r.threads = 2;
+    EXPECT_EQ(dmabench_devmap_need(&r, kPage), 2 * ((64ull << 20) + 16384ull * DMABENCH_ENTRY_BYTES));
+    EXPECT_TRUE(dmabench_memory_allows(100, 200));
+    EXPECT_FALSE(dmabench_memory_allows(101, 200));
+    r.threads = 1;
+    const uint64_t guest = 850ull << 20;  // MemAvailable of a 1 GiB guest, about
+    EXPECT_EQ(kmod::memory_refusal(r, kPage, guest), "");
+    r.entries = DMABENCH_MAX_LIST_ENTRIES;  // 1 GiB
+    const std::string why = kmod::memory_refusal(r, kPage, guest);
+    EXPECT_NE(why.find("needs 1040 MiB"), std::string::npos) << why;  // + 262144 x 64 bytes
+    EXPECT_NE(why.find("850 MiB available"), std::string::npos) << why;
+    EXPECT_NE(why.find("ENOMEM"), std::string::npos) << why;
+    EXPECT_EQ(kmod::memory_refusal(r, kPage, 4ull << 30), "");  // a 4 GiB machine maps it
+    EXPECT_GT(kmod::memory_available(), 0u);  // this Linux's /proc/meminfo
+}
+
 TEST(KmodCheck, BindNeedsATerminatedNonEmptyName) {
     dmabench_bind_req r{};
     EXPECT_EQ(dmabench_check_bind(&r, kPage), DMABENCH_BAD_DEVICE);  // empty
