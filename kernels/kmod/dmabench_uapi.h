@@ -24,7 +24,8 @@
 #include <linux/types.h>
 
 /* 3: one quantile (type 7) for median and p99, every sample out through
- * `ticks`, STATS and PTR rows, DEVMAP's rewrite, pattern, sizes and clock */
+ * `ticks`, STATS and PTR rows, DEVMAP's rewrite, pattern, sizes and clock,
+ * and its sg lists up to 1 GiB */
 #define DMABENCH_ABI_VERSION 3
 #define DMABENCH_DEVICE "/dev/dmabench"
 
