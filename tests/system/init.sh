@@ -115,7 +115,7 @@ devmap_run() {
     /dmabench/dmabench experiment iommu-strict-vs-lazy --quick --device "$1" --threads 2 \
         --out /tmp/strict-lazy.json >&2 || rc=1
     # Issue 20's sg lists (--full): 64 MiB mapped, 1 GiB refused in this 1 GiB guest.
-    /dmabench/dmabench run --full --device "$1" --pmu none --filter \
+    /dmabench/dmabench run --full --device "$1" --domain strict --pmu none --filter \
         '^kmod/devmap/domain:strict/mode:sg/threads:1/granule:1/dir:to_device/size:(67108864|1073741824)/' \
         --out /tmp/list.json >&2 || rc=1
     echo "GROUPTYPE after $(cat /sys/bus/pci/devices/$1/iommu_group/type)"
