@@ -10,7 +10,8 @@
  * behind an IOMMU, the second half with it bound, so DEVMAP and HOLD go
  * through dma-iommu); COUNT*3/5 from two processes at once; signals
  * mid-request (SIGUSR1 caught: the answer must be EINTR; SIGKILL: the next
- * request must succeed); one final valid request.
+ * request must succeed); the largest sg lists (1 GiB in all, and 256 MiB:
+ * 0 or ENOMEM as memory allows); one final valid request.
  * Values: every IN field gets random and boundary values (0, 1, lo, hi,
  * hi+1, lo-1, all ones, powers of two, random); pointers are NULL,
  * misaligned, straddling into a guard page, read-only, kernel, or fine;
@@ -547,6 +548,25 @@ static void long_devmap(struct dmabench_devmap_req *m)
 	m->granule = 1, m->entries = 1, m->coherence = DMABENCH_NONCOHERENT;
 }
 
+/* The largest sg lists the table allows, 1 GiB in all (one list, or two of
+ * 512 MiB), and one of 256 MiB: the module weighs them against the memory
+ * available, so the answer is 0 or ENOMEM, never an OOM kill (in the 1 GiB
+ * guest: ENOMEM, ENOMEM, then 256 MiB allocated, mapped and freed). */
+static void big_lists(void)
+{
+	static const struct { uint32_t threads, mib; } lists[] = { { 1, 1024 }, { 2, 512 }, { 1, 256 } };
+	const struct row *r = row_of(DMABENCH_IOC_DEVMAP);
+	struct dmabench_devmap_req d;
+	size_t i;
+
+	tag = "lists";
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		d.samples = 1, d.batch = 1, d.threads = lists[i].threads, d.granule = 1;
+		d.mode = DMABENCH_MODE_SG, d.entries = (uint32_t)(((uint64_t)lists[i].mib << 20) / info.page_size);
+		log_request(r, call(r->cmd, &d), -1, "valid", NULL);
+	}
+}
 
 static int small_call(void)
 {
@@ -728,6 +748,7 @@ int main(int argc, char **argv)
 		signal_round(SIGUSR1, k);
 		signal_round(SIGKILL, k);
 	}
+	big_lists();
 	tag = "final";
 	log_request(row_of(DMABENCH_IOC_CALL), small_call(), 0, "valid", NULL);
 	fflush(out);
