@@ -18,10 +18,8 @@ step "kernel and module"
 module
 
 step "kit and initramfs: the guest runs dmabench from the kit"
-rm -rf "$work/kit"
-cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
-    { cat "$work/kit.log" >&2; echo "arm64.sh: cpack failed" >&2; exit 1; }
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work"/kit/dmabench-*-arm64.tar.gz "$kmod/dmabench.ko"
+kit_pack
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$kmod/dmabench.ko"
 
 step "boot 1: -cpu max, module + dmabench run --quick"
 bash "$here/boot.sh" "$KERNEL_IMAGE" "$work/initrd.cpio.gz" max,pauth-impdef=on full "$work/full" 150

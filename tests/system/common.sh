@@ -37,6 +37,14 @@ module() {
     . "$env"
 }
 
+# The kit the guest runs, packed from the build of $bin: sets kit to its tarball.
+kit_pack() {
+    rm -rf "$work/kit"
+    cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
+        { cat "$work/kit.log" >&2; echo "$(basename "$0"): cpack failed" >&2; exit 1; }
+    kit=$(ls "$work"/kit/dmabench-*.tar.gz)
+}
+
 guest_tool() {
     $cc -static -O2 -Wall -Wextra -Werror -I "$here/../../kernels/kmod" \
         -o "$work/$1" "$here/$1.c"

@@ -20,10 +20,8 @@ step "kernel and module"
 module
 
 step "kit and initramfs"
-rm -rf "$work/kit"
-cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
-    { cat "$work/kit.log" >&2; echo "kvm.sh: cpack failed" >&2; exit 1; }
-bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$work"/kit/dmabench-*-arm64.tar.gz "$kmod/dmabench.ko"
+kit_pack
+bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$kmod/dmabench.ko"
 
 step "boot: -M virt,virtualization=on,gic-version=3 -cpu max: the kernel at EL2, /dev/kvm"
 BOOT_MACHINE=virt,virtualization=on,gic-version=3 \

@@ -19,12 +19,11 @@ step "kernel, kit and initramfs"
 env=$(bash "$here/fetch_kernel.sh" arm64 "$cache" --image)
 # shellcheck disable=SC1090
 . "$env"
-rm -rf "$work/kit" "$work/root"
-cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/cpack.log" 2>&1 ||
-    { cat "$work/cpack.log" >&2; echo "lava.sh: cpack failed" >&2; exit 1; }
+rm -rf "$work/root"
+kit_pack
 mkdir -p "$work/root"/{bin,proc,sys,dev,tmp,dmabench}
 cp /bin/busybox "$work/root/bin/busybox"
-tar xzf "$work"/kit/dmabench-*-arm64.tar.gz -C "$work/root/dmabench" --strip-components=1
+tar xzf "$kit" -C "$work/root/dmabench" --strip-components=1
 # LAVA's shell on the console: busybox covers what its test shell needs.
 cat >"$work/root/init" <<'INIT'
 #!/bin/busybox sh

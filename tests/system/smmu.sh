@@ -39,10 +39,7 @@ if [[ -n $bin ]]; then
     # The peer, dma_map_benchmark, from Debian's linux-source-6.1 (cached).
     pdir=$(bash "$here/peer_build.sh" "$arch" "$cache")
     peer=("$pdir/map_benchmark.ko" "$pdir/dma_map_benchmark")
-    rm -rf "$work/kit"
-    cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
-        { cat "$work/kit.log" >&2; echo "smmu.sh: cpack failed" >&2; exit 1; }
-    kit=$(ls "$work"/kit/dmabench-*.tar.gz)
+    kit_pack
     export DMABENCH_SMMU_DEVMAP=1  # check.py: the CLI's record is required
 fi
 bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$kmod/dmabench.ko" "$work/kmod_smmu" "$stub" "${peer[@]}"

@@ -26,10 +26,7 @@ guest_tool xen_run
 guest_tool kmod_fuzz
 kit=-
 if [[ -n $bin ]]; then  # as arm64.sh packs it
-    rm -rf "$work/kit"
-    cpack --config "$(dirname "$bin")/CPackConfig.cmake" -B "$work/kit" >"$work/kit.log" 2>&1 ||
-        { cat "$work/kit.log" >&2; echo "xen.sh: cpack failed" >&2; exit 1; }
-    kit=$(ls "$work"/kit/dmabench-*-arm64.tar.gz)
+    kit_pack
 fi
 bash "$here/initramfs.sh" "$work/initrd.cpio.gz" "$kit" "$work/kmod/dmabench.ko" "$work/xen_run" "$work/kmod_fuzz"
 
